@@ -1,0 +1,196 @@
+import path from 'node:path';
+import envSchema from 'env-schema';
+import { Type, type Static } from 'typebox';
+
+const MiB = 1024 * 1024;
+
+/**
+ * Every environment variable EN-Akte reads. This one schema validates the environment at boot,
+ * documents it (README and .env.example list the same names; a test keeps them in step) and
+ * types the result.
+ */
+export const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development',
+    description: 'development, production or test',
+  }),
+  HOST: Type.String({ default: '127.0.0.1', description: 'Interface to listen on (0.0.0.0 in containers)' }),
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535, description: 'HTTP port' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info', description: 'pino log level' },
+  ),
+  PUBLIC_URL: Type.String({
+    pattern: '^https?://[^\\s]+$',
+    default: 'http://localhost:3000',
+    description: 'Base URL clients use to reach the service; default token issuer',
+  }),
+  TRUST_PROXY: Type.Boolean({ default: false, description: 'Trust X-Forwarded-* headers from a load balancer' }),
+  DATA_DIR: Type.String({
+    default: '.data',
+    description: 'Where the embedded PostgreSQL cluster, local blobs and the signing key live',
+  }),
+  DATABASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description: 'External PostgreSQL (postgresql://user:pass@host:5432/db); unset = embedded PostgreSQL',
+    }),
+  ),
+  EMBEDDED_PG_PORT: Type.Integer({
+    default: 54320,
+    minimum: 1024,
+    maximum: 65535,
+    description: 'Port of the embedded PostgreSQL (only when DATABASE_URL is unset)',
+  }),
+  DB_POOL_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 200, description: 'PostgreSQL pool size' }),
+  S3_ENDPOINT: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^/]+/?$',
+      description: 'MinIO / S3 endpoint (http://minio:9000); unset = local-disk store under DATA_DIR',
+    }),
+  ),
+  S3_ACCESS_KEY: Type.Optional(Type.String({ minLength: 3, description: 'S3 access key (with S3_ENDPOINT)' })),
+  S3_SECRET_KEY: Type.Optional(Type.String({ minLength: 8, description: 'S3 secret key (with S3_ENDPOINT)' })),
+  S3_REGION: Type.String({ default: 'us-east-1', description: 'S3 region' }),
+  S3_BUCKET_PREFIX: Type.String({
+    default: 'en-akte-',
+    pattern: '^[a-z0-9][a-z0-9.-]{0,20}$',
+    description: 'Prefix of the per-tenant buckets (bucket = prefix + tenant slug)',
+  }),
+  S3_PART_SIZE: Type.Integer({
+    default: 16 * MiB,
+    minimum: 5 * MiB,
+    maximum: 512 * MiB,
+    description: 'Multipart part size in bytes; minio-js buffers one part per upload in memory',
+  }),
+  STORAGE_DIR: Type.Optional(
+    Type.String({ description: 'Directory of the local-disk store (default DATA_DIR/blobs)' }),
+  ),
+  AUTH_JWKS_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s]+$',
+      description: 'JWKS of an external IdP (Keycloak); unset = the service signs its own tokens',
+    }),
+  ),
+  AUTH_ISSUER: Type.Optional(Type.String({ minLength: 1, description: 'Expected `iss` (default PUBLIC_URL)' })),
+  AUTH_AUDIENCE: Type.String({ default: 'en-akte', minLength: 1, description: 'Expected `aud`' }),
+  AUTH_ALGORITHMS: Type.String({
+    default: 'ES256,RS256,EdDSA',
+    pattern: '^(ES256|ES384|ES512|RS256|RS384|RS512|PS256|PS384|PS512|EdDSA)(,(ES256|ES384|ES512|RS256|RS384|RS512|PS256|PS384|PS512|EdDSA))*$',
+    description: 'Comma-separated allow-list of JWS algorithms (never HS*/none)',
+  }),
+  AUTH_KEY_FILE: Type.Optional(
+    Type.String({ description: 'Local signing key (JWK, created on first start; default DATA_DIR/keys/signing-key.json)' }),
+  ),
+  AUTH_TOKEN_TTL: Type.Integer({
+    default: 900,
+    minimum: 60,
+    maximum: 86400,
+    description: 'Lifetime in seconds of tokens the service issues',
+  }),
+  AUTH_CLOCK_TOLERANCE: Type.Integer({
+    default: 5,
+    minimum: 0,
+    maximum: 300,
+    description: 'Seconds of clock skew accepted on exp/nbf',
+  }),
+  BODY_LIMIT: Type.Integer({
+    default: 1 * MiB,
+    minimum: 1024,
+    maximum: 64 * MiB,
+    description: 'Largest JSON request body in bytes (content uploads stream and are not bound by it)',
+  }),
+  SHUTDOWN_GRACE_MS: Type.Integer({
+    default: 10_000,
+    minimum: 0,
+    maximum: 120_000,
+    description: 'How long in-flight requests may finish on SIGTERM/SIGINT',
+  }),
+});
+export type Env = Static<typeof EnvSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  host: string;
+  port: number;
+  logLevel: Env['LOG_LEVEL'];
+  publicUrl: string;
+  trustProxy: boolean;
+  dataDir: string;
+  database: { url?: string; embeddedPort: number; poolMax: number };
+  storage:
+    | { kind: 's3'; endpoint: URL; accessKey: string; secretKey: string; region: string; bucketPrefix: string; partSize: number }
+    | { kind: 'local'; dir: string; bucketPrefix: string };
+  auth: {
+    jwksUrl?: string;
+    issuer: string;
+    audience: string;
+    algorithms: string[];
+    keyFile: string;
+    tokenTtl: number;
+    clockTolerance: number;
+  };
+  bodyLimit: number;
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Validates the environment once and returns the typed configuration; throws ConfigError naming the variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  let env: Env;
+  try {
+    env = envSchema<Env>({ schema: EnvSchema, data: { ...source }, dotenv: false });
+  } catch (err) {
+    // ajv says "env/PORT must be integer"; name the variable the way an operator writes it.
+    const message = (err as Error).message.replace(/env\/(\w+)/g, '$1');
+    throw new ConfigError(`Invalid configuration: ${message}`);
+  }
+  return toConfig(env);
+}
+
+function toConfig(env: Env): Config {
+  const dataDir = path.resolve(env.DATA_DIR);
+  const bucketPrefix = env.S3_BUCKET_PREFIX;
+  let storage: Config['storage'];
+  if (env.S3_ENDPOINT) {
+    if (!env.S3_ACCESS_KEY || !env.S3_SECRET_KEY) {
+      throw new ConfigError('Invalid configuration: S3_ACCESS_KEY and S3_SECRET_KEY are required when S3_ENDPOINT is set');
+    }
+    storage = {
+      kind: 's3',
+      endpoint: new URL(env.S3_ENDPOINT),
+      accessKey: env.S3_ACCESS_KEY,
+      secretKey: env.S3_SECRET_KEY,
+      region: env.S3_REGION,
+      bucketPrefix,
+      partSize: env.S3_PART_SIZE,
+    };
+  } else {
+    storage = { kind: 'local', dir: path.resolve(env.STORAGE_DIR ?? path.join(dataDir, 'blobs')), bucketPrefix };
+  }
+  return {
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    publicUrl: env.PUBLIC_URL.replace(/\/$/, ''),
+    trustProxy: env.TRUST_PROXY,
+    dataDir,
+    database: { url: env.DATABASE_URL, embeddedPort: env.EMBEDDED_PG_PORT, poolMax: env.DB_POOL_MAX },
+    storage,
+    auth: {
+      jwksUrl: env.AUTH_JWKS_URL,
+      issuer: env.AUTH_ISSUER ?? env.PUBLIC_URL.replace(/\/$/, ''),
+      audience: env.AUTH_AUDIENCE,
+      algorithms: env.AUTH_ALGORITHMS.split(','),
+      keyFile: path.resolve(env.AUTH_KEY_FILE ?? path.join(dataDir, 'keys', 'signing-key.json')),
+      tokenTtl: env.AUTH_TOKEN_TTL,
+      clockTolerance: env.AUTH_CLOCK_TOLERANCE,
+    },
+    bodyLimit: env.BODY_LIMIT,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+  };
+}

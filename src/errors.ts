@@ -1,0 +1,97 @@
+/**
+ * The one error catalogue of EN-Akte. Every error a client can see is created here, with an
+ * HTTP status and a stable code; src/plugins/errors.ts turns it into RFC 9457 problem+json.
+ * Codes are part of the API contract: add new ones, never rename.
+ */
+
+export const PROBLEM_BASE = 'urn:en-akte:problem:';
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  code: string;
+  requestId?: string;
+  errors?: { path: string; message: string }[];
+  [extension: string]: unknown;
+}
+
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    detail?: string,
+    readonly extensions: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail ?? title);
+  }
+
+  get type(): string {
+    return PROBLEM_BASE + this.code;
+  }
+}
+
+/** Status, code and title of every problem the API can answer with (also listed in openapi.json). */
+export const catalogue = {
+  'bad-request': { status: 400, title: 'The request is malformed' },
+  'validation-failed': { status: 400, title: 'The request does not match the schema' },
+  'malformed-json': { status: 400, title: 'The request body is not valid JSON' },
+  unauthenticated: { status: 401, title: 'Authentication required' },
+  'invalid-token': { status: 401, title: 'The bearer token is not valid' },
+  forbidden: { status: 403, title: 'Not allowed' },
+  'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  'not-acceptable': { status: 406, title: 'Not acceptable' },
+  conflict: { status: 409, title: 'Conflict' },
+  'precondition-failed': { status: 412, title: 'Precondition failed' },
+  'payload-too-large': { status: 413, title: 'Request body too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'range-not-satisfiable': { status: 416, title: 'Range not satisfiable' },
+  'unprocessable': { status: 422, title: 'Unprocessable request' },
+  'precondition-required': { status: 428, title: 'Precondition required' },
+  'too-many-requests': { status: 429, title: 'Too many requests' },
+  'headers-too-large': { status: 431, title: 'Request header fields too large' },
+  internal: { status: 500, title: 'Internal server error' },
+  unavailable: { status: 503, title: 'Service unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemCode = keyof typeof catalogue;
+
+function make(code: ProblemCode, detail?: string, extensions?: Record<string, unknown>, headers?: Record<string, string>) {
+  const entry = catalogue[code];
+  return new AppError(entry.status, code, entry.title, detail, extensions, headers);
+}
+
+export const errors = {
+  badRequest: (detail: string) => make('bad-request', detail),
+  validation: (detail: string, list: { path: string; message: string }[]) =>
+    make('validation-failed', detail, { errors: list }),
+  malformedJson: (detail = 'The body could not be parsed as JSON') => make('malformed-json', detail),
+  unauthenticated: (detail = 'Send Authorization: Bearer <token>') =>
+    make('unauthenticated', detail, {}, { 'www-authenticate': 'Bearer' }),
+  invalidToken: (detail: string) =>
+    make('invalid-token', detail, {}, { 'www-authenticate': 'Bearer error="invalid_token"' }),
+  forbidden: (detail: string) => make('forbidden', detail),
+  /** Also used for objects of other tenants: a caller must not learn that they exist. */
+  notFound: (what = 'resource') => make('not-found', `No such ${what}`),
+  routeNotFound: (method: string, url: string) => make('not-found', `No route ${method} ${url}`),
+  methodNotAllowed: (detail: string) => make('method-not-allowed', detail),
+  notAcceptable: (detail: string) => make('not-acceptable', detail),
+  conflict: (detail: string, extensions?: Record<string, unknown>) => make('conflict', detail, extensions),
+  preconditionFailed: (detail = 'If-Match does not match the current ETag') => make('precondition-failed', detail),
+  payloadTooLarge: (limit: number) => make('payload-too-large', `The body exceeds ${limit} bytes`, { limit }),
+  unsupportedMediaType: (detail: string) => make('unsupported-media-type', detail),
+  rangeNotSatisfiable: (size: number) =>
+    make('range-not-satisfiable', `The range is outside 0-${size - 1}`, {}, { 'content-range': `bytes */${size}` }),
+  unprocessable: (detail: string) => make('unprocessable', detail),
+  preconditionRequired: (detail = 'Send If-Match with the ETag you read') => make('precondition-required', detail),
+  tooManyRequests: (detail: string) => make('too-many-requests', detail),
+  headersTooLarge: () => make('headers-too-large'),
+  internal: () => make('internal', 'An unexpected error occurred; quote the request id when reporting it'),
+  unavailable: (detail: string) => make('unavailable', detail, {}, { 'retry-after': '5' }),
+};

@@ -1,0 +1,230 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { Client, S3Error } from 'minio';
+import {
+  assertValidKey,
+  assertValidTenant,
+  BlobNotFoundError,
+  BlobTooLargeError,
+  type BlobInfo,
+  type BlobListing,
+  type BlobStore,
+  type ByteRange,
+  type PutOptions,
+  type PutResult,
+} from './blob-store.js';
+
+export interface MinioStoreOptions {
+  endpoint: URL;
+  accessKey: string;
+  secretKey: string;
+  region: string;
+  bucketPrefix: string;
+  /** Bytes per multipart part. At most two parts are in memory per upload (one filling, one sending). */
+  partSize: number;
+}
+
+const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket', 'NoSuchVersion']);
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof S3Error && NOT_FOUND_CODES.has(String(err.code));
+}
+
+/**
+ * MinIO / S3 adapter.
+ *
+ * Uploads use our own multipart loop instead of minio-js' `putObject` stream path: that path
+ * hangs when the source stream errors (a client aborting mid-upload) and never aborts the
+ * multipart upload it started. Ours keeps exactly two part buffers (double buffering: one part is
+ * sent while the next fills), hashes every byte on the way, and aborts the multipart upload on any
+ * failure so MinIO keeps no parts behind.
+ */
+export function createMinioBlobStore(opts: MinioStoreOptions): BlobStore {
+  const client = new Client({
+    endPoint: opts.endpoint.hostname,
+    port: opts.endpoint.port ? Number(opts.endpoint.port) : undefined,
+    useSSL: opts.endpoint.protocol === 'https:',
+    accessKey: opts.accessKey,
+    secretKey: opts.secretKey,
+    region: opts.region,
+    partSize: opts.partSize,
+  });
+  const bucketFor = (tenant: string) => {
+    assertValidTenant(tenant);
+    return `${opts.bucketPrefix}${tenant}`;
+  };
+  const ensured = new Set<string>();
+
+  async function putMultipart(
+    bucket: string,
+    key: string,
+    body: AsyncIterable<Uint8Array>,
+    putOpts: PutOptions,
+  ): Promise<PutResult> {
+    const hash = createHash('sha256');
+    const partSize = opts.partSize;
+    const buffers = [Buffer.allocUnsafe(partSize), Buffer.allocUnsafe(partSize)];
+    let current = 0; // index into buffers
+    let filled = 0;
+    let size = 0;
+    let uploadId: string | undefined;
+    const etags: { part: number; etag: string }[] = [];
+    let inFlight: Promise<void> | undefined;
+    let failure: unknown;
+
+    const sendPart = async (buf: Buffer) => {
+      uploadId ??= await client.initiateNewMultipartUpload(bucket, key, { 'Content-Type': putOpts.contentType });
+      const part = etags.length + 1;
+      etags.push({ part, etag: '' });
+      const res = await client.uploadPart(
+        { bucketName: bucket, objectName: key, uploadID: uploadId, partNumber: part, headers: {} },
+        buf,
+      );
+      etags[part - 1] = { part, etag: res.etag };
+    };
+    const dispatch = async (buf: Buffer) => {
+      if (inFlight) await inFlight;
+      if (failure) throw failure;
+      inFlight = sendPart(buf).catch((err: unknown) => {
+        failure = err;
+      });
+    };
+
+    try {
+      for await (const raw of body) {
+        if (failure) throw failure;
+        const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+        size += chunk.length;
+        if (putOpts.maxBytes !== undefined && size > putOpts.maxBytes) throw new BlobTooLargeError(putOpts.maxBytes);
+        hash.update(chunk);
+        let offset = 0;
+        while (offset < chunk.length) {
+          const buf = buffers[current]!;
+          const n = Math.min(partSize - filled, chunk.length - offset);
+          chunk.copy(buf, filled, offset, offset + n);
+          filled += n;
+          offset += n;
+          if (filled === partSize) {
+            await dispatch(buf);
+            current = 1 - current;
+            filled = 0;
+          }
+        }
+      }
+      if (!uploadId && !inFlight) {
+        // Everything fitted in one part: a single PUT is cheaper than a multipart upload.
+        await client.putObject(bucket, key, buffers[current]!.subarray(0, filled), filled, {
+          'Content-Type': putOpts.contentType,
+        });
+      } else {
+        if (filled > 0) await dispatch(buffers[current]!.subarray(0, filled));
+        await inFlight;
+        if (failure) throw failure;
+        await client.completeMultipartUpload(bucket, key, uploadId!, etags);
+      }
+      return { size, sha256: hash.digest('hex') };
+    } catch (err) {
+      await inFlight?.catch(() => undefined);
+      if (uploadId) await client.abortMultipartUpload(bucket, key, uploadId).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  return {
+    kind: 's3',
+    bucketFor,
+
+    async ensureBucket(tenant) {
+      const bucket = bucketFor(tenant);
+      if (ensured.has(bucket)) return;
+      if (!(await client.bucketExists(bucket))) {
+        try {
+          // Object lock can only be switched on when a bucket is created; it implies versioning.
+          await client.makeBucket(bucket, opts.region, { ObjectLocking: true });
+        } catch (err) {
+          if (!(err instanceof S3Error && (err.code === 'BucketAlreadyOwnedByYou' || err.code === 'BucketAlreadyExists'))) {
+            throw err;
+          }
+        }
+      }
+      const versioning = (await client.getBucketVersioning(bucket)) as { Status?: string } | undefined;
+      if (versioning?.Status !== 'Enabled') {
+        await client.setBucketVersioning(bucket, { Status: 'Enabled' });
+      }
+      ensured.add(bucket);
+    },
+
+    async put(tenant, key, body, putOpts) {
+      assertValidKey(key);
+      return putMultipart(bucketFor(tenant), key, body, putOpts);
+    },
+
+    async get(tenant, key, range?: ByteRange): Promise<Readable> {
+      assertValidKey(key);
+      const bucket = bucketFor(tenant);
+      try {
+        if (range) return await client.getPartialObject(bucket, key, range.start, range.end - range.start + 1);
+        return await client.getObject(bucket, key);
+      } catch (err) {
+        if (isNotFound(err)) throw new BlobNotFoundError(bucket, key);
+        throw err;
+      }
+    },
+
+    async head(tenant, key): Promise<BlobInfo | null> {
+      assertValidKey(key);
+      try {
+        const st = await client.statObject(bucketFor(tenant), key);
+        const contentType = String(st.metaData['content-type'] ?? 'application/octet-stream');
+        return { size: st.size, contentType, lastModified: st.lastModified };
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw err;
+      }
+    },
+
+    async delete(tenant, key) {
+      assertValidKey(key);
+      const bucket = bucketFor(tenant);
+      // In a versioned bucket a plain delete only adds a delete marker; remove every version.
+      const versions: string[] = [];
+      try {
+        const stream = client.listObjects(bucket, key, false, { IncludeVersion: true });
+        for await (const item of stream as AsyncIterable<{ name?: string; versionId?: string | null }>) {
+          if (item.name === key) versions.push(item.versionId ?? 'null');
+        }
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw err;
+      }
+      for (const versionId of versions) {
+        await client.removeObject(bucket, key, { versionId });
+      }
+    },
+
+    async *list(tenant, prefix = ''): AsyncIterable<BlobListing> {
+      const stream = client.listObjectsV2(bucketFor(tenant), prefix, true);
+      try {
+        for await (const item of stream as AsyncIterable<{ name?: string; size: number; lastModified: Date }>) {
+          if (item.name) yield { key: item.name, size: item.size, lastModified: item.lastModified };
+        }
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw err;
+      }
+    },
+
+    async presignGet(tenant, key, expiresSeconds, downloadName) {
+      assertValidKey(key);
+      const headers: Record<string, string> = {};
+      if (downloadName) {
+        headers['response-content-disposition'] = `attachment; filename*=UTF-8''${encodeURIComponent(downloadName)}`;
+      }
+      return client.presignedGetObject(bucketFor(tenant), key, expiresSeconds, headers);
+    },
+
+    async ping() {
+      await client.listBuckets();
+    },
+  };
+}
