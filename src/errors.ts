@@ -93,5 +93,6 @@ export const errors = {
   tooManyRequests: (detail: string) => make('too-many-requests', detail),
   headersTooLarge: () => make('headers-too-large'),
   internal: () => make('internal', 'An unexpected error occurred; quote the request id when reporting it'),
-  unavailable: (detail: string) => make('unavailable', detail, {}, { 'retry-after': '5' }),
+  unavailable: (detail: string, extensions?: Record<string, unknown>) =>
+    make('unavailable', detail, extensions, { 'retry-after': '5' }),
 };

@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import helmet from '@fastify/helmet';
+import underPressure from '@fastify/under-pressure';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { uuidv7 } from 'uuidv7';
+import type { SigningKeys } from './auth/keys.js';
+import type { Config } from './config.js';
+import type { Db } from './db/client.js';
+import { errors } from './errors.js';
+import healthRoutes from './modules/health/routes.js';
+import { createTenantRepo } from './modules/tenants/repo.js';
+import tenantRoutes from './modules/tenants/routes.js';
+import { createTenantService } from './modules/tenants/service.js';
+import authPlugin from './plugins/auth.js';
+import errorsPlugin, { sendProblem } from './plugins/errors.js';
+import metricsPlugin from './plugins/metrics.js';
+import swaggerPlugin from './plugins/swagger.js';
+import type { BlobStore } from './storage/index.js';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  storage: BlobStore;
+  keys: SigningKeys;
+}
+
+export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/** Fastify server options: logger, limits, request ids, strict validation. */
+export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = true): FastifyServerOptions {
+  return {
+    logger:
+      logger === true
+        ? {
+            level: config.logLevel,
+            redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+          }
+        : logger,
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    // Reuse a caller's request id (a town's portal correlating its own logs), or mint a UUIDv7.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : uuidv7();
+    },
+    connectionTimeout: 0,
+    requestTimeout: 0,
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: {
+      // Unknown properties are rejected (400), never silently stripped; query strings are coerced.
+      customOptions: { removeAdditional: false, useDefaults: true, coerceTypes: 'array', allErrors: true },
+    },
+    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 200 },
+    frameworkErrors: (error, request, reply) => {
+      request.log.info({ code: error.code }, 'framework error');
+      return sendProblem(reply, errors.badRequest(error.message));
+    },
+    clientErrorHandler: (err, socket) => {
+      // Errors before a request exists (oversized headers, garbage on the wire): answer problem+json.
+      if (!socket.writable) return;
+      const tooLarge = (err as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW';
+      const problem = tooLarge ? errors.headersTooLarge() : errors.badRequest('The HTTP request is malformed');
+      const body = JSON.stringify({ type: problem.type, title: problem.title, status: problem.status, detail: problem.message, code: problem.code });
+      socket.end(
+        `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: application/problem+json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    },
+  };
+}
+
+/**
+ * The EN-Akte application as a Fastify plugin. Everything it talks to arrives in `deps`, so tests
+ * and the OpenAPI generator build the same app that `server.ts` runs.
+ */
+export default async function enAkte(app: FastifyInstance, deps: AppDeps) {
+  const { config, db, storage, keys } = deps;
+
+  // External plugins first.
+  await app.register(errorsPlugin, { bodyLimit: config.bodyLimit });
+  await app.register(helmet, { contentSecurityPolicy: false, global: true });
+  await app.register(underPressure, {
+    maxEventLoopDelay: 2_000,
+    pressureHandler: (_request, reply, type, value) => {
+      sendProblem(reply, errors.unavailable(`Server under pressure (${type}: ${value}); retry shortly`));
+    },
+  });
+  await app.register(swaggerPlugin, { publicUrl: config.publicUrl, version: VERSION });
+  await app.register(metricsPlugin);
+  await app.register(authPlugin, { auth: config.auth, keys });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  // JSON only unless a route says otherwise (content uploads register their own parsers).
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('onClose', async () => {
+    await db.$disconnect();
+  });
+
+  await app.register(healthRoutes, {
+    probes: [
+      { name: 'database', check: async () => void (await db.$queryRaw`SELECT 1`) },
+      { name: 'storage', check: () => storage.ping() },
+    ],
+  });
+
+  // Every /v1 route requires a verified bearer token.
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', v1.authenticate);
+      await v1.register(tenantRoutes, { service: createTenantService({ repo: createTenantRepo(db) }) });
+    },
+    { prefix: '/v1' },
+  );
+}
+
+/** Builds a ready Fastify instance around `enAkte`. */
+export async function buildApp(deps: AppDeps, logger: FastifyServerOptions['logger'] = true) {
+  const app = Fastify(serverOptions(deps.config, logger)).withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(enAkte, deps);
+  await app.ready();
+  return app;
+}

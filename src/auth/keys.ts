@@ -1,0 +1,77 @@
+import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  SignJWT,
+  type CryptoKey,
+  type JSONWebKeySet,
+  type JWK,
+} from 'jose';
+import { uuidv7 } from 'uuidv7';
+
+export const SIGNING_ALG = 'ES256';
+
+interface StoredKey extends JWK {
+  kid: string;
+  alg: string;
+}
+
+/** The service's own signing keys. The first key signs; all keys verify (rotation keeps old ones). */
+export interface SigningKeys {
+  jwks: JSONWebKeySet;
+  sign(claims: TokenClaims, opts: { issuer: string; audience: string; ttlSeconds: number }): Promise<string>;
+}
+
+export interface TokenClaims {
+  sub: string;
+  tenant: string;
+  roles: string[];
+  [claim: string]: unknown;
+}
+
+async function newKey(): Promise<StoredKey> {
+  const { privateKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  const kid = await calculateJwkThumbprint(jwk);
+  return { ...jwk, kid, alg: SIGNING_ALG, use: 'sig' };
+}
+
+/** Loads the key file, creating it with a fresh ES256 key pair on first start (mode 0600). */
+export async function loadOrCreateSigningKeys(file: string): Promise<SigningKeys> {
+  let stored: StoredKey[];
+  try {
+    stored = (JSON.parse(await readFile(file, 'utf8')) as { keys: StoredKey[] }).keys;
+    if (!Array.isArray(stored) || stored.length === 0) throw new Error(`${file} holds no keys`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    stored = [await newKey()];
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify({ keys: stored }, null, 2), { mode: 0o600 });
+    await rename(tmp, file);
+  }
+  const active = stored[0]!;
+  const signingKey = (await importJWK(active, active.alg)) as CryptoKey;
+  const jwks: JSONWebKeySet = {
+    keys: stored.map(({ kid, alg, kty, crv, x, y, n, e }) => ({ kid, alg, kty, crv, x, y, n, e, use: 'sig' })).map(
+      (k) => Object.fromEntries(Object.entries(k).filter(([, v]) => v !== undefined)) as JWK,
+    ),
+  };
+  return {
+    jwks,
+    async sign(claims, opts) {
+      return new SignJWT(claims)
+        .setProtectedHeader({ alg: active.alg, kid: active.kid, typ: 'JWT' })
+        .setIssuer(opts.issuer)
+        .setAudience(opts.audience)
+        .setIssuedAt()
+        .setNotBefore('0s')
+        .setJti(uuidv7())
+        .setExpirationTime(`${opts.ttlSeconds}s`)
+        .sign(signingKey);
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import { createHash } from 'node:crypto';
+
+/** Strong ETag of a resource representation, derived from its id and last change. */
+export function etagOf(id: string, updatedAt: string | Date): string {
+  const stamp = updatedAt instanceof Date ? updatedAt.toISOString() : updatedAt;
+  return `"${createHash('sha256').update(`${id}@${stamp}`).digest('base64url').slice(0, 27)}"`;
+}
+
+/** Does an If-None-Match header match this ETag (RFC 9110 weak comparison)? */
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  const strip = (t: string) => t.trim().replace(/^W\//, '');
+  return header.split(',').some((t) => strip(t) === strip(etag));
+}

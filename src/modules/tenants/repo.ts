@@ -1,0 +1,41 @@
+import type { Db } from '../../db/client.js';
+import type { Tenant as TenantRow } from '../../generated/prisma/client.js';
+import type { Tenant } from './schemas.js';
+
+export interface TenantRepo {
+  findBySlug(slug: string): Promise<Tenant | null>;
+  /** Tenants ordered by slug, starting after `afterSlug`. */
+  list(opts: { afterSlug?: string; limit: number }): Promise<Tenant[]>;
+  listSlugs(): Promise<string[]>;
+}
+
+const toTenant = (row: TenantRow): Tenant => ({
+  id: row.id,
+  slug: row.slug,
+  name: row.name,
+  kind: row.kind === 'competence_centre' ? 'competence-centre' : row.kind,
+  active: row.active,
+  createdAt: row.createdAt.toISOString(),
+  updatedAt: row.updatedAt.toISOString(),
+});
+
+export function createTenantRepo(db: Db): TenantRepo {
+  return {
+    async findBySlug(slug) {
+      const row = await db.tenant.findUnique({ where: { slug } });
+      return row ? toTenant(row) : null;
+    },
+    async list({ afterSlug, limit }) {
+      const rows = await db.tenant.findMany({
+        where: afterSlug ? { slug: { gt: afterSlug } } : undefined,
+        orderBy: { slug: 'asc' },
+        take: limit,
+      });
+      return rows.map(toTenant);
+    },
+    async listSlugs() {
+      const rows = await db.tenant.findMany({ select: { slug: true }, orderBy: { slug: 'asc' } });
+      return rows.map((r) => r.slug);
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { etagOf, matchesIfNoneMatch } from '../../lib/etag.js';
+import { problemResponses } from '../../schemas/common.js';
+import { Tenant, TenantList, TenantListQuery, TenantParams } from './schemas.js';
+import type { TenantService } from './service.js';
+
+const ETagHeader = Type.Object({ etag: Type.String({ description: 'Strong ETag of the representation' }) });
+
+const tenantRoutes: FastifyPluginAsyncTypebox<{ service: TenantService }> = async (app, { service }) => {
+  app.addSchema(Tenant);
+
+  app.get(
+    '/tenants',
+    {
+      schema: {
+        tags: ['tenants'],
+        operationId: 'listTenants',
+        summary: 'List the tenants the caller can see',
+        description: "A town's token sees its own tenant; a competence-centre token sees all tenants.",
+        security: [{ bearerAuth: [] }],
+        querystring: TenantListQuery,
+        response: { 200: TenantList, ...problemResponses(400, 401, 500) },
+      },
+    },
+    async (request) => service.listVisibleTenants(request.principal!, request.query),
+  );
+
+  app.get(
+    '/tenants/:tenant',
+    {
+      schema: {
+        tags: ['tenants'],
+        operationId: 'getTenant',
+        summary: 'Read one tenant',
+        description: "Another tenant's slug answers 404, as an unknown slug does (the competence centre sees all).",
+        security: [{ bearerAuth: [] }],
+        params: TenantParams,
+        headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ description: 'ETag(s) the client holds' })) }),
+        response: {
+          200: { ...Type.Ref('Tenant'), description: 'The tenant', headers: ETagHeader },
+          304: { description: 'Not modified (If-None-Match matched)', type: 'null' },
+          ...problemResponses(400, 401, 404, 500),
+        },
+      },
+    },
+    async (request, reply) => {
+      const tenant = await service.getTenant(request.principal!, request.params.tenant);
+      const etag = etagOf(tenant.id, tenant.updatedAt);
+      reply.header('etag', etag);
+      if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+      return tenant;
+    },
+  );
+};
+
+export default tenantRoutes;

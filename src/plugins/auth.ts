@@ -1,0 +1,131 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { createLocalJWKSet, createRemoteJWKSet, errors as jose, jwtVerify, type JWTPayload } from 'jose';
+import type { Config } from '../config.js';
+import { errors } from '../errors.js';
+import type { SigningKeys, TokenClaims } from '../auth/keys.js';
+
+/** Who is calling: from a verified token. */
+export interface Principal {
+  tenant: string;
+  subject: string;
+  roles: string[];
+  /** OAuth client id when the caller is a machine client. */
+  clientId?: string;
+  tokenId?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** onRequest hook for routes that need a bearer token. */
+    authenticate: (request: FastifyRequest) => Promise<void>;
+    /** Issues tokens signed with the service's own key (dev tokens, OAuth clients, tests). */
+    tokens: { sign(claims: TokenClaims, ttlSeconds?: number): Promise<string>; jwks: SigningKeys['jwks'] };
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+const SLUG = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
+
+function describeJoseError(err: unknown): string {
+  if (err instanceof jose.JWTExpired) return 'The token has expired';
+  if (err instanceof jose.JWTClaimValidationFailed) {
+    if (err.claim === 'nbf') return 'The token is not yet valid';
+    return `Token claim '${err.claim}' is not acceptable: ${err.reason}`;
+  }
+  if (err instanceof jose.JOSEAlgNotAllowed) return 'The token is signed with an algorithm that is not allowed';
+  if (err instanceof jose.JWSSignatureVerificationFailed) return 'The token signature is not valid';
+  if (err instanceof jose.JWKSNoMatchingKey) return 'The token is signed with an unknown key';
+  if (err instanceof jose.JWKSMultipleMatchingKeys) return 'The token key id is ambiguous';
+  if (err instanceof jose.JWKSTimeout || err instanceof jose.JWKSInvalid) return 'The signing keys could not be fetched';
+  if (err instanceof jose.JWSInvalid || err instanceof jose.JWTInvalid || err instanceof jose.JOSENotSupported) {
+    return 'The token is malformed';
+  }
+  return 'The token is not valid';
+}
+
+function toPrincipal(payload: JWTPayload): Principal {
+  const tenant = payload.tenant;
+  if (typeof tenant !== 'string' || !SLUG.test(tenant)) throw errors.invalidToken("The token has no valid 'tenant' claim");
+  if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 200) {
+    throw errors.invalidToken("The token has no valid 'sub' claim");
+  }
+  const raw = payload.roles;
+  const roles = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(' ') : [];
+  if (!roles.every((r): r is string => typeof r === 'string' && r.length > 0 && r.length <= 64)) {
+    throw errors.invalidToken("The token's 'roles' claim is malformed");
+  }
+  return {
+    tenant,
+    subject: payload.sub,
+    roles,
+    clientId: typeof payload.client_id === 'string' ? payload.client_id : undefined,
+    tokenId: payload.jti,
+  };
+}
+
+/**
+ * Bearer-token authentication with `jose`. Keys come from AUTH_JWKS_URL (an external IdP such as
+ * Keycloak; fetched with a cooldown so a burst of unknown key ids cannot flood it) or from the
+ * service's own signing keys, published at /.well-known/jwks.json.
+ */
+export default fp(
+  async function authPlugin(app: FastifyInstance, opts: { auth: Config['auth']; keys: SigningKeys }) {
+    const { auth, keys } = opts;
+    const keySet = auth.jwksUrl
+      ? createRemoteJWKSet(new URL(auth.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 })
+      : createLocalJWKSet(keys.jwks);
+
+    app.decorateRequest('principal', null);
+    app.decorate('tokens', {
+      jwks: keys.jwks,
+      sign: (claims: TokenClaims, ttlSeconds = auth.tokenTtl) =>
+        keys.sign(claims, { issuer: auth.issuer, audience: auth.audience, ttlSeconds }),
+    });
+    app.decorate('authenticate', async (request: FastifyRequest) => {
+      const header = request.headers.authorization;
+      if (!header) throw errors.unauthenticated();
+      const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header);
+      if (!match) throw errors.invalidToken('The Authorization header must be `Bearer <JWT>`');
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(match[1]!, keySet, {
+          issuer: auth.issuer,
+          audience: auth.audience,
+          algorithms: auth.algorithms,
+          clockTolerance: auth.clockTolerance,
+          requiredClaims: ['exp', 'sub'],
+        }));
+      } catch (err) {
+        throw errors.invalidToken(describeJoseError(err));
+      }
+      request.principal = toPrincipal(payload);
+    });
+
+    app.get(
+      '/.well-known/jwks.json',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Public keys that verify tokens issued by this service',
+          description: 'JSON Web Key Set (RFC 7517). Keys are rotated by adding a new first key; old keys stay until their tokens expired.',
+          response: {
+            200: {
+              description: 'The key set',
+              type: 'object',
+              properties: { keys: { type: 'array', items: { type: 'object', additionalProperties: true } } },
+              required: ['keys'],
+            },
+          },
+        },
+      },
+      async (_request, reply) => {
+        reply.header('cache-control', 'public, max-age=300');
+        return keys.jwks;
+      },
+    );
+  },
+  { name: 'auth', dependencies: ['errors'], fastify: '5.x' },
+);

@@ -1,0 +1,88 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError, errors, type ProblemDetails } from '../errors.js';
+import { Problem } from '../schemas/common.js';
+
+/** Fastify's own error codes that are the client's fault, mapped onto the catalogue. */
+function fromFastifyError(err: FastifyError, bodyLimit: number): AppError | null {
+  if (err.validation) {
+    const list = err.validation.map((v) => ({
+      path: `${err.validationContext ?? 'body'}${v.instancePath || ''}`,
+      message: v.keyword === 'additionalProperties'
+        ? `unknown property '${String((v.params as { additionalProperty?: string }).additionalProperty)}'`
+        : (v.message ?? 'is invalid'),
+    }));
+    return errors.validation(list.map((e) => `${e.path} ${e.message}`).join('; '), list);
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return errors.payloadTooLarge(bodyLimit);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return errors.unsupportedMediaType('This operation does not accept that Content-Type; send application/json');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return errors.badRequest('Content-Length does not match the body');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return errors.malformedJson('The JSON body is empty');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return errors.malformedJson();
+    case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_INVALID_URL':
+      return errors.badRequest('The URL is malformed');
+    case 'FST_ERR_ASYNC_CONSTRAINT':
+      return errors.badRequest('The request does not match any route constraint');
+    case 'FST_ERR_NOT_FOUND':
+      return errors.notFound();
+    default:
+      break;
+  }
+  if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_TYPE') return errors.malformedJson();
+  if (err.statusCode === 429) return errors.tooManyRequests(err.message);
+  if (err.statusCode === 503) return errors.unavailable(err.message);
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    // Any other 4xx from Fastify or a plugin: keep the status, give it the generic code.
+    return new AppError(err.statusCode, 'bad-request', 'The request is malformed', err.message);
+  }
+  return null;
+}
+
+export function toProblem(err: AppError, request: FastifyRequest): ProblemDetails {
+  return {
+    type: err.type,
+    title: err.title,
+    status: err.status,
+    detail: err.message,
+    instance: request.url.split('?')[0],
+    code: err.code,
+    requestId: request.id,
+    ...err.extensions,
+  };
+}
+
+export function sendProblem(reply: FastifyReply, err: AppError) {
+  for (const [name, value] of Object.entries(err.headers)) reply.header(name, value);
+  return reply.code(err.status).type('application/problem+json').send(toProblem(err, reply.request));
+}
+
+/**
+ * One error handler for the whole API: catalogue errors as they are, Fastify's client errors
+ * mapped to the catalogue, everything else logged in full and answered as a bare 500.
+ */
+export default fp(
+  async function errorsPlugin(app: FastifyInstance, opts: { bodyLimit: number }) {
+    app.addSchema(Problem);
+
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      const known = error instanceof AppError ? error : fromFastifyError(error, opts.bodyLimit);
+      if (known) {
+        if (known.status >= 500) request.log.error({ err: error }, known.message);
+        else request.log.info({ code: known.code, detail: known.message }, 'client error');
+        return sendProblem(reply, known);
+      }
+      request.log.error({ err: error }, 'unhandled error');
+      return sendProblem(reply, errors.internal());
+    });
+
+    app.setNotFoundHandler((request, reply) => sendProblem(reply, errors.routeNotFound(request.method, request.url.split('?')[0]!)));
+  },
+  { name: 'errors', fastify: '5.x' },
+);

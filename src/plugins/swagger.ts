@@ -1,0 +1,53 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+export const API_DESCRIPTION = `EN-Akte is the shared electronic records service (E-Akte) of the towns of the Ennepe-Ruhr-Kreis.
+
+**Tenants.** Every record belongs to one tenant (a town, the district or the competence centre); the tenant is part of
+every path (\`/v1/tenants/{tenant}/…\`). Objects of another tenant answer 404, exactly as unknown ids do.
+
+**Authentication.** Every \`/v1\` operation needs \`Authorization: Bearer <JWT>\`. Tokens carry \`tenant\`, \`sub\` and
+\`roles\`; they are verified against the issuer's JWKS (\`/.well-known/jwks.json\` for tokens this service issues).
+
+**Errors** are RFC 9457 \`application/problem+json\` with a stable \`code\`; the \`X-Request-Id\` response header names
+the request in the logs.`;
+
+/** OpenAPI 3.1 document from the route schemas, and Swagger UI at /docs. */
+export default fp(
+  async function swaggerPlugin(app: FastifyInstance, opts: { publicUrl: string; version: string }) {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'EN-Akte API',
+          version: opts.version,
+          description: API_DESCRIPTION,
+          license: { name: 'EUPL-1.2', identifier: 'EUPL-1.2' },
+        },
+        servers: [{ url: opts.publicUrl }],
+        tags: [
+          { name: 'tenants', description: 'Towns, the district and the competence centre' },
+          { name: 'auth', description: 'Token verification keys' },
+          { name: 'operations', description: 'Health, readiness and metrics' },
+        ],
+        components: {
+          securitySchemes: {
+            bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          },
+        },
+      },
+      refResolver: {
+        // Name shared schemas by their $id (Problem, Tenant…) instead of def-0, def-1.
+        buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),
+      },
+    });
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      staticCSP: true,
+      uiConfig: { docExpansion: 'list', deepLinking: true, persistAuthorization: true },
+    });
+  },
+  { name: 'swagger', dependencies: ['errors'], fastify: '5.x' },
+);

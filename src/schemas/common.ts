@@ -1,0 +1,94 @@
+import { Type, type Static, type TSchema } from 'typebox';
+import { catalogue, type ProblemCode } from '../errors.js';
+
+/** RFC 9457 problem details, as every error response of EN-Akte carries them. */
+export const Problem = Type.Object(
+  {
+    type: Type.String({ description: 'Stable problem type URI (urn:en-akte:problem:<code>)' }),
+    title: Type.String({ description: 'Short summary of the problem type' }),
+    status: Type.Integer({ description: 'HTTP status code' }),
+    detail: Type.Optional(Type.String({ description: 'What went wrong in this occurrence' })),
+    instance: Type.Optional(Type.String({ description: 'The request path' })),
+    code: Type.String({ description: 'Stable machine-readable code (the part after the last colon of `type`)' }),
+    requestId: Type.Optional(Type.String({ description: 'Request id; also in the X-Request-Id header and the logs' })),
+    errors: Type.Optional(
+      Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), {
+        description: 'Validation errors, one per offending field',
+      }),
+    ),
+  },
+  {
+    $id: 'Problem',
+    title: 'Problem',
+    additionalProperties: true,
+    description: 'RFC 9457 problem details (application/problem+json)',
+    examples: [
+      {
+        type: 'urn:en-akte:problem:not-found',
+        title: 'Not found',
+        status: 404,
+        detail: 'No such tenant',
+        instance: '/v1/tenants/ennepetal',
+        code: 'not-found',
+        requestId: '01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c11',
+      },
+    ],
+  },
+);
+export type ProblemBody = Static<typeof Problem>;
+
+const ProblemRef = Type.Unsafe<ProblemBody>(Type.Ref('Problem'));
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request)',
+  401: 'Missing or invalid bearer token (codes: unauthenticated, invalid-token)',
+  403: 'The caller lacks the role for this operation (code: forbidden)',
+  404: 'Unknown id, or an object of another tenant (code: not-found)',
+  406: 'The Accept header excludes every representation (code: not-acceptable)',
+  409: 'Conflicts with the current state (code: conflict)',
+  412: 'If-Match does not match the current ETag (code: precondition-failed)',
+  413: 'Body too large (code: payload-too-large)',
+  415: 'Content-Type not supported here (code: unsupported-media-type)',
+  416: 'Range not satisfiable (code: range-not-satisfiable)',
+  422: 'Semantically invalid (code: unprocessable)',
+  428: 'If-Match missing (code: precondition-required)',
+  429: 'Rate limit exceeded (code: too-many-requests)',
+  500: 'Unexpected error; no details are disclosed (code: internal)',
+  503: 'A dependency is unavailable or the server is shutting down (code: unavailable)',
+};
+
+/** Response entries for the given error statuses, each an application/problem+json Problem. */
+export function problemResponses(...statuses: number[]): Record<number, TSchema> {
+  const out: Record<number, TSchema> = {};
+  for (const status of statuses) {
+    out[status] = Type.Unsafe({
+      description: STATUS_TEXT[status] ?? 'Error',
+      content: { 'application/problem+json': { schema: ProblemRef } },
+    });
+  }
+  return out;
+}
+
+/** The statuses every authenticated /v1 route can answer with. */
+export const AUTHENTICATED_ERRORS = [400, 401, 500] as const;
+
+export const codesByStatus = (status: number): ProblemCode[] =>
+  (Object.keys(catalogue) as ProblemCode[]).filter((c) => catalogue[c].status === status);
+
+export const Slug = Type.String({
+  pattern: '^[a-z][a-z0-9-]{1,38}[a-z0-9]$',
+  description: 'Tenant slug, e.g. `witten`',
+  examples: ['witten'],
+});
+
+export const Uuid = Type.String({ format: 'uuid', description: 'UUIDv7' });
+
+export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339, UTC' });
+
+export const Limit = Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Page size (1-200)' });
+
+export const Cursor = Type.String({
+  maxLength: 512,
+  pattern: '^[A-Za-z0-9_-]+$',
+  description: 'Opaque cursor from the `next` field of the previous page',
+});
