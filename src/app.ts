@@ -3,6 +3,7 @@ import helmet from '@fastify/helmet';
 import underPressure from '@fastify/under-pressure';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fp from 'fastify-plugin';
 import { uuidv7 } from 'uuidv7';
 import type { SigningKeys } from './auth/keys.js';
 import type { Config } from './config.js';
@@ -80,7 +81,7 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
  * The EN-Akte application as a Fastify plugin. Everything it talks to arrives in `deps`, so tests
  * and the OpenAPI generator build the same app that `server.ts` runs.
  */
-export default async function enAkte(app: FastifyInstance, deps: AppDeps) {
+async function enAkte(app: FastifyInstance, deps: AppDeps) {
   const { config, db, storage, keys } = deps;
 
   // External plugins first.
@@ -123,10 +124,13 @@ export default async function enAkte(app: FastifyInstance, deps: AppDeps) {
   );
 }
 
+// Not encapsulated, so that the root instance sees its decorators (swagger(), tokens, metrics).
+export default fp(enAkte, { name: 'en-akte', fastify: '5.x' });
+
 /** Builds a ready Fastify instance around `enAkte`. */
 export async function buildApp(deps: AppDeps, logger: FastifyServerOptions['logger'] = true) {
   const app = Fastify(serverOptions(deps.config, logger)).withTypeProvider<TypeBoxTypeProvider>();
-  await app.register(enAkte, deps);
+  await app.register(fp(enAkte), deps);
   await app.ready();
   return app;
 }

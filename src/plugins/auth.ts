@@ -33,7 +33,9 @@ function describeJoseError(err: unknown): string {
   if (err instanceof jose.JWTExpired) return 'The token has expired';
   if (err instanceof jose.JWTClaimValidationFailed) {
     if (err.claim === 'nbf') return 'The token is not yet valid';
-    return `Token claim '${err.claim}' is not acceptable: ${err.reason}`;
+    if (err.claim === 'iss') return 'The token was issued by an issuer this service does not trust';
+    if (err.claim === 'aud') return 'The token is meant for another audience';
+    return `The token claim '${err.claim}' is missing or not acceptable`;
   }
   if (err instanceof jose.JOSEAlgNotAllowed) return 'The token is signed with an algorithm that is not allowed';
   if (err instanceof jose.JWSSignatureVerificationFailed) return 'The token signature is not valid';

@@ -92,3 +92,8 @@ export const Cursor = Type.String({
   pattern: '^[A-Za-z0-9_-]+$',
   description: 'Opaque cursor from the `next` field of the previous page',
 });
+
+/** Response header map for OpenAPI (`headers` of a response). */
+export const ETagHeaders = {
+  etag: { type: 'string', description: 'Strong ETag of the representation; send it back in If-Match / If-None-Match' },
+} as const;

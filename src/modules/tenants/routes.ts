@@ -1,11 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { etagOf, matchesIfNoneMatch } from '../../lib/etag.js';
-import { problemResponses } from '../../schemas/common.js';
+import { ETagHeaders, problemResponses } from '../../schemas/common.js';
 import { Tenant, TenantList, TenantListQuery, TenantParams } from './schemas.js';
 import type { TenantService } from './service.js';
-
-const ETagHeader = Type.Object({ etag: Type.String({ description: 'Strong ETag of the representation' }) });
 
 const tenantRoutes: FastifyPluginAsyncTypebox<{ service: TenantService }> = async (app, { service }) => {
   app.addSchema(Tenant);
@@ -38,7 +36,7 @@ const tenantRoutes: FastifyPluginAsyncTypebox<{ service: TenantService }> = asyn
         params: TenantParams,
         headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ description: 'ETag(s) the client holds' })) }),
         response: {
-          200: { ...Type.Ref('Tenant'), description: 'The tenant', headers: ETagHeader },
+          200: { ...Type.Ref('Tenant'), description: 'The tenant', headers: ETagHeaders },
           304: { description: 'Not modified (If-None-Match matched)', type: 'null' },
           ...problemResponses(400, 401, 404, 500),
         },

@@ -1,0 +1,35 @@
+// Mints a development token signed with the service's own key (AUTH_KEY_FILE):
+//   npm run token -- --tenant witten --roles clerk[,reader] [--sub alice] [--ttl 3600]
+import { parseArgs } from 'node:util';
+import { loadOrCreateSigningKeys } from '../src/auth/keys.js';
+import { loadConfig } from '../src/config.js';
+
+const { values } = parseArgs({
+  options: {
+    tenant: { type: 'string' },
+    roles: { type: 'string', default: '' },
+    sub: { type: 'string', default: 'dev-user' },
+    ttl: { type: 'string', default: '3600' },
+  },
+});
+if (!values.tenant) {
+  console.error('usage: npm run token -- --tenant <slug> --roles <role[,role]> [--sub <subject>] [--ttl <seconds>]');
+  process.exit(2);
+}
+const config = loadConfig();
+if (config.auth.jwksUrl) {
+  console.error('AUTH_JWKS_URL is set: tokens come from your identity provider, not from this script.');
+  process.exit(2);
+}
+const ttl = Number(values.ttl);
+if (!Number.isInteger(ttl) || ttl < 60 || ttl > 7 * 86400) {
+  console.error('--ttl must be an integer number of seconds between 60 and 604800');
+  process.exit(2);
+}
+const keys = await loadOrCreateSigningKeys(config.auth.keyFile);
+const roles = values.roles.split(',').map((r) => r.trim()).filter(Boolean);
+const token = await keys.sign(
+  { sub: values.sub, tenant: values.tenant, roles },
+  { issuer: config.auth.issuer, audience: config.auth.audience, ttlSeconds: ttl },
+);
+process.stdout.write(`${token}\n`);
