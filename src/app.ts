@@ -13,7 +13,14 @@ import healthRoutes from './modules/health/routes.js';
 import { createTenantRepo } from './modules/tenants/repo.js';
 import tenantRoutes from './modules/tenants/routes.js';
 import { createTenantService } from './modules/tenants/service.js';
+import { createIdempotencyRepo } from './db/idempotency-repo.js';
+import { createTenantTx } from './db/tenant-tx.js';
+import filePlanRoutes from './modules/file-plan/routes.js';
+import { createFilePlanService } from './modules/file-plan/service.js';
 import authPlugin from './plugins/auth.js';
+import idempotencyPlugin from './plugins/idempotency.js';
+import tenantContext from './plugins/tenant-context.js';
+import { schemaController } from './lib/validation.js';
 import errorsPlugin, { sendProblem } from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
 import swaggerPlugin from './plugins/swagger.js';
@@ -54,10 +61,7 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ajv: {
-      // Unknown properties are rejected (400), never silently stripped; query strings are coerced.
-      customOptions: { removeAdditional: false, useDefaults: true, coerceTypes: 'array', allErrors: true },
-    },
+    schemaController,
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 200 },
     frameworkErrors: (error, request, reply) => {
       request.log.info({ code: error.code }, 'framework error');
@@ -96,6 +100,9 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
   await app.register(swaggerPlugin, { publicUrl: config.publicUrl, version: VERSION });
   await app.register(metricsPlugin);
   await app.register(authPlugin, { auth: config.auth, keys });
+  await app.register(tenantContext, { db });
+  await app.register(idempotencyPlugin, { repo: createIdempotencyRepo(db) });
+  const tx = createTenantTx(db);
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -119,6 +126,15 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
     async (v1) => {
       v1.addHook('onRequest', v1.authenticate);
       await v1.register(tenantRoutes, { service: createTenantService({ repo: createTenantRepo(db) }) });
+      // Everything under a tenant: the caller must belong to it; POSTs honour Idempotency-Key.
+      await v1.register(
+        async (scoped) => {
+          scoped.addHook('preHandler', scoped.resolveTenant);
+          scoped.addHook('preHandler', scoped.checkIdempotency);
+          await scoped.register(filePlanRoutes, { service: createFilePlanService({ tx }) });
+        },
+        { prefix: '/tenants/:tenant' },
+      );
     },
     { prefix: '/v1' },
   );

@@ -48,11 +48,18 @@ export const catalogue = {
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'not-acceptable': { status: 406, title: 'Not acceptable' },
   conflict: { status: 409, title: 'Conflict' },
+  'object-closed': { status: 409, title: 'The object is closed (zdA) and accepts no changes' },
+  'checked-out': { status: 409, title: 'The document is checked out by someone else' },
+  'unit-retired': { status: 409, title: 'The file-plan unit is retired and accepts no new files' },
+  'open-cases': { status: 409, title: 'The file still has open cases' },
+  'idempotency-in-progress': { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
   'precondition-failed': { status: 412, title: 'Precondition failed' },
   'payload-too-large': { status: 413, title: 'Request body too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'range-not-satisfiable': { status: 416, title: 'Range not satisfiable' },
   'unprocessable': { status: 422, title: 'Unprocessable request' },
+  'idempotency-key-reused': { status: 422, title: 'The Idempotency-Key was used for a different request' },
+  'digest-mismatch': { status: 422, title: 'The content does not match its Content-Digest' },
   'precondition-required': { status: 428, title: 'Precondition required' },
   'too-many-requests': { status: 429, title: 'Too many requests' },
   'headers-too-large': { status: 431, title: 'Request header fields too large' },
@@ -83,7 +90,24 @@ export const errors = {
   methodNotAllowed: (detail: string) => make('method-not-allowed', detail),
   notAcceptable: (detail: string) => make('not-acceptable', detail),
   conflict: (detail: string, extensions?: Record<string, unknown>) => make('conflict', detail, extensions),
-  preconditionFailed: (detail = 'If-Match does not match the current ETag') => make('precondition-failed', detail),
+  preconditionFailed: (detail = 'If-Match does not match the current ETag; read the object again') =>
+    make('precondition-failed', detail),
+  objectClosed: (what: string) => make('object-closed', `The ${what} is closed; reopen it first`),
+  checkedOut: (until: Date) =>
+    make('checked-out', `The document is checked out until ${until.toISOString()}`, { checkedOutUntil: until.toISOString() }),
+  unitRetired: (code: string) => make('unit-retired', `File-plan unit ${code} is retired`),
+  openCases: (count: number) =>
+    make('open-cases', `${count} case(s) of this file are still open; close them first or send closeOpenCases: true`, {
+      openCases: count,
+    }),
+  idempotencyInProgress: () => make('idempotency-in-progress', 'Retry after the first request has finished'),
+  idempotencyKeyReused: () =>
+    make('idempotency-key-reused', 'This Idempotency-Key was sent before with a different request; use a new key'),
+  digestMismatch: (expected: string, actual: string) =>
+    make('digest-mismatch', 'The SHA-256 of the received content differs from Content-Digest; nothing was stored', {
+      expected,
+      actual,
+    }),
   payloadTooLarge: (limit: number) => make('payload-too-large', `The body exceeds ${limit} bytes`, { limit }),
   unsupportedMediaType: (detail: string) => make('unsupported-media-type', detail),
   rangeNotSatisfiable: (size: number) =>

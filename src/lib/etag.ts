@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 
-/** Strong ETag of a resource representation, derived from its id and last change. */
-export function etagOf(id: string, updatedAt: string | Date): string {
-  const stamp = updatedAt instanceof Date ? updatedAt.toISOString() : updatedAt;
+/** Strong ETag of a resource representation, derived from its id and its last change (row version or timestamp). */
+export function etagOf(id: string, change: string | number | Date): string {
+  const stamp = change instanceof Date ? change.toISOString() : String(change);
   return `"${createHash('sha256').update(`${id}@${stamp}`).digest('base64url').slice(0, 27)}"`;
 }
 

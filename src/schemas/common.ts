@@ -97,3 +97,33 @@ export const Cursor = Type.String({
 export const ETagHeaders = {
   etag: { type: 'string', description: 'Strong ETag of the representation; send it back in If-Match / If-None-Match' },
 } as const;
+
+export const IsoDate = Type.String({ format: 'date', description: 'Calendar date (YYYY-MM-DD)' });
+
+/** Free metadata: a JSON object of at most 16 KiB (checked in the services), 100 keys. */
+export const Metadata = Type.Record(Type.String({ maxLength: 100 }), Type.Unknown(), {
+  maxProperties: 100,
+  description: 'Free metadata as a JSON object (at most 100 keys and 16 KiB serialised)',
+  examples: [{ portalCaseId: 'HAT-2026-00017', channel: 'online' }],
+});
+
+export const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ description: 'The ETag you read (required: 428 without, 412 when stale)' })),
+});
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7E]+$',
+      description: 'Makes the POST safe to retry: the same key and body return the first response (24 h)',
+    }),
+  ),
+});
+
+/** Path parameters `{tenant}` and one id, e.g. IdParam('fileId', 'file'). */
+export const IdParam = <K extends string>(name: K, what: string) =>
+  Type.Object({ tenant: Slug, [name]: Type.String({ format: 'uuid', description: `Id of the ${what}` }) } as {
+    tenant: typeof Slug;
+  } & Record<K, ReturnType<typeof Type.String>>, { additionalProperties: false });

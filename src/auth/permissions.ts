@@ -1,0 +1,39 @@
+import { errors } from '../errors.js';
+import type { Principal } from '../plugins/auth.js';
+
+/**
+ * The permission matrix: which tenant roles may perform which operation. Services call
+ * `authorize(principal, operation)`; the README shows this table.
+ */
+export const PERMISSIONS = {
+  'tenant:read': ['tenant-admin', 'records-manager', 'clerk', 'reader', 'auditor'],
+  'tenant:configure': ['tenant-admin'],
+  'plan:read': ['tenant-admin', 'records-manager', 'clerk', 'reader', 'auditor'],
+  'plan:write': ['tenant-admin', 'records-manager'],
+  'records:read': ['records-manager', 'clerk', 'reader', 'auditor'],
+  'content:read': ['records-manager', 'clerk', 'reader'],
+  'records:write': ['records-manager', 'clerk'],
+  'records:reopen': ['records-manager'],
+  'checkout:break': ['records-manager'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type Operation = keyof typeof PERMISSIONS;
+
+export const TENANT_ROLES = ['tenant-admin', 'records-manager', 'clerk', 'reader', 'auditor'] as const;
+
+export function can(principal: Principal, operation: Operation): boolean {
+  const allowed: readonly string[] = PERMISSIONS[operation];
+  return principal.roles.some((r) => allowed.includes(r));
+}
+
+/** 403 inside the caller's own tenant (it already knows the tenant exists). */
+export function authorize(principal: Principal, operation: Operation): void {
+  if (!can(principal, operation)) {
+    throw errors.forbidden(`This needs one of the roles: ${PERMISSIONS[operation].join(', ')}`);
+  }
+}
+
+/** The actor recorded in createdBy, uploadedBy and check-outs. */
+export function actorOf(principal: Principal): string {
+  return principal.clientId ? `client:${principal.clientId}` : principal.subject;
+}

@@ -1,0 +1,38 @@
+import { Ajv, type Options } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FastifyServerOptions } from 'fastify';
+
+// ajv-formats is CommonJS; under ESM its function may arrive wrapped in `default`.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
+
+function makeAjv(coerce: boolean, shared: Record<string, unknown>) {
+  const options: Options = {
+    // Unknown properties are rejected (400), never silently stripped.
+    removeAdditional: false,
+    useDefaults: true,
+    coerceTypes: coerce ? 'array' : false,
+    allErrors: true,
+    strict: false,
+  };
+  const ajv = new Ajv(options);
+  addFormats(ajv);
+  for (const schema of Object.values(shared)) ajv.addSchema(schema as object);
+  return ajv;
+}
+
+/**
+ * Two validators: query strings, path parameters and headers are text and get coerced
+ * (`?limit=20` → 20); JSON bodies are validated strictly, so `"10"` is not a number and `null`
+ * never turns into `0`. Installed through `schemaController` (not setValidatorCompiler), because
+ * Fastify rebuilds the validator of every context that adds shared schemas from this factory.
+ */
+export const schemaController: FastifyServerOptions['schemaController'] = {
+  compilersFactory: {
+    buildValidator(externalSchemas) {
+      const shared = (externalSchemas ?? {}) as Record<string, unknown>;
+      const strict = makeAjv(false, shared);
+      const coercing = makeAjv(true, shared);
+      return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object);
+    },
+  },
+};

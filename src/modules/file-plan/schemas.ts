@@ -1,0 +1,140 @@
+import { Type, type Static } from 'typebox';
+import { Cursor, IsoDate, Limit, Timestamp, Uuid } from '../../schemas/common.js';
+
+export const PlanCode = Type.String({
+  pattern: '^[0-9A-Za-z]{1,8}(\\.[0-9A-Za-z]{1,8}){0,7}$',
+  maxLength: 64,
+  description: "Code of the unit; a child's code extends its parent's by one segment (`32.10` → `32.10.05`)",
+  examples: ['32.10.05'],
+});
+
+export const Disposal = Type.Union([Type.Literal('A'), Type.Literal('B'), Type.Literal('V')], {
+  description: 'Aussonderungsart: A archive, B appraise by the archive, V destroy',
+});
+
+const RetentionYears = Type.Union([Type.Integer({ minimum: 0, maximum: 200 }), Type.Null()], {
+  description: 'Aufbewahrungsfrist in years after the close year; null = unlimited',
+});
+
+export const PlanUnit = Type.Object(
+  {
+    id: Uuid,
+    code: PlanCode,
+    parentCode: Type.Union([PlanCode, Type.Null()]),
+    title: Type.String(),
+    description: Type.Union([Type.String(), Type.Null()]),
+    retentionYears: RetentionYears,
+    disposal: Disposal,
+    validFrom: Type.Union([IsoDate, Type.Null()]),
+    validUntil: Type.Union([IsoDate, Type.Null()]),
+    retired: Type.Boolean({ description: 'Retired (stillgelegt) units keep their files but take no new ones' }),
+    retiredAt: Type.Union([Timestamp, Type.Null()]),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  {
+    $id: 'PlanUnit',
+    additionalProperties: false,
+    examples: [
+      {
+        id: '01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c11',
+        code: '32.10.05',
+        parentCode: '32.10',
+        title: 'Gewerbeanmeldungen',
+        description: null,
+        retentionYears: 10,
+        disposal: 'B',
+        validFrom: '2026-01-01',
+        validUntil: null,
+        retired: false,
+        retiredAt: null,
+        createdAt: '2026-11-25T10:00:00.000Z',
+        updatedAt: '2026-11-25T10:00:00.000Z',
+      },
+    ],
+  },
+);
+export type PlanUnit = Static<typeof PlanUnit>;
+
+const unitFields = {
+  title: Type.String({ minLength: 1, maxLength: 300 }),
+  description: Type.Optional(Type.Union([Type.String({ maxLength: 4000 }), Type.Null()])),
+  retentionYears: RetentionYears,
+  disposal: Disposal,
+  validFrom: Type.Optional(Type.Union([IsoDate, Type.Null()])),
+  validUntil: Type.Optional(Type.Union([IsoDate, Type.Null()])),
+};
+
+export const CreatePlanUnit = Type.Object(
+  { code: PlanCode, ...unitFields },
+  {
+    additionalProperties: false,
+    examples: [{ code: '32.10.05', title: 'Gewerbeanmeldungen', retentionYears: 10, disposal: 'B', validFrom: '2026-01-01' }],
+  },
+);
+export type CreatePlanUnit = Static<typeof CreatePlanUnit>;
+
+export const UpdatePlanUnit = Type.Object(
+  {
+    title: Type.Optional(unitFields.title),
+    description: unitFields.description,
+    retentionYears: Type.Optional(RetentionYears),
+    disposal: Type.Optional(Disposal),
+    validFrom: unitFields.validFrom,
+    validUntil: unitFields.validUntil,
+  },
+  { additionalProperties: false, minProperties: 1, examples: [{ title: 'Gewerbean-, -um- und -abmeldungen' }] },
+);
+export type UpdatePlanUnit = Static<typeof UpdatePlanUnit>;
+
+export const ImportPlan = Type.Object(
+  { units: Type.Array(CreatePlanUnit, { minItems: 1, maxItems: 10_000 }) },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        units: [
+          { code: '32', title: 'Ordnung', retentionYears: null, disposal: 'A' },
+          { code: '32.10', title: 'Gewerbe', retentionYears: 10, disposal: 'B' },
+        ],
+      },
+    ],
+  },
+);
+
+export const ImportResult = Type.Object({ created: Type.Integer({ description: 'Number of units created' }) }, { additionalProperties: false });
+
+export interface PlanTreeNode extends PlanUnit {
+  children: PlanTreeNode[];
+}
+export const PlanTree = Type.Object(
+  {
+    units: Type.Array(Type.Object({}, { additionalProperties: true }), {
+      description: 'Top-level units; each unit (a PlanUnit) has `children`, recursively, ordered by code',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const PlanUnitList = Type.Object(
+  {
+    items: Type.Array(Type.Unsafe<PlanUnit>(Type.Ref('PlanUnit'))),
+    next: Type.Union([Type.String(), Type.Null()], { description: 'Cursor of the next page; null on the last page' }),
+  },
+  { additionalProperties: false },
+);
+
+export const PlanUnitListQuery = Type.Object(
+  {
+    limit: Limit,
+    cursor: Type.Optional(Cursor),
+    parentCode: Type.Optional(PlanCode),
+    retired: Type.Optional(Type.Boolean({ description: 'true: only retired units; false: only active ones' })),
+  },
+  { additionalProperties: false },
+);
+
+export const PlanTreeQuery = Type.Object(
+  { includeRetired: Type.Boolean({ default: true, description: 'Include retired units' }) },
+  { additionalProperties: false },
+);
