@@ -10,7 +10,15 @@ import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { errors } from './errors.js';
 import healthRoutes from './modules/health/routes.js';
-import { createTenantRepo } from './modules/tenants/repo.js';
+import { createTenantRepo, referencePatternOf } from './modules/tenants/repo.js';
+import fileRoutes from './modules/files/routes.js';
+import caseRoutes from './modules/cases/routes.js';
+import documentRoutes from './modules/documents/routes.js';
+import versionRoutes from './modules/versions/routes.js';
+import { createVersionService } from './modules/versions/service.js';
+import { createDocumentService } from './modules/documents/service.js';
+import { createCaseService } from './modules/cases/service.js';
+import { createFileService } from './modules/files/service.js';
 import tenantRoutes from './modules/tenants/routes.js';
 import { createTenantService } from './modules/tenants/service.js';
 import { createIdempotencyRepo } from './db/idempotency-repo.js';
@@ -132,6 +140,13 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
           scoped.addHook('preHandler', scoped.resolveTenant);
           scoped.addHook('preHandler', scoped.checkIdempotency);
           await scoped.register(filePlanRoutes, { service: createFilePlanService({ tx }) });
+          await scoped.register(fileRoutes, { service: createFileService({ tx, referencePattern: referencePatternOf }) });
+          await scoped.register(caseRoutes, { service: createCaseService({ tx }) });
+          await scoped.register(documentRoutes, { service: createDocumentService({ tx }) });
+          await scoped.register(versionRoutes, {
+            service: createVersionService({ tx, storage, maxBytes: config.uploads.maxBytes }),
+            maxBytes: config.uploads.maxBytes,
+          });
         },
         { prefix: '/tenants/:tenant' },
       );

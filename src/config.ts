@@ -100,6 +100,24 @@ export const EnvSchema = Type.Object({
     maximum: 64 * MiB,
     description: 'Largest JSON request body in bytes (content uploads stream and are not bound by it)',
   }),
+  MAX_UPLOAD_BYTES: Type.Integer({
+    default: 5 * 1024 * MiB,
+    minimum: 1024,
+    maximum: 5 * 1024 * 1024 * MiB,
+    description: 'Largest content of one document version in bytes (streamed, never held in memory)',
+  }),
+  UPLOAD_STALE_AFTER_SECONDS: Type.Integer({
+    default: 6 * 3600,
+    minimum: 60,
+    maximum: 7 * 86400,
+    description: 'An unfinished upload older than this is a leftover the sweeper removes',
+  }),
+  SWEEP_INTERVAL_SECONDS: Type.Integer({
+    default: 300,
+    minimum: 0,
+    maximum: 86400,
+    description: 'How often the sweeper collects leftover uploads and expired idempotency keys (0 = never)',
+  }),
   SHUTDOWN_GRACE_MS: Type.Integer({
     default: 10_000,
     minimum: 0,
@@ -131,6 +149,7 @@ export interface Config {
     clockTolerance: number;
   };
   bodyLimit: number;
+  uploads: { maxBytes: number; staleAfterSeconds: number; sweepIntervalSeconds: number };
   shutdownGraceMs: number;
 }
 
@@ -191,6 +210,11 @@ function toConfig(env: Env): Config {
       clockTolerance: env.AUTH_CLOCK_TOLERANCE,
     },
     bodyLimit: env.BODY_LIMIT,
+    uploads: {
+      maxBytes: env.MAX_UPLOAD_BYTES,
+      staleAfterSeconds: env.UPLOAD_STALE_AFTER_SECONDS,
+      sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
+    },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
   };
 }

@@ -16,7 +16,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
   const s3 = inject('s3');
   return {
     NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PUBLIC_URL: TEST_ISSUER,
     DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'en-akte-test-')),
     DATABASE_URL: inject('databaseUrl'),
@@ -50,7 +50,7 @@ export async function buildTestApp(overrides: Record<string, string> = {}): Prom
       storage,
       keys: await loadOrCreateSigningKeys(config.auth.keyFile),
     },
-    false,
+    process.env.TEST_LOG_LEVEL ? { level: process.env.TEST_LOG_LEVEL } : false,
   );
   const tokenFor = (tenant: string, roles: string[] = [], sub = `user@${tenant}`) =>
     app.tokens.sign({ sub, tenant, roles });

@@ -1,6 +1,11 @@
 import type { Db } from '../../db/client.js';
+import type { Tx } from '../../db/tenant-tx.js';
 import type { Tenant as TenantRow } from '../../generated/prisma/client.js';
 import type { Tenant } from './schemas.js';
+
+/** The tenant's reference pattern, read inside a tenant transaction. */
+export const referencePatternOf = async (tx: Tx, tenantId: string): Promise<string> =>
+  (await tx.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { referencePattern: true } })).referencePattern;
 
 export interface TenantRepo {
   findBySlug(slug: string): Promise<Tenant | null>;

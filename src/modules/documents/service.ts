@@ -1,0 +1,173 @@
+import { uuidv7 } from 'uuidv7';
+import { actorOf, authorize, can } from '../../auth/permissions.js';
+import type { TenantTx, Tx } from '../../db/tenant-tx.js';
+import { errors } from '../../errors.js';
+import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { formatOptionalDate, optionalDate } from '../../lib/dates.js';
+import { etagOf } from '../../lib/etag.js';
+import { checkMetadata } from '../../lib/metadata.js';
+import { requireIfMatch } from '../../lib/preconditions.js';
+import type { Principal } from '../../plugins/auth.js';
+import type { TenantRef } from '../../plugins/tenant-context.js';
+import { caseRepo } from '../cases/repo.js';
+import type { Versioned } from '../file-plan/service.js';
+import { fileRepo } from '../files/repo.js';
+import { documentRepo, type DocumentWithParents } from './repo.js';
+import type { CreateDocument, RecordDocument, UpdateDocument } from './schemas.js';
+
+/** The active check-out of a document, if any (an expired one no longer counts). */
+export function activeCheckout(doc: DocumentWithParents, now = new Date()) {
+  return doc.checkedOutBy && doc.checkedOutUntil && doc.checkedOutUntil > now
+    ? { by: doc.checkedOutBy, until: doc.checkedOutUntil }
+    : null;
+}
+
+export function toRecordDocument(row: DocumentWithParents): RecordDocument {
+  const checkout = activeCheckout(row);
+  return {
+    id: row.id,
+    caseId: row.caseId,
+    title: row.title,
+    kind: row.kind as RecordDocument['kind'],
+    receivedOn: formatOptionalDate(row.receivedOn),
+    sentOn: formatOptionalDate(row.sentOn),
+    sender: row.sender,
+    addressee: row.addressee,
+    metadata: row.metadata as Record<string, unknown>,
+    versionCount: row.versionCount,
+    checkout: checkout ? { by: checkout.by, until: checkout.until.toISOString() } : null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    createdBy: row.createdBy,
+  };
+}
+
+export const documentEtag = (row: { id: string; rowVersion: number }) => etagOf(row.id, row.rowVersion);
+
+const versioned = (row: DocumentWithParents): Versioned<RecordDocument> => ({ value: toRecordDocument(row), etag: documentEtag(row) });
+
+/** Closed files and cases are read-only, and so is everything in them. */
+export function assertWritable(doc: DocumentWithParents): void {
+  if (doc.case.file.status === 'closed') throw errors.objectClosed('file');
+  if (doc.case.status === 'closed') throw errors.objectClosed('case');
+}
+
+/** A check-out by someone else blocks changes until check-in, expiry or a break. */
+export function assertNotCheckedOutByOther(doc: DocumentWithParents, actor: string): void {
+  const checkout = activeCheckout(doc);
+  if (checkout && checkout.by !== actor) throw errors.checkedOut(checkout.until);
+}
+
+const isIdCursor = (v: unknown): v is { after: string } =>
+  typeof v === 'object' && v !== null && typeof (v as { after?: unknown }).after === 'string';
+
+/** Documents (Dokumente) in cases, and their check-out (lock) for editing. */
+export function createDocumentService(deps: { tx: TenantTx }) {
+  const { tx } = deps;
+
+  async function loadForWrite(t: Tx, tenant: TenantRef, id: string, ifMatch: string | undefined) {
+    const doc = await documentRepo.lockForWrite(t, tenant.id, id);
+    if (!doc) throw errors.notFound('document');
+    requireIfMatch(ifMatch, documentEtag(doc));
+    return doc;
+  }
+  const reload = async (t: Tx, tenant: TenantRef, id: string) => versioned((await documentRepo.findById(t, tenant.id, id))!);
+
+  return {
+    async createDocument(caller: Principal, tenant: TenantRef, caseId: string, input: CreateDocument): Promise<Versioned<RecordDocument>> {
+      authorize(caller, 'records:write');
+      checkMetadata(input.metadata);
+      return tx(tenant.id, async (t) => {
+        const c = await caseRepo.findById(t, tenant.id, caseId);
+        if (!c) throw errors.notFound('case');
+        await fileRepo.lock(t, tenant.id, c.fileId);
+        const current = (await caseRepo.findById(t, tenant.id, caseId))!;
+        if (current.file.status === 'closed') throw errors.objectClosed('file');
+        if (current.status === 'closed') throw errors.objectClosed('case');
+        const row = await documentRepo.create(t, {
+          id: uuidv7(),
+          tenantId: tenant.id,
+          caseId,
+          title: input.title,
+          kind: input.kind,
+          receivedOn: optionalDate(input.receivedOn) ?? null,
+          sentOn: optionalDate(input.sentOn) ?? null,
+          sender: input.sender ?? null,
+          addressee: input.addressee ?? null,
+          metadata: (input.metadata ?? {}) as object,
+          createdBy: actorOf(caller),
+        });
+        return versioned(row);
+      });
+    },
+
+    async getDocument(caller: Principal, tenant: TenantRef, id: string): Promise<Versioned<RecordDocument>> {
+      authorize(caller, 'records:read');
+      const row = await tx(tenant.id, (t) => documentRepo.findById(t, tenant.id, id));
+      if (!row) throw errors.notFound('document');
+      return versioned(row);
+    },
+
+    async listDocuments(caller: Principal, tenant: TenantRef, caseId: string, q: { limit: number; cursor?: string }) {
+      authorize(caller, 'records:read');
+      const after = q.cursor ? decodeCursor(q.cursor, isIdCursor).after : undefined;
+      return tx(tenant.id, async (t) => {
+        if (!(await caseRepo.findById(t, tenant.id, caseId))) throw errors.notFound('case');
+        const rows = await documentRepo.pageOfCase(t, tenant.id, caseId, { afterId: after, limit: q.limit + 1 });
+        const items = rows.slice(0, q.limit);
+        return { items: items.map(toRecordDocument), next: rows.length > q.limit ? encodeCursor({ after: items.at(-1)!.id }) : null };
+      });
+    },
+
+    async updateDocument(caller: Principal, tenant: TenantRef, id: string, ifMatch: string | undefined, input: UpdateDocument) {
+      authorize(caller, 'records:write');
+      checkMetadata(input.metadata);
+      return tx(tenant.id, async (t) => {
+        const doc = await loadForWrite(t, tenant, id, ifMatch);
+        assertWritable(doc);
+        assertNotCheckedOutByOther(doc, actorOf(caller));
+        await documentRepo.update(t, tenant.id, id, doc.rowVersion, {
+          title: input.title,
+          kind: input.kind,
+          receivedOn: optionalDate(input.receivedOn),
+          sentOn: optionalDate(input.sentOn),
+          sender: input.sender,
+          addressee: input.addressee,
+          metadata: input.metadata as object | undefined,
+        });
+        return reload(t, tenant, id);
+      });
+    },
+
+    /** Checks a document out to the caller for `minutes`; the holder may extend it. */
+    async checkOut(caller: Principal, tenant: TenantRef, id: string, minutes: number) {
+      authorize(caller, 'records:write');
+      return tx(tenant.id, async (t) => {
+        const doc = await documentRepo.lockForWrite(t, tenant.id, id);
+        if (!doc) throw errors.notFound('document');
+        assertWritable(doc);
+        assertNotCheckedOutByOther(doc, actorOf(caller));
+        await documentRepo.update(t, tenant.id, id, doc.rowVersion, {
+          checkedOutBy: actorOf(caller),
+          checkedOutUntil: new Date(Date.now() + minutes * 60_000),
+        });
+        return reload(t, tenant, id);
+      });
+    },
+
+    /** Ends a check-out: the holder releases it; a records manager may break someone else's. */
+    async release(caller: Principal, tenant: TenantRef, id: string, ifMatch: string | undefined, force: boolean) {
+      authorize(caller, force ? 'checkout:break' : 'records:write');
+      return tx(tenant.id, async (t) => {
+        const doc = await loadForWrite(t, tenant, id, ifMatch);
+        const checkout = activeCheckout(doc);
+        if (!checkout) throw errors.conflict('The document is not checked out');
+        if (checkout.by !== actorOf(caller) && !(force && can(caller, 'checkout:break'))) throw errors.checkedOut(checkout.until);
+        await documentRepo.update(t, tenant.id, id, doc.rowVersion, { checkedOutBy: null, checkedOutUntil: null });
+        return reload(t, tenant, id);
+      });
+    },
+  };
+}
+
+export type DocumentService = ReturnType<typeof createDocumentService>;
