@@ -100,9 +100,10 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
   await app.register(errorsPlugin, { bodyLimit: config.bodyLimit });
   await app.register(helmet, { contentSecurityPolicy: false, global: true });
   await app.register(underPressure, {
-    maxEventLoopDelay: 2_000,
-    pressureHandler: (_request, reply, type, value) => {
-      sendProblem(reply, errors.unavailable(`Server under pressure (${type}: ${value}); retry shortly`));
+    maxEventLoopDelay: config.maxEventLoopDelayMs,
+    // A rejected promise hands the error to our error handler (problem+json) and stops the request.
+    pressureHandler: async (_request, _reply, type, value) => {
+      throw errors.unavailable(`Server under pressure (${type}: ${Math.round(Number(value))}); retry shortly`);
     },
   });
   await app.register(swaggerPlugin, { publicUrl: config.publicUrl, version: VERSION });

@@ -7,7 +7,10 @@ import { createDb } from './db/client.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { migrate } from './db/migrate.js';
 import { seedTenants } from './db/seed.js';
+import { createIdempotencyRepo } from './db/idempotency-repo.js';
+import { createTenantTx } from './db/tenant-tx.js';
 import { createTenantRepo } from './modules/tenants/repo.js';
+import { createSweeper } from './modules/versions/sweeper.js';
 import { createBlobStore } from './storage/index.js';
 
 export interface Infrastructure extends AppDeps {
@@ -57,4 +60,16 @@ export async function startInfrastructure(config: Config, log: FastifyBaseLogger
     await embedded?.stop();
     throw err;
   }
+}
+
+/** The sweeper over this infrastructure (server.ts runs it periodically, `npm run sweep` once). */
+export function sweeperFor(infra: Infrastructure, log: FastifyBaseLogger) {
+  return createSweeper({
+    tx: createTenantTx(infra.db),
+    storage: infra.storage,
+    idempotency: createIdempotencyRepo(infra.db),
+    tenants: () => createTenantRepo(infra.db).listRefs(),
+    staleAfterMs: infra.config.uploads.staleAfterSeconds * 1000,
+    log,
+  });
 }

@@ -118,6 +118,12 @@ export const EnvSchema = Type.Object({
     maximum: 86400,
     description: 'How often the sweeper collects leftover uploads and expired idempotency keys (0 = never)',
   }),
+  MAX_EVENT_LOOP_DELAY_MS: Type.Integer({
+    default: 2000,
+    minimum: 0,
+    maximum: 60_000,
+    description: 'Answer 503 while the event loop lags more than this (load shedding; 0 = off)',
+  }),
   SHUTDOWN_GRACE_MS: Type.Integer({
     default: 10_000,
     minimum: 0,
@@ -150,6 +156,7 @@ export interface Config {
   };
   bodyLimit: number;
   uploads: { maxBytes: number; staleAfterSeconds: number; sweepIntervalSeconds: number };
+  maxEventLoopDelayMs: number;
   shutdownGraceMs: number;
 }
 
@@ -215,6 +222,7 @@ function toConfig(env: Env): Config {
       staleAfterSeconds: env.UPLOAD_STALE_AFTER_SECONDS,
       sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
     },
+    maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
   };
 }

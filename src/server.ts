@@ -1,8 +1,9 @@
 import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import enAkte, { serverOptions } from './app.js';
-import { startInfrastructure } from './bootstrap.js';
+import { startInfrastructure, sweeperFor } from './bootstrap.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+
 
 let config: Config;
 try {
@@ -18,6 +19,21 @@ try {
 const app = Fastify(serverOptions(config)).withTypeProvider<TypeBoxTypeProvider>();
 const infra = await startInfrastructure(config, app.log);
 await app.register(enAkte, infra);
+
+// Background sweeper: leftovers of failed uploads and expired idempotency keys (safe on every instance).
+const sweeper = sweeperFor(infra, app.log);
+let sweeping: Promise<unknown> = Promise.resolve();
+const sweepTimer =
+  config.uploads.sweepIntervalSeconds > 0
+    ? setInterval(() => {
+        sweeping = sweeper.sweep().catch((err: unknown) => app.log.error({ err }, 'sweep failed'));
+      }, config.uploads.sweepIntervalSeconds * 1000)
+    : undefined;
+sweepTimer?.unref();
+app.addHook('onClose', async () => {
+  clearInterval(sweepTimer);
+  await sweeping;
+});
 
 let closing: Promise<void> | undefined;
 let closingSince = 0;

@@ -92,6 +92,31 @@ describe('problem+json for malformed requests', () => {
   });
 });
 
+describe('load shedding', () => {
+  it('answers 503 problem+json with Retry-After while the event loop lags beyond MAX_EVENT_LOOP_DELAY_MS', async () => {
+    const busy = await buildTestApp({ MAX_EVENT_LOOP_DELAY_MS: '50' });
+    try {
+      // under-pressure samples the lag once a second: block the loop (as CPU-bound work would) in
+      // bursts until a sample has seen it, then the next request is shed.
+      let res = await busy.app.inject({ method: 'GET', url: '/v1/tenants' });
+      for (let i = 0; i < 20 && res.statusCode !== 503; i++) {
+        const until = Date.now() + 300;
+        while (Date.now() < until) {
+          // busy
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        res = await busy.app.inject({ method: 'GET', url: '/v1/tenants' });
+      }
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.json()).toMatchObject({ code: 'unavailable', status: 503 });
+      expect(res.json().detail).toMatch(/^Server under pressure \(eventLoopDelay: (\d+|Infinity)\); retry shortly$/);
+    } finally {
+      await busy.close();
+    }
+  });
+});
+
 describe('request ids', () => {
   it('mints a UUIDv7 request id and returns it in X-Request-Id', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/healthz' });

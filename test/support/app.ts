@@ -25,6 +25,9 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     S3_ACCESS_KEY: s3.accessKey,
     S3_SECRET_KEY: s3.secretKey,
     S3_PART_SIZE: String(5 * 1024 * 1024),
+    // Test files share two busy cores; load shedding is tested on its own (http-basics).
+    MAX_EVENT_LOOP_DELAY_MS: '0',
+    SWEEP_INTERVAL_SECONDS: '0',
     ...overrides,
   };
 }

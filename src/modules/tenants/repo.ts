@@ -12,6 +12,7 @@ export interface TenantRepo {
   /** Tenants ordered by slug, starting after `afterSlug`. */
   list(opts: { afterSlug?: string; limit: number }): Promise<Tenant[]>;
   listSlugs(): Promise<string[]>;
+  listRefs(): Promise<{ id: string; slug: string }[]>;
 }
 
 const toTenant = (row: TenantRow): Tenant => ({
@@ -37,6 +38,9 @@ export function createTenantRepo(db: Db): TenantRepo {
         take: limit,
       });
       return rows.map(toTenant);
+    },
+    async listRefs() {
+      return db.tenant.findMany({ select: { id: true, slug: true }, orderBy: { slug: 'asc' } });
     },
     async listSlugs() {
       const rows = await db.tenant.findMany({ select: { slug: true }, orderBy: { slug: 'asc' } });
