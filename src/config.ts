@@ -119,10 +119,10 @@ export const EnvSchema = Type.Object({
     description: 'How often the sweeper collects leftover uploads and expired idempotency keys (0 = never)',
   }),
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({
-    default: 2000,
+    default: 0,
     minimum: 0,
     maximum: 60_000,
-    description: 'Answer 503 while the event loop lags more than this (load shedding; 0 = off)',
+    description: 'Answer 503 while the event loop lags more than this many ms (load shedding; 0 = off; e.g. 1000 in production)',
   }),
   SHUTDOWN_GRACE_MS: Type.Integer({
     default: 10_000,
