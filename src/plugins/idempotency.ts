@@ -10,7 +10,7 @@ export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 const ABANDONED_AFTER_MS = 5 * 60_000;
 const KEY_PATTERN = /^[\x21-\x7E]{1,255}$/;
 /** Response headers that belong to the stored response and are replayed. */
-const REPLAYED_HEADERS = ['content-type', 'etag', 'location'];
+const REPLAYED_HEADERS = ['content-type', 'etag', 'location', 'document-etag'];
 
 declare module 'fastify' {
   interface FastifyRequest {

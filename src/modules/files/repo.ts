@@ -22,6 +22,9 @@ export type FileChanges = Partial<Pick<NewFile, 'title' | 'description' | 'confi
   closedOn?: Date | null;
 };
 
+/** Prisma's startsWith becomes LIKE 'x%' without escaping (prisma/prisma#19506): `%` and `_` are literal here. */
+const likeLiteral = (s: string) => s.replace(/[\\%_]/g, '\\$&');
+
 const withUnit = { planUnit: { select: { code: true } } } as const;
 
 export const fileRepo = {
@@ -68,8 +71,8 @@ export const fileRepo = {
         tenantId,
         planUnitId: q.planUnitId,
         status: q.status,
-        reference: q.referencePrefix ? { startsWith: q.referencePrefix } : undefined,
-        title: q.titlePrefix ? { startsWith: q.titlePrefix } : undefined,
+        reference: q.referencePrefix ? { startsWith: likeLiteral(q.referencePrefix) } : undefined,
+        title: q.titlePrefix ? { startsWith: likeLiteral(q.titlePrefix) } : undefined,
         createdAt: q.createdFrom || q.createdTo ? { gte: q.createdFrom, lt: q.createdTo } : undefined,
         id: q.afterId ? { gt: q.afterId } : undefined,
       },

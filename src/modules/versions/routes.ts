@@ -110,8 +110,10 @@ const versionRoutes: FastifyPluginAsyncTypebox<{ service: VersionService; maxByt
     const replay = request.idempotency?.replay;
     if (replay) {
       // Same key, same headers: the same content replays the first response, other content is a misuse.
+      // A first attempt that failed (no version, no sha256) is replayed as it was.
+      const sent = await sha256Of(content.body);
       const first = JSON.parse(replay.responseBody ?? '{}') as { sha256?: string };
-      if (first.sha256 !== (await sha256Of(content.body))) throw errors.idempotencyKeyReused();
+      if (replay.responseStatus === 201 && first.sha256 !== sent) throw errors.idempotencyKeyReused();
       return replayStored(reply, replay);
     }
 
