@@ -14,7 +14,7 @@ const url = config.database.url ?? embedded!.url;
 try {
   const result = await migrate(url);
   console.log(`migrations: ${result.applied.length} applied (${result.applied.join(', ') || 'none pending'}), ${result.alreadyApplied.length} already applied`);
-  const db = createDb(url, 1);
+  const db = createDb(url, 1, { role: null });
   console.log(`seed: ${await seedTenants(db)} tenant(s) added`);
   await db.$disconnect();
 } finally {

@@ -110,8 +110,8 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
   await app.register(metricsPlugin);
   await app.register(authPlugin, { auth: config.auth, keys });
   await app.register(tenantContext, { db });
-  await app.register(idempotencyPlugin, { repo: createIdempotencyRepo(db) });
   const tx = createTenantTx(db);
+  await app.register(idempotencyPlugin, { repo: createIdempotencyRepo(tx) });
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

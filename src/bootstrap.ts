@@ -13,6 +13,16 @@ import { createTenantRepo } from './modules/tenants/repo.js';
 import { createSweeper } from './modules/versions/sweeper.js';
 import { createBlobStore } from './storage/index.js';
 
+/** Reference data is written by the owner: the API role may only read the tenant directory. */
+async function seedWithOwner(url: string): Promise<number> {
+  const owner = createDb(url, 1, { role: null });
+  try {
+    return await seedTenants(owner);
+  } finally {
+    await owner.$disconnect();
+  }
+}
+
 export interface Infrastructure extends AppDeps {
   /** Stops what bootstrap started (the embedded PostgreSQL); the app closes its own pool. */
   stop(): Promise<void>;
@@ -38,8 +48,8 @@ export async function startInfrastructure(config: Config, log: FastifyBaseLogger
   try {
     const migrated = await migrate(url);
     if (migrated.applied.length) log.info({ applied: migrated.applied }, 'migrations applied');
+    const added = await seedWithOwner(url);
     const db = createDb(url, config.database.poolMax);
-    const added = await seedTenants(db);
     if (added) log.info({ added }, 'seeded tenants');
 
     const storage = createBlobStore(config.storage);
@@ -64,10 +74,11 @@ export async function startInfrastructure(config: Config, log: FastifyBaseLogger
 
 /** The sweeper over this infrastructure (server.ts runs it periodically, `npm run sweep` once). */
 export function sweeperFor(infra: Infrastructure, log: FastifyBaseLogger) {
+  const tx = createTenantTx(infra.db);
   return createSweeper({
-    tx: createTenantTx(infra.db),
+    tx,
     storage: infra.storage,
-    idempotency: createIdempotencyRepo(infra.db),
+    idempotency: createIdempotencyRepo(tx),
     tenants: () => createTenantRepo(infra.db).listRefs(),
     staleAfterMs: infra.config.uploads.staleAfterSeconds * 1000,
     log,

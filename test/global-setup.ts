@@ -17,7 +17,7 @@ export default async function setup(project: TestProject) {
   const [pg, minio] = await Promise.all([startTestPostgres(), startMinio()]);
   try {
     await migrate(pg.url);
-    const db = createDb(pg.url, 1);
+    const db = createDb(pg.url, 1, { role: null });
     await seedTenants(db);
     await db.$disconnect();
   } catch (err) {

@@ -39,7 +39,7 @@ const sweeper = (staleAfterMs: number) =>
   createSweeper({
     tx: createTenantTx(db),
     storage,
-    idempotency: createIdempotencyRepo(db),
+    idempotency: createIdempotencyRepo(createTenantTx(db)),
     tenants: async () => [{ id: tenantId, slug: TENANT }],
     staleAfterMs,
     log: t.app.log,

@@ -6,7 +6,7 @@ import { migrate, readMigrations } from '../../src/db/migrate.js';
 import { SEED_TENANTS, seedTenants } from '../../src/db/seed.js';
 
 const PRISMA_TO_PG: Record<string, string[]> = {
-  String: ['text', 'character varying', 'uuid'],
+  String: ['text', 'character varying', 'character', 'uuid'],
   Boolean: ['boolean'],
   Int: ['integer'],
   BigInt: ['bigint'],
@@ -21,17 +21,18 @@ interface ModelField { model: string; table: string; field: string; column: stri
 async function schemaFields(): Promise<{ fields: ModelField[]; enums: Map<string, string[]> }> {
   const text = await readFile(new URL('../../prisma/schema.prisma', import.meta.url), 'utf8');
   const enums = new Map<string, string[]>();
-  for (const m of text.matchAll(/^enum (\w+) \{([^}]*)\}/gm)) {
-    enums.set(m[1]!, m[2]!.split('\n').map((l) => l.trim()).filter((l) => /^\w+$/.test(l)));
+  // Blocks end at a line that is a lone `}` (defaults such as "{plan}-{seq:4}" contain braces).
+  for (const m of text.matchAll(/^enum (\w+) \{\n([\s\S]*?)\n\}/gm)) {
+    enums.set(m[1]!, m[2]!.split('\n').map((l) => l.replace(/\/\/.*$/, '').trim()).filter((l) => /^\w+$/.test(l)));
   }
-  const models = [...text.matchAll(/^model (\w+) \{([^}]*)\}/gm)].map((m) => ({ name: m[1]!, body: m[2]! }));
+  const models = [...text.matchAll(/^model (\w+) \{\n([\s\S]*?)\n\}/gm)].map((m) => ({ name: m[1]!, body: m[2]! }));
   const modelNames = new Set(models.map((m) => m.name));
   const fields: ModelField[] = [];
   for (const { name, body } of models) {
     const table = /@@map\("([^"]+)"\)/.exec(body)?.[1] ?? name;
     for (const line of body.split('\n').map((l) => l.trim())) {
       const m = /^(\w+)\s+(\w+)(\[\])?(\?)?(.*)$/.exec(line);
-      if (!m || line.startsWith('//') || line.startsWith('@@')) continue;
+      if (!m || line.startsWith('//') || line.startsWith('@@') || line.startsWith('///')) continue;
       const [, field, type, list, optional, rest] = m;
       if (modelNames.has(type!) || list) continue; // relation fields have no column
       const column = /@map\("([^"]+)"\)/.exec(rest!)?.[1] ?? field!;
@@ -131,7 +132,7 @@ describe('migration runner', () => {
 
 describe('tenant seed', () => {
   it('holds the eleven tenants of the Ennepe-Ruhr-Kreis and is idempotent', async () => {
-    const db = createDb(inject('databaseUrl'), 1);
+    const db = createDb(inject('databaseUrl'), 1, { role: null });
     try {
       expect(await seedTenants(db)).toBe(0);
       const rows = await db.tenant.findMany({ orderBy: { slug: 'asc' } });

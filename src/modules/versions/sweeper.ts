@@ -74,6 +74,7 @@ export function createSweeper(deps: {
       const result: SweepResult = { uploads: 0, orphans: 0, idempotencyKeys: 0 };
       for (const tenant of await deps.tenants()) {
         result.uploads += await sweepUploads(tenant, now);
+        result.idempotencyKeys += await deps.idempotency.purgeOlderThan(tenant.id, new Date(now - IDEMPOTENCY_TTL_MS));
         if (opts.deep) {
           for (const key of await findOrphans(tenant, now)) {
             await storage.delete(tenant.slug, key);
@@ -81,7 +82,6 @@ export function createSweeper(deps: {
           }
         }
       }
-      result.idempotencyKeys = await deps.idempotency.purgeOlderThan(new Date(now - IDEMPOTENCY_TTL_MS));
       if (result.uploads || result.orphans || result.idempotencyKeys) log.info({ sweep: result }, 'sweeper collected leftovers');
       return result;
     },
