@@ -13,6 +13,10 @@ export interface Principal {
   /** OAuth client id when the caller is a machine client. */
   clientId?: string;
   tokenId?: string;
+  /** The request this principal acts in (for the audit trail). */
+  requestId?: string;
+  /** Set when a competence-centre caller acts in a town under that town's support grant. */
+  grantId?: string;
 }
 
 declare module 'fastify' {
@@ -103,7 +107,7 @@ export default fp(
       } catch (err) {
         throw errors.invalidToken(describeJoseError(err));
       }
-      request.principal = toPrincipal(payload);
+      request.principal = { ...toPrincipal(payload), requestId: request.id };
     });
 
     app.get(

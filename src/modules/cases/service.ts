@@ -9,6 +9,7 @@ import { checkMetadata } from '../../lib/metadata.js';
 import { requireIfMatch } from '../../lib/preconditions.js';
 import type { Principal } from '../../plugins/auth.js';
 import type { TenantRef } from '../../plugins/tenant-context.js';
+import { appendAudit, changes } from '../audit/writer.js';
 import type { Versioned } from '../file-plan/service.js';
 import { fileRepo } from '../files/repo.js';
 import { closeDate } from '../files/service.js';
@@ -50,6 +51,14 @@ export function createCaseService(deps: { tx: TenantTx }) {
     return current;
   }
 
+  /** Reloads the case after a change and records old and new values in the audit trail. */
+  async function audited(t: Tx, tenant: TenantRef, caller: Principal, action: string, before: CaseWithFile, extra: Record<string, unknown> = {}) {
+    const after = versioned((await caseRepo.findById(t, tenant.id, before.id))!);
+    const diff = changes(toRecordCase(before), after.value);
+    await appendAudit(t, tenant.id, caller, { action, objectType: 'case', objectId: before.id, old: diff.old, new: { ...diff.new, ...extra } });
+    return after;
+  }
+
   return {
     /** Opens a case in an open file; its reference is the file's plus a running number. */
     async createCase(caller: Principal, tenant: TenantRef, fileId: string, input: CreateCase): Promise<Versioned<RecordCase>> {
@@ -70,7 +79,9 @@ export function createCaseService(deps: { tx: TenantTx }) {
           metadata: (input.metadata ?? {}) as object,
           createdBy: actorOf(caller),
         });
-        return versioned(row);
+        const v = versioned(row);
+        await appendAudit(t, tenant.id, caller, { action: 'case.created', objectType: 'case', objectId: row.id, new: v.value });
+        return v;
       });
     },
 
@@ -100,7 +111,7 @@ export function createCaseService(deps: { tx: TenantTx }) {
         if (row.file.status === 'closed') throw errors.objectClosed('file');
         if (row.status === 'closed') throw errors.objectClosed('case');
         await caseRepo.update(t, tenant.id, id, row.rowVersion, { ...input, metadata: input.metadata as object | undefined });
-        return versioned((await caseRepo.findById(t, tenant.id, id))!);
+        return audited(t, tenant, caller, 'case.updated', row);
       });
     },
 
@@ -112,19 +123,19 @@ export function createCaseService(deps: { tx: TenantTx }) {
         const row = await loadForWrite(t, tenant, id, ifMatch);
         if (row.status === 'closed') throw errors.objectClosed('case');
         await caseRepo.update(t, tenant.id, id, row.rowVersion, { status: 'closed', closedOn: date });
-        return versioned((await caseRepo.findById(t, tenant.id, id))!);
+        return audited(t, tenant, caller, 'case.closed', row);
       });
     },
 
     /** Reopens a closed case of an open file (records managers, with a reason). */
-    async reopenCase(caller: Principal, tenant: TenantRef, id: string, ifMatch: string | undefined, _reason: string) {
+    async reopenCase(caller: Principal, tenant: TenantRef, id: string, ifMatch: string | undefined, reason: string) {
       authorize(caller, 'records:reopen');
       return tx(tenant.id, async (t) => {
         const row = await loadForWrite(t, tenant, id, ifMatch);
         if (row.file.status === 'closed') throw errors.objectClosed('file');
         if (row.status !== 'closed') throw errors.conflict('The case is not closed');
         await caseRepo.update(t, tenant.id, id, row.rowVersion, { status: 'open', closedOn: null });
-        return versioned((await caseRepo.findById(t, tenant.id, id))!);
+        return audited(t, tenant, caller, 'case.reopened', row, { reason });
       });
     },
   };

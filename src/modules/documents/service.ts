@@ -9,6 +9,7 @@ import { checkMetadata } from '../../lib/metadata.js';
 import { requireIfMatch } from '../../lib/preconditions.js';
 import type { Principal } from '../../plugins/auth.js';
 import type { TenantRef } from '../../plugins/tenant-context.js';
+import { appendAudit, changes } from '../audit/writer.js';
 import { caseRepo } from '../cases/repo.js';
 import type { Versioned } from '../file-plan/service.js';
 import { fileRepo } from '../files/repo.js';
@@ -71,7 +72,12 @@ export function createDocumentService(deps: { tx: TenantTx }) {
     requireIfMatch(ifMatch, documentEtag(doc));
     return doc;
   }
-  const reload = async (t: Tx, tenant: TenantRef, id: string) => versioned((await documentRepo.findById(t, tenant.id, id))!);
+  /** Reloads the document after a change and records old and new values in the audit trail. */
+  async function audited(t: Tx, tenant: TenantRef, caller: Principal, action: string, before: DocumentWithParents) {
+    const after = versioned((await documentRepo.findById(t, tenant.id, before.id))!);
+    await appendAudit(t, tenant.id, caller, { action, objectType: 'document', objectId: before.id, ...changes(toRecordDocument(before), after.value) });
+    return after;
+  }
 
   return {
     async createDocument(caller: Principal, tenant: TenantRef, caseId: string, input: CreateDocument): Promise<Versioned<RecordDocument>> {
@@ -97,7 +103,9 @@ export function createDocumentService(deps: { tx: TenantTx }) {
           metadata: (input.metadata ?? {}) as object,
           createdBy: actorOf(caller),
         });
-        return versioned(row);
+        const v = versioned(row);
+        await appendAudit(t, tenant.id, caller, { action: 'document.created', objectType: 'document', objectId: row.id, new: v.value });
+        return v;
       });
     },
 
@@ -135,7 +143,7 @@ export function createDocumentService(deps: { tx: TenantTx }) {
           addressee: input.addressee,
           metadata: input.metadata as object | undefined,
         });
-        return reload(t, tenant, id);
+        return audited(t, tenant, caller, 'document.updated', doc);
       });
     },
 
@@ -151,7 +159,7 @@ export function createDocumentService(deps: { tx: TenantTx }) {
           checkedOutBy: actorOf(caller),
           checkedOutUntil: new Date(Date.now() + minutes * 60_000),
         });
-        return reload(t, tenant, id);
+        return audited(t, tenant, caller, 'document.checked-out', doc);
       });
     },
 
@@ -164,7 +172,7 @@ export function createDocumentService(deps: { tx: TenantTx }) {
         if (!checkout) throw errors.conflict('The document is not checked out');
         if (checkout.by !== actorOf(caller) && !(force && can(caller, 'checkout:break'))) throw errors.checkedOut(checkout.until);
         await documentRepo.update(t, tenant.id, id, doc.rowVersion, { checkedOutBy: null, checkedOutUntil: null });
-        return reload(t, tenant, id);
+        return audited(t, tenant, caller, checkout.by === actorOf(caller) ? 'document.released' : 'document.checkout-broken', doc);
       });
     },
   };

@@ -8,6 +8,7 @@ import { etagOf } from '../../lib/etag.js';
 import { requireIfMatch } from '../../lib/preconditions.js';
 import type { Principal } from '../../plugins/auth.js';
 import type { TenantRef } from '../../plugins/tenant-context.js';
+import { appendAudit, changes } from '../audit/writer.js';
 import { filePlanRepo as repo, type NewPlanUnit, type PlanUnitRow } from './repo.js';
 import type { CreatePlanUnit, PlanTreeNode, PlanUnit, UpdatePlanUnit } from './schemas.js';
 
@@ -83,12 +84,16 @@ export function createFilePlanService(deps: { tx: TenantTx }) {
           if (parent.retiredAt) throw errors.unitRetired(parentCode);
           parentId = parent.id;
         }
+        let created: PlanUnitRow;
         try {
-          return versioned(await repo.create(t, newUnit(tenant, input, parentId, actorOf(caller))));
+          created = await repo.create(t, newUnit(tenant, input, parentId, actorOf(caller)));
         } catch (err) {
           if (isUniqueViolation(err)) throw errors.conflict(`Unit ${input.code} already exists`);
           throw err;
         }
+        const v = versioned(created);
+        await appendAudit(t, tenant.id, caller, { action: 'unit.created', objectType: 'file-plan-unit', objectId: created.id, new: v.value });
+        return v;
       });
     },
 
@@ -130,6 +135,11 @@ export function createFilePlanService(deps: { tx: TenantTx }) {
           if (isUniqueViolation(err)) throw errors.conflict('A unit of the import was created concurrently; nothing was imported');
           throw err;
         }
+        await appendAudit(t, tenant.id, caller, {
+          action: 'plan.imported',
+          objectType: 'file-plan',
+          new: { created: rows.length, codes: rows.map((r) => r.code) },
+        });
         return { created: rows.length };
       });
     },
@@ -200,7 +210,9 @@ export function createFilePlanService(deps: { tx: TenantTx }) {
           validUntil: optionalDate(input.validUntil),
         });
         if (!ok) throw errors.preconditionFailed();
-        return versioned((await repo.findById(t, tenant.id, id))!);
+        const after = versioned((await repo.findById(t, tenant.id, id))!);
+        await appendAudit(t, tenant.id, caller, { action: 'unit.updated', objectType: 'file-plan-unit', objectId: id, ...changes(toPlanUnit(row), after.value) });
+        return after;
       });
     },
 
@@ -213,7 +225,9 @@ export function createFilePlanService(deps: { tx: TenantTx }) {
         requireIfMatch(ifMatch, etagOf(row.id, row.rowVersion));
         if (row.retiredAt) throw errors.unitRetired(row.code);
         if (!(await repo.update(t, tenant.id, id, row.rowVersion, { retiredAt: new Date() }))) throw errors.preconditionFailed();
-        return versioned((await repo.findById(t, tenant.id, id))!);
+        const after = versioned((await repo.findById(t, tenant.id, id))!);
+        await appendAudit(t, tenant.id, caller, { action: 'unit.retired', objectType: 'file-plan-unit', objectId: id, ...changes(toPlanUnit(row), after.value) });
+        return after;
       });
     },
   };

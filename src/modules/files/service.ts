@@ -9,6 +9,7 @@ import { checkMetadata } from '../../lib/metadata.js';
 import { requireIfMatch } from '../../lib/preconditions.js';
 import type { Principal } from '../../plugins/auth.js';
 import type { TenantRef } from '../../plugins/tenant-context.js';
+import { appendAudit, changes } from '../audit/writer.js';
 import { caseRepo } from '../cases/repo.js';
 import { filePlanRepo } from '../file-plan/repo.js';
 import type { Versioned } from '../file-plan/service.js';
@@ -60,6 +61,14 @@ export function createFileService(deps: { tx: TenantTx; referencePattern: (tx: T
     return row;
   }
 
+  /** Reloads the file after a change and records old and new values in the audit trail. */
+  async function audited(t: Tx, tenant: TenantRef, caller: Principal, action: string, before: FileWithUnit, extra: Record<string, unknown> = {}) {
+    const after = versioned((await fileRepo.findById(t, tenant.id, before.id))!);
+    const diff = changes(toRecordFile(before), after.value);
+    await appendAudit(t, tenant.id, caller, { action, objectType: 'file', objectId: before.id, old: diff.old, new: { ...diff.new, ...extra } });
+    return after;
+  }
+
   return {
     /**
      * Creates a file (Akte) and assigns its reference. Many clients may create files at once:
@@ -97,7 +106,9 @@ export function createFileService(deps: { tx: TenantTx; referencePattern: (tx: T
               metadata: (input.metadata ?? {}) as object,
               createdBy: actorOf(caller),
             });
-            return versioned(row);
+            const v = versioned(row);
+            await appendAudit(t, tenant.id, caller, { action: 'file.created', objectType: 'file', objectId: row.id, new: v.value });
+            return v;
           } catch (err) {
             if (isUniqueViolation(err)) throw errors.conflict('The reference was taken concurrently; retry');
             throw err;
@@ -143,7 +154,7 @@ export function createFileService(deps: { tx: TenantTx; referencePattern: (tx: T
           ...input,
           metadata: input.metadata as object | undefined,
         });
-        return versioned((await fileRepo.findById(t, tenant.id, id))!);
+        return audited(t, tenant, caller, 'file.updated', row);
       });
     },
 
@@ -164,18 +175,18 @@ export function createFileService(deps: { tx: TenantTx; referencePattern: (tx: T
         if (open > 0 && !input.closeOpenCases) throw errors.openCases(open);
         if (open > 0) await caseRepo.closeAllOpenInFile(t, tenant.id, id, closedOn);
         await fileRepo.update(t, tenant.id, id, row.rowVersion, { status: 'closed', closedOn });
-        return versioned((await fileRepo.findById(t, tenant.id, id))!);
+        return audited(t, tenant, caller, 'file.closed', row, { casesClosed: open });
       });
     },
 
     /** Reopens a closed file: a deliberate act of a records manager, with a reason. Cases stay closed. */
-    async reopenFile(caller: Principal, tenant: TenantRef, id: string, ifMatch: string | undefined, _reason: string) {
+    async reopenFile(caller: Principal, tenant: TenantRef, id: string, ifMatch: string | undefined, reason: string) {
       authorize(caller, 'records:reopen');
       return tx(tenant.id, async (t) => {
         const row = await loadForWrite(t, tenant, id, ifMatch);
         if (row.status !== 'closed') throw errors.conflict('The file is not closed');
         await fileRepo.update(t, tenant.id, id, row.rowVersion, { status: 'open', closedOn: null });
-        return versioned((await fileRepo.findById(t, tenant.id, id))!);
+        return audited(t, tenant, caller, 'file.reopened', row, { reason });
       });
     },
   };

@@ -164,7 +164,7 @@ const versionRoutes: FastifyPluginAsyncTypebox<{ service: VersionService; maxByt
   }, async (request, typedReply) => {
     // Streams are sent as they are; the typed reply only knows the schema's string body.
     const reply = typedReply as unknown as FastifyReply;
-    const v = await service.findContent(request.principal!, request.tenant!, request.params.documentId, request.params.number);
+    const v = await service.findContent(request.principal!, request.tenant!, request.params.documentId, request.params.number, request.headers.range);
     const etag = contentEtag(v.sha256);
     reply.headers({
       etag,

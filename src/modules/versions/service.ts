@@ -6,6 +6,7 @@ import { errors } from '../../errors.js';
 import { requireIfMatch } from '../../lib/preconditions.js';
 import type { Principal } from '../../plugins/auth.js';
 import type { TenantRef } from '../../plugins/tenant-context.js';
+import { appendAudit } from '../audit/writer.js';
 import { BlobNotFoundError, BlobTooLargeError, type BlobStore, type ByteRange } from '../../storage/index.js';
 import { documentRepo } from '../documents/repo.js';
 import { activeCheckout, assertNotCheckedOutByOther, assertWritable, documentEtag } from '../documents/service.js';
@@ -125,7 +126,15 @@ export function createVersionService(deps: { tx: TenantTx; storage: BlobStore; m
             versionCount: number,
             ...(release ? { checkedOutBy: null, checkedOutUntil: null } : {}),
           });
-          return { version: toVersion(tenant.slug, row), documentEtag: documentEtag({ id: doc.id, rowVersion: doc.rowVersion + 1 }) };
+          const version = toVersion(tenant.slug, row);
+          const { contentUrl: _url, ...recorded } = version;
+          await appendAudit(t, tenant.id, caller, {
+            action: 'version.created',
+            objectType: 'document',
+            objectId: documentId,
+            new: { ...recorded, ...(release ? { checkedIn: true } : {}) },
+          });
+          return { version, documentEtag: documentEtag({ id: doc.id, rowVersion: doc.rowVersion + 1 }) };
         });
       } catch (err) {
         await discard(tenant, uploadId, key);
@@ -151,9 +160,27 @@ export function createVersionService(deps: { tx: TenantTx; storage: BlobStore; m
     },
 
     /** Looks up a version for download (metadata only; the stream is opened by `openContent`). */
-    async findContent(caller: Principal, tenant: TenantRef, documentId: string, number: number): Promise<Version & { storageKey: string }> {
+    /** Looks up a version for download and records the read in the audit trail (every content read is). */
+    async findContent(
+      caller: Principal,
+      tenant: TenantRef,
+      documentId: string,
+      number: number,
+      range?: string,
+    ): Promise<Version & { storageKey: string }> {
       authorize(caller, 'content:read');
-      const row = await tx(tenant.id, (t) => versionRepo.find(t, tenant.id, documentId, number));
+      const row = await tx(tenant.id, async (t) => {
+        const found = await versionRepo.find(t, tenant.id, documentId, number);
+        if (found) {
+          await appendAudit(t, tenant.id, caller, {
+            action: 'version.content-read',
+            objectType: 'document',
+            objectId: documentId,
+            new: { number, ...(range ? { range } : {}) },
+          });
+        }
+        return found;
+      });
       if (!row) throw errors.notFound('version');
       return { ...toVersion(tenant.slug, row), storageKey: row.storageKey };
     },
