@@ -14,6 +14,10 @@ import { createTenantRepo, referencePatternOf } from './modules/tenants/repo.js'
 import fileRoutes from './modules/files/routes.js';
 import caseRoutes from './modules/cases/routes.js';
 import documentRoutes from './modules/documents/routes.js';
+import auditRoutes from './modules/audit/routes.js';
+import grantRoutes from './modules/grants/routes.js';
+import { createGrantService } from './modules/grants/service.js';
+import { createAuditService } from './modules/audit/service.js';
 import versionRoutes from './modules/versions/routes.js';
 import { createVersionService } from './modules/versions/service.js';
 import { createDocumentService } from './modules/documents/service.js';
@@ -109,8 +113,10 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
   await app.register(swaggerPlugin, { publicUrl: config.publicUrl, version: VERSION });
   await app.register(metricsPlugin);
   await app.register(authPlugin, { auth: config.auth, keys });
-  await app.register(tenantContext, { db });
   const tx = createTenantTx(db);
+  const grants = createGrantService({ tx });
+  const audit = createAuditService({ tx });
+  await app.register(tenantContext, { db, grantFor: grants.activeGrantFor });
   await app.register(idempotencyPlugin, { repo: createIdempotencyRepo(tx) });
 
   app.addHook('onSend', async (request, reply) => {
@@ -144,6 +150,8 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
           await scoped.register(fileRoutes, { service: createFileService({ tx, referencePattern: referencePatternOf }) });
           await scoped.register(caseRoutes, { service: createCaseService({ tx }) });
           await scoped.register(documentRoutes, { service: createDocumentService({ tx }) });
+          await scoped.register(auditRoutes, { service: audit });
+          await scoped.register(grantRoutes, { service: grants, audit });
           await scoped.register(versionRoutes, {
             service: createVersionService({ tx, storage, maxBytes: config.uploads.maxBytes }),
             maxBytes: config.uploads.maxBytes,

@@ -15,11 +15,21 @@ export const PERMISSIONS = {
   'records:write': ['records-manager', 'clerk'],
   'records:reopen': ['records-manager'],
   'checkout:break': ['records-manager'],
+  'audit:read': ['tenant-admin', 'auditor'],
+  'clients:manage': ['tenant-admin'],
+  'grants:decide': ['tenant-admin'],
+  'grants:read': ['tenant-admin', 'auditor'],
+  // Competence-centre roles (tokens of the kompetenzzentrum tenant).
+  'grants:request': ['support-agent', 'cc-admin'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type Operation = keyof typeof PERMISSIONS;
 
 export const TENANT_ROLES = ['tenant-admin', 'records-manager', 'clerk', 'reader', 'auditor'] as const;
+export const COMPETENCE_CENTRE_ROLES = ['support-agent', 'cc-admin'] as const;
+
+/** What a competence-centre caller may do in a town under a grant: the grant's scope, as a town role. */
+export const GRANT_SCOPE_ROLES = { read: ['reader'], read_write: ['clerk'] } as const;
 
 export function can(principal: Principal, operation: Operation): boolean {
   const allowed: readonly string[] = PERMISSIONS[operation];

@@ -50,19 +50,38 @@ export interface VerifyResult {
   firstBroken: { seq: number; reason: string } | null;
 }
 
-/** Walks a tenant's events in seq order and reports the first broken link. */
-export function verifyChain(events: Iterable<StoredEvent>): VerifyResult {
+/**
+ * Checks a tenant's events one by one, in seq order, keeping only the previous hash: a chain of
+ * any length is verified in constant memory.
+ */
+export function createChainVerifier() {
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
-  let count = 0;
-  for (const e of events) {
-    count++;
-    if (e.seq !== expectedSeq) return { ok: false, events: count, headHash: prev, firstBroken: { seq: e.seq, reason: `sequence gap: expected ${expectedSeq}` } };
-    if (e.prevHash !== prev) return { ok: false, events: count, headHash: prev, firstBroken: { seq: e.seq, reason: 'previous hash does not match the event before' } };
-    const { hash, ...fields } = e;
-    if (eventHash(fields) !== hash) return { ok: false, events: count, headHash: prev, firstBroken: { seq: e.seq, reason: 'content does not match its hash' } };
-    prev = hash;
-    expectedSeq++;
-  }
-  return { ok: true, events: count, headHash: prev, firstBroken: null };
+  let events = 0;
+  let firstBroken: VerifyResult['firstBroken'] = null;
+  return {
+    /** Feeds the next event; false once a link is broken (later events are not checked). */
+    push(e: StoredEvent): boolean {
+      if (firstBroken) return false;
+      events++;
+      const { hash, ...fields } = e;
+      if (e.seq !== expectedSeq) firstBroken = { seq: e.seq, reason: `sequence gap: expected ${expectedSeq}` };
+      else if (e.prevHash !== prev) firstBroken = { seq: e.seq, reason: 'previous hash does not match the event before' };
+      else if (eventHash(fields) !== hash) firstBroken = { seq: e.seq, reason: 'content does not match its hash' };
+      if (firstBroken) return false;
+      prev = hash;
+      expectedSeq++;
+      return true;
+    },
+    result(): VerifyResult {
+      return { ok: firstBroken === null, events, headHash: prev, firstBroken };
+    },
+  };
+}
+
+/** Verifies a whole chain held in memory (tests, small tenants). */
+export function verifyChain(events: Iterable<StoredEvent>): VerifyResult {
+  const verifier = createChainVerifier();
+  for (const e of events) if (!verifier.push(e)) break;
+  return verifier.result();
 }

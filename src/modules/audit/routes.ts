@@ -1,0 +1,75 @@
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import { problemResponses, Slug } from '../../schemas/common.js';
+import { AuditEventSchema, AuditList, AuditQuery, ExportQuery, VerifyResult } from './schemas.js';
+import type { AuditService } from './service.js';
+
+const TenantOnly = Type.Object({ tenant: Slug }, { additionalProperties: false });
+const tags = ['audit'];
+const security = [{ bearerAuth: [] }];
+
+const auditRoutes: FastifyPluginAsyncTypebox<{ service: AuditService }> = async (app, { service }) => {
+  app.addSchema(AuditEventSchema);
+
+  app.get('/audit', {
+    schema: {
+      tags, security, operationId: 'listAuditEvents',
+      summary: 'List audit events (Protokoll), filtered',
+      description:
+        'Every write and every content read, with actor (and the support grant when the competence centre acted), ' +
+        'old and new values. Filter by object, type, action, actor, grant and time; ordered by sequence. Auditors and tenant admins.',
+      params: TenantOnly, querystring: AuditQuery,
+      response: { 200: AuditList, ...problemResponses(400, 401, 403, 404, 500) },
+    },
+  }, async (request) => service.list(request.principal!, request.tenant!, request.query));
+
+  app.get('/audit/objects/:objectId', {
+    schema: {
+      tags, security, operationId: 'getObjectHistory', summary: 'The history of one object',
+      params: Type.Object({ tenant: Slug, objectId: Type.String({ format: 'uuid', description: 'Id of a file, case, document, unit, grant or client' }) }, { additionalProperties: false }),
+      querystring: Type.Object({ limit: AuditQuery.properties.limit, cursor: AuditQuery.properties.cursor }, { additionalProperties: false }),
+      response: { 200: AuditList, ...problemResponses(400, 401, 403, 404, 500) },
+    },
+  }, async (request) => service.list(request.principal!, request.tenant!, { ...request.query, objectId: request.params.objectId }));
+
+  app.get('/audit/export', {
+    schema: {
+      tags, security, operationId: 'exportAuditEvents',
+      summary: 'Export audit events as JSON Lines (streamed)',
+      description: 'One event per line (application/x-ndjson), same filters as the list, streamed in sequence order.',
+      params: TenantOnly, querystring: ExportQuery,
+      produces: ['application/x-ndjson'],
+      response: {
+        200: { description: 'JSON Lines', content: { 'application/x-ndjson': { schema: { type: 'string' } } } },
+        ...problemResponses(400, 401, 403, 404, 500),
+      },
+    },
+  }, async (request, typedReply) => {
+    const reply = typedReply as unknown as FastifyReply;
+    const lines = service.exportLines(request.principal!, request.tenant!, request.query);
+    // Pull the first line before answering, so a missing role is a 403, not a broken stream.
+    const iterator = lines[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    async function* rest() {
+      if (!first.done) yield first.value;
+      for (let n = await iterator.next(); !n.done; n = await iterator.next()) yield n.value;
+    }
+    reply.type('application/x-ndjson; charset=utf-8');
+    reply.header('content-disposition', `attachment; filename="audit-${request.tenant!.slug}.jsonl"`);
+    return reply.send(Readable.from(rest()));
+  });
+
+  app.get('/audit/verify', {
+    schema: {
+      tags, security, operationId: 'verifyAuditChain',
+      summary: 'Verify the hash chain of the audit trail',
+      description: 'Walks every event in order, recomputes each hash and reports the first broken link (edited, removed or reordered events).',
+      params: TenantOnly,
+      response: { 200: VerifyResult, ...problemResponses(400, 401, 403, 404, 500) },
+    },
+  }, async (request) => service.verify(request.principal!, request.tenant!));
+};
+
+export default auditRoutes;

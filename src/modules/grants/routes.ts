@@ -1,0 +1,86 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { sendVersioned } from '../../lib/reply.js';
+import { IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
+import { created, withEtag } from '../../schemas/responses.js';
+import type { AuditService } from '../audit/service.js';
+import { AuditList, AuditQuery } from '../audit/schemas.js';
+import { DecisionBody, GrantList, GrantListQuery, RequestGrant, SupportGrant } from './schemas.js';
+import type { GrantService } from './service.js';
+
+const TenantOnly = Type.Object({ tenant: Slug }, { additionalProperties: false });
+const GrantParams = IdParam('grantId', 'support grant');
+const WriteHeaders = Type.Intersect([IfMatchHeaders, IdempotencyHeaders]);
+const tags = ['support grants'];
+const security = [{ bearerAuth: [] }];
+// Competence-centre staff reach these routes in any town: that is how they ask.
+const config = { withoutGrant: true };
+
+const grantRoutes: FastifyPluginAsyncTypebox<{ service: GrantService; audit: AuditService }> = async (app, { service, audit }) => {
+  app.addSchema(SupportGrant);
+
+  app.post('/support-grants', {
+    config,
+    schema: {
+      tags, security, operationId: 'requestSupportGrant',
+      summary: 'Ask a town for support access (competence centre)',
+      description:
+        'Competence-centre staff (support-agent, cc-admin) ask for read or read-write access to the whole tenant or one file, ' +
+        'for a reason or ticket and at most 14 days. Nothing is allowed until the town approves.',
+      params: TenantOnly, headers: IdempotencyHeaders, body: RequestGrant,
+      response: { 201: created('SupportGrant', 'The request, status requested'), ...problemResponses(400, 401, 403, 404, 415, 422, 500) },
+    },
+  }, async (request, reply) => {
+    const g = await service.requestGrant(request.principal!, request.tenant!, request.body);
+    return sendVersioned(reply, g, 201, `/v1/tenants/${request.tenant!.slug}/support-grants/${g.value.id}`);
+  });
+
+  app.get('/support-grants', {
+    config,
+    schema: {
+      tags, security, operationId: 'listSupportGrants',
+      summary: 'List support grants',
+      description: 'The town (tenant-admin, auditor) sees all; competence-centre staff see their own (cc-admin: all).',
+      params: TenantOnly, querystring: GrantListQuery,
+      response: { 200: GrantList, ...problemResponses(400, 401, 403, 404, 500) },
+    },
+  }, async (request) => service.listGrants(request.principal!, request.tenant!, request.query));
+
+  app.get('/support-grants/:grantId', {
+    config,
+    schema: {
+      tags, security, operationId: 'getSupportGrant', summary: 'Read a support grant',
+      params: GrantParams,
+      response: { 200: withEtag('SupportGrant', 'The grant'), ...problemResponses(400, 401, 403, 404, 500) },
+    },
+  }, async (request, reply) => sendVersioned(reply, await service.getGrant(request.principal!, request.tenant!, request.params.grantId)));
+
+  for (const action of ['approve', 'reject', 'revoke'] as const) {
+    app.post(`/support-grants/:grantId/${action}`, {
+      schema: {
+        tags, security, operationId: `${action}SupportGrant`,
+        summary: { approve: 'Approve a requested grant (town admin)', reject: 'Reject a requested grant (town admin)', revoke: 'Revoke a grant at any time (town admin)' }[action],
+        description: { approve: 'Starts the grant now; it ends after its duration.', reject: 'The request ends without access.', revoke: 'Access ends at once.' }[action] + ' Requires If-Match.',
+        params: GrantParams, headers: WriteHeaders, body: Type.Optional(DecisionBody),
+        response: { 200: withEtag('SupportGrant', 'The grant after the decision'), ...problemResponses(400, 401, 403, 404, 409, 412, 428, 500) },
+      },
+    }, async (request, reply) =>
+      sendVersioned(reply, await service[action](request.principal!, request.tenant!, request.params.grantId, request.headers['if-match'], request.body?.note)));
+  }
+
+  app.get('/support-grants/:grantId/actions', {
+    schema: {
+      tags, security, operationId: 'listSupportGrantActions',
+      summary: 'Everything done under a grant',
+      description: 'The audit events of the competence centre acting under this grant (town: tenant-admin, auditor).',
+      params: GrantParams,
+      querystring: Type.Object({ limit: AuditQuery.properties.limit, cursor: AuditQuery.properties.cursor }, { additionalProperties: false }),
+      response: { 200: AuditList, ...problemResponses(400, 401, 403, 404, 500) },
+    },
+  }, async (request) => {
+    await service.getGrant(request.principal!, request.tenant!, request.params.grantId);
+    return audit.list(request.principal!, request.tenant!, { ...request.query, grantId: request.params.grantId });
+  });
+};
+
+export default grantRoutes;
