@@ -15,6 +15,7 @@ import fileRoutes from './modules/files/routes.js';
 import caseRoutes from './modules/cases/routes.js';
 import documentRoutes from './modules/documents/routes.js';
 import auditRoutes from './modules/audit/routes.js';
+import { AuditEventSchema } from './modules/audit/schemas.js';
 import grantRoutes from './modules/grants/routes.js';
 import { createGrantService } from './modules/grants/service.js';
 import { createAuditService } from './modules/audit/service.js';
@@ -146,6 +147,8 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
         async (scoped) => {
           scoped.addHook('preHandler', scoped.resolveTenant);
           scoped.addHook('preHandler', scoped.checkIdempotency);
+          // Shared by the audit and support-grant routes.
+          scoped.addSchema(AuditEventSchema);
           await scoped.register(filePlanRoutes, { service: createFilePlanService({ tx }) });
           await scoped.register(fileRoutes, { service: createFileService({ tx, referencePattern: referencePatternOf }) });
           await scoped.register(caseRoutes, { service: createCaseService({ tx }) });

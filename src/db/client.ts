@@ -20,5 +20,8 @@ export function createDb(url: string, poolMax: number, opts: { role?: string | n
     connectionTimeoutMillis: 5_000,
     ...(role ? { options: `-c role=${role}` } : {}),
   });
+  // An idle connection that the server drops (restart, failover) must not crash the process; the
+  // pool replaces it and the next query reports any lasting problem.
+  pool.on('error', () => undefined);
   return new PrismaClient({ adapter: new PrismaPg(pool) });
 }

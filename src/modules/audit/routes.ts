@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { problemResponses, Slug } from '../../schemas/common.js';
-import { AuditEventSchema, AuditList, AuditQuery, ExportQuery, VerifyResult } from './schemas.js';
+import { AuditList, AuditQuery, ExportQuery, VerifyResult } from './schemas.js';
 import type { AuditService } from './service.js';
 
 const TenantOnly = Type.Object({ tenant: Slug }, { additionalProperties: false });
@@ -11,8 +11,6 @@ const tags = ['audit'];
 const security = [{ bearerAuth: [] }];
 
 const auditRoutes: FastifyPluginAsyncTypebox<{ service: AuditService }> = async (app, { service }) => {
-  app.addSchema(AuditEventSchema);
-
   app.get('/audit', {
     schema: {
       tags, security, operationId: 'listAuditEvents',
