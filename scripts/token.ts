@@ -17,10 +17,6 @@ if (!values.tenant) {
   process.exit(2);
 }
 const config = loadConfig();
-if (config.auth.jwksUrl) {
-  console.error('AUTH_JWKS_URL is set: tokens come from your identity provider, not from this script.');
-  process.exit(2);
-}
 const ttl = Number(values.ttl);
 if (!Number.isInteger(ttl) || ttl < 60 || ttl > 7 * 86400) {
   console.error('--ttl must be an integer number of seconds between 60 and 604800');

@@ -15,6 +15,9 @@ import fileRoutes from './modules/files/routes.js';
 import caseRoutes from './modules/cases/routes.js';
 import documentRoutes from './modules/documents/routes.js';
 import auditRoutes from './modules/audit/routes.js';
+import clientRoutes from './modules/clients/routes.js';
+import { createClientService } from './modules/clients/service.js';
+import tokenRoute from './modules/clients/token-route.js';
 import { AuditEventSchema } from './modules/audit/schemas.js';
 import grantRoutes from './modules/grants/routes.js';
 import { createGrantService } from './modules/grants/service.js';
@@ -118,6 +121,8 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
   const grants = createGrantService({ tx });
   const audit = createAuditService({ tx });
   await app.register(tenantContext, { db, grantFor: grants.activeGrantFor });
+  const clients = createClientService({ tx, db, sign: (claims) => app.tokens.sign(claims), tokenTtl: config.auth.tokenTtl });
+  await app.register(tokenRoute, { service: clients });
   await app.register(idempotencyPlugin, { repo: createIdempotencyRepo(tx) });
 
   app.addHook('onSend', async (request, reply) => {
@@ -155,6 +160,7 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
           await scoped.register(documentRoutes, { service: createDocumentService({ tx }) });
           await scoped.register(auditRoutes, { service: audit });
           await scoped.register(grantRoutes, { service: grants, audit });
+          await scoped.register(clientRoutes, { service: clients });
           await scoped.register(versionRoutes, {
             service: createVersionService({ tx, storage, maxBytes: config.uploads.maxBytes }),
             maxBytes: config.uploads.maxBytes,

@@ -69,10 +69,22 @@ export const EnvSchema = Type.Object({
   AUTH_JWKS_URL: Type.Optional(
     Type.String({
       pattern: '^https?://[^\\s]+$',
-      description: 'JWKS of an external IdP (Keycloak); unset = the service signs its own tokens',
+      description: 'JWKS of an external IdP (Keycloak) whose tokens are accepted besides the service’s own',
     }),
   ),
-  AUTH_ISSUER: Type.Optional(Type.String({ minLength: 1, description: 'Expected `iss` (default PUBLIC_URL)' })),
+  AUTH_ISSUER: Type.Optional(
+    Type.String({ minLength: 1, description: "`iss` of the external IdP's tokens (required with AUTH_JWKS_URL); own tokens use PUBLIC_URL" }),
+  ),
+  AUTH_TENANT_CLAIM: Type.String({
+    default: 'tenant',
+    pattern: '^[A-Za-z0-9_:-]+(\\.[A-Za-z0-9_:-]+)*$',
+    description: 'Claim (dotted path) holding the tenant slug in external IdP tokens',
+  }),
+  AUTH_ROLES_CLAIM: Type.String({
+    default: 'roles',
+    pattern: '^[A-Za-z0-9_:-]+(\\.[A-Za-z0-9_:-]+)*$',
+    description: 'Claim (dotted path) holding the roles in external IdP tokens, e.g. realm_access.roles or resource_access.en-akte.roles',
+  }),
   AUTH_AUDIENCE: Type.String({ default: 'en-akte', minLength: 1, description: 'Expected `aud`' }),
   AUTH_ALGORITHMS: Type.String({
     default: 'ES256,RS256,EdDSA',
@@ -146,7 +158,9 @@ export interface Config {
     | { kind: 's3'; endpoint: URL; accessKey: string; secretKey: string; region: string; bucketPrefix: string; partSize: number }
     | { kind: 'local'; dir: string; bucketPrefix: string };
   auth: {
-    jwksUrl?: string;
+    /** Keycloak or another IdP whose tokens are accepted besides the service's own. */
+    external?: { jwksUrl: string; issuer: string; tenantClaim: string; rolesClaim: string };
+    /** `iss` of the tokens this service issues (PUBLIC_URL). */
     issuer: string;
     audience: string;
     algorithms: string[];
@@ -197,6 +211,9 @@ function toConfig(env: Env): Config {
   } else {
     storage = { kind: 'local', dir: path.resolve(env.STORAGE_DIR ?? path.join(dataDir, 'blobs')), bucketPrefix };
   }
+  if (env.AUTH_JWKS_URL && !env.AUTH_ISSUER) {
+    throw new ConfigError('Invalid configuration: AUTH_ISSUER is required when AUTH_JWKS_URL is set');
+  }
   return {
     env: env.NODE_ENV,
     host: env.HOST,
@@ -208,8 +225,10 @@ function toConfig(env: Env): Config {
     database: { url: env.DATABASE_URL, embeddedPort: env.EMBEDDED_PG_PORT, poolMax: env.DB_POOL_MAX },
     storage,
     auth: {
-      jwksUrl: env.AUTH_JWKS_URL,
-      issuer: env.AUTH_ISSUER ?? env.PUBLIC_URL.replace(/\/$/, ''),
+      external: env.AUTH_JWKS_URL
+        ? { jwksUrl: env.AUTH_JWKS_URL, issuer: env.AUTH_ISSUER!, tenantClaim: env.AUTH_TENANT_CLAIM, rolesClaim: env.AUTH_ROLES_CLAIM }
+        : undefined,
+      issuer: env.PUBLIC_URL.replace(/\/$/, ''),
       audience: env.AUTH_AUDIENCE,
       algorithms: env.AUTH_ALGORITHMS.split(','),
       keyFile: path.resolve(env.AUTH_KEY_FILE ?? path.join(dataDir, 'keys', 'signing-key.json')),

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { createLocalJWKSet, createRemoteJWKSet, errors as jose, jwtVerify, type JWTPayload } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors as jose, jwtVerify, type JWTPayload } from 'jose';
 import type { Config } from '../config.js';
 import { errors } from '../errors.js';
 import type { SigningKeys, TokenClaims } from '../auth/keys.js';
@@ -52,13 +52,30 @@ function describeJoseError(err: unknown): string {
   return 'The token is not valid';
 }
 
-function toPrincipal(payload: JWTPayload): Principal {
-  const tenant = payload.tenant;
+/** A claim by dotted path (`realm_access.roles`); a key containing dots is tried whole first. */
+function claimAt(payload: JWTPayload, path: string): unknown {
+  if (path in payload) return (payload as Record<string, unknown>)[path];
+  let value: unknown = payload;
+  for (const part of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+interface ClaimMap {
+  tenantClaim: string;
+  rolesClaim: string;
+}
+const OWN_CLAIMS: ClaimMap = { tenantClaim: 'tenant', rolesClaim: 'roles' };
+
+function toPrincipal(payload: JWTPayload, map: ClaimMap = OWN_CLAIMS): Principal {
+  const tenant = claimAt(payload, map.tenantClaim);
   if (typeof tenant !== 'string' || !SLUG.test(tenant)) throw errors.invalidToken("The token has no valid 'tenant' claim");
   if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 200) {
     throw errors.invalidToken("The token has no valid 'sub' claim");
   }
-  const raw = payload.roles;
+  const raw = claimAt(payload, map.rolesClaim);
   const roles = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(' ') : [];
   if (!roles.every((r): r is string => typeof r === 'string' && r.length > 0 && r.length <= 64)) {
     throw errors.invalidToken("The token's 'roles' claim is malformed");
@@ -67,22 +84,28 @@ function toPrincipal(payload: JWTPayload): Principal {
     tenant,
     subject: payload.sub,
     roles,
+    // Keycloak puts the client of a client-credentials token in azp (and client_id).
     clientId: typeof payload.client_id === 'string' ? payload.client_id : undefined,
     tokenId: payload.jti,
   };
 }
 
 /**
- * Bearer-token authentication with `jose`. Keys come from AUTH_JWKS_URL (an external IdP such as
- * Keycloak; fetched with a cooldown so a burst of unknown key ids cannot flood it) or from the
- * service's own signing keys, published at /.well-known/jwks.json.
+ * Bearer-token authentication with `jose`. Tokens of the service itself (issuer PUBLIC_URL; its own
+ * keys, published at /.well-known/jwks.json) and, when configured, of an external IdP such as
+ * Keycloak (AUTH_ISSUER, keys from AUTH_JWKS_URL fetched with a cooldown so a burst of unknown key
+ * ids cannot flood it; tenant and roles read from configurable claims).
  */
 export default fp(
   async function authPlugin(app: FastifyInstance, opts: { auth: Config['auth']; keys: SigningKeys }) {
     const { auth, keys } = opts;
-    const keySet = auth.jwksUrl
-      ? createRemoteJWKSet(new URL(auth.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 })
-      : createLocalJWKSet(keys.jwks);
+    const own = createLocalJWKSet(keys.jwks);
+    const external = auth.external
+      ? {
+          ...auth.external,
+          keys: createRemoteJWKSet(new URL(auth.external.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 }),
+        }
+      : undefined;
 
     app.decorateRequest('principal', null);
     app.decorate('tokens', {
@@ -95,10 +118,19 @@ export default fp(
       if (!header) throw errors.unauthenticated();
       const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header);
       if (!match) throw errors.invalidToken('The Authorization header must be `Bearer <JWT>`');
+      // The (unverified) issuer only picks the key set; the verification then pins that issuer.
+      let issuer: unknown;
+      try {
+        issuer = decodeJwt(match[1]!).iss;
+      } catch {
+        throw errors.invalidToken('The token is malformed');
+      }
+      const source = issuer === auth.issuer ? undefined : external && issuer === external.issuer ? external : null;
+      if (source === null) throw errors.invalidToken('The token was issued by an issuer this service does not trust');
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(match[1]!, keySet, {
-          issuer: auth.issuer,
+        ({ payload } = await jwtVerify(match[1]!, source ? source.keys : own, {
+          issuer: source ? source.issuer : auth.issuer,
           audience: auth.audience,
           algorithms: auth.algorithms,
           clockTolerance: auth.clockTolerance,
@@ -107,7 +139,11 @@ export default fp(
       } catch (err) {
         throw errors.invalidToken(describeJoseError(err));
       }
-      request.principal = { ...toPrincipal(payload), requestId: request.id };
+      const principal = toPrincipal(payload, source ?? OWN_CLAIMS);
+      if (source && !principal.clientId && typeof payload.azp === 'string' && payload.sub?.startsWith('service-account-')) {
+        principal.clientId = payload.azp;
+      }
+      request.principal = { ...principal, requestId: request.id };
     });
 
     app.get(

@@ -1,0 +1,82 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
+import { ETagHeaders } from '../../schemas/common.js';
+import { withEtag } from '../../schemas/responses.js';
+import { ApiClient, ApiClientWithSecret, ClientList, ClientListQuery, CreateClient } from './schemas.js';
+import type { ClientService } from './service.js';
+
+const TenantOnly = Type.Object({ tenant: Slug }, { additionalProperties: false });
+const ClientParams = IdParam('clientId', 'client (its id, not the OAuth client_id)');
+const WriteHeaders = Type.Intersect([IfMatchHeaders, IdempotencyHeaders]);
+const tags = ['clients'];
+const security = [{ bearerAuth: [] }];
+const withSecret = (description: string) => ({ ...ApiClientWithSecret, description, headers: ETagHeaders });
+
+/** Tenant admins manage their town's machine clients. */
+const clientRoutes: FastifyPluginAsyncTypebox<{ service: ClientService }> = async (app, { service }) => {
+  app.addSchema(ApiClient);
+
+  app.post('/clients', {
+    schema: {
+      tags, security, operationId: 'createClient',
+      summary: 'Register a machine client (tenant admins)',
+      description: 'Returns the client_id and the client secret. The secret is shown only here; it is stored as a scrypt hash.',
+      params: TenantOnly, headers: IdempotencyHeaders, body: CreateClient,
+      response: { 201: withSecret('The client with its secret'), ...problemResponses(400, 401, 403, 404, 415, 500) },
+    },
+  }, async (request, reply) => {
+    const c = await service.createClient(request.principal!, request.tenant!, request.body);
+    reply.header('etag', c.etag).header('location', `/v1/tenants/${request.tenant!.slug}/clients/${c.value.id}`);
+    reply.header('cache-control', 'no-store');
+    return reply.code(201).send({ ...c.value, clientSecret: c.secret });
+  });
+
+  app.get('/clients', {
+    schema: {
+      tags, security, operationId: 'listClients', summary: 'List the machine clients of the tenant',
+      params: TenantOnly, querystring: ClientListQuery,
+      response: { 200: ClientList, ...problemResponses(400, 401, 403, 404, 500) },
+    },
+  }, async (request) => service.listClients(request.principal!, request.tenant!, request.query));
+
+  app.get('/clients/:clientId', {
+    schema: {
+      tags, security, operationId: 'getClient', summary: 'Read a machine client',
+      params: ClientParams,
+      response: { 200: withEtag('ApiClient', 'The client (never its secret)'), ...problemResponses(400, 401, 403, 404, 500) },
+    },
+  }, async (request, reply) => {
+    const c = await service.getClient(request.principal!, request.tenant!, request.params.clientId);
+    return reply.header('etag', c.etag).send(c.value);
+  });
+
+  app.post('/clients/:clientId/rotate-secret', {
+    schema: {
+      tags, security, operationId: 'rotateClientSecret',
+      summary: 'Issue a new secret (the old one stops working at once)',
+      description: 'Tokens already issued stay valid until they expire. Requires If-Match.',
+      params: ClientParams, headers: WriteHeaders,
+      response: { 200: withSecret('The client with its new secret'), ...problemResponses(400, 401, 403, 404, 409, 412, 428, 500) },
+    },
+  }, async (request, reply) => {
+    const c = await service.rotateSecret(request.principal!, request.tenant!, request.params.clientId, request.headers['if-match']);
+    reply.header('etag', c.etag).header('cache-control', 'no-store');
+    return { ...c.value, clientSecret: c.secret! };
+  });
+
+  app.post('/clients/:clientId/disable', {
+    schema: {
+      tags, security, operationId: 'disableClient',
+      summary: 'Disable a client (no new tokens)',
+      description: 'Tokens already issued expire on their own (AUTH_TOKEN_TTL). Requires If-Match.',
+      params: ClientParams, headers: WriteHeaders,
+      response: { 200: withEtag('ApiClient', 'The disabled client'), ...problemResponses(400, 401, 403, 404, 409, 412, 428, 500) },
+    },
+  }, async (request, reply) => {
+    const c = await service.disableClient(request.principal!, request.tenant!, request.params.clientId, request.headers['if-match']);
+    return reply.header('etag', c.etag).send(c.value);
+  });
+};
+
+export default clientRoutes;

@@ -1,0 +1,49 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { errors } from '../../errors.js';
+import { problemResponses } from '../../schemas/common.js';
+import { TokenRequest, TokenResponse } from './schemas.js';
+import type { ClientService } from './service.js';
+
+/** client_secret_basic: `Authorization: Basic base64(client_id:client_secret)` (RFC 6749 §2.3.1). */
+function basicCredentials(header: string | undefined): { clientId: string; clientSecret: string } | null {
+  const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header ?? '');
+  if (!m) return null;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  if (i < 1) return null;
+  return { clientId: decodeURIComponent(decoded.slice(0, i)), clientSecret: decodeURIComponent(decoded.slice(i + 1)) };
+}
+
+const tokenRoute: FastifyPluginAsyncTypebox<{ service: ClientService }> = async (app, { service }) => {
+  // RFC 6749 sends the form URL-encoded; JSON is accepted too.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  app.post('/oauth/token', {
+    schema: {
+      tags: ['auth'],
+      operationId: 'issueToken',
+      summary: 'OAuth 2.0 token endpoint (client credentials)',
+      description:
+        'A town system exchanges its client_id and secret (HTTP Basic or form fields) for a short-lived bearer token ' +
+        'carrying its tenant and roles. Errors carry RFC 6749 `error` as well as our `code`.',
+      consumes: ['application/x-www-form-urlencoded', 'application/json'],
+      headers: Type.Object({ authorization: Type.Optional(Type.String({ description: 'Basic base64(client_id:client_secret)' })) }),
+      body: TokenRequest,
+      response: { 200: TokenResponse, ...problemResponses(400, 401, 415, 500) },
+    },
+  }, async (request, reply) => {
+    const basic = basicCredentials(request.headers.authorization);
+    if (request.headers.authorization && !basic) throw errors.badRequest('Authorization must be Basic base64(client_id:client_secret)');
+    reply.header('cache-control', 'no-store');
+    return service.issueToken({
+      grantType: request.body.grant_type,
+      clientId: basic?.clientId ?? request.body.client_id,
+      clientSecret: basic?.clientSecret ?? request.body.client_secret,
+    });
+  });
+};
+
+export default tokenRoute;
