@@ -39,6 +39,20 @@ async function newKey(): Promise<StoredKey> {
   return { ...jwk, kid, alg: SIGNING_ALG, use: 'sig' };
 }
 
+/**
+ * Rotates the signing key: a new key signs from the next start on; the previous ones stay in the
+ * file (and the JWKS) so tokens they signed verify until they expire. Keeps `keep` keys in all.
+ */
+export async function rotateSigningKeys(file: string, keep = 3): Promise<{ kid: string; retained: number }> {
+  const stored = (JSON.parse(await readFile(file, 'utf8')) as { keys: StoredKey[] }).keys;
+  const fresh = await newKey();
+  const keys = [fresh, ...stored].slice(0, Math.max(2, keep));
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify({ keys }, null, 2), { mode: 0o600 });
+  await rename(tmp, file);
+  return { kid: fresh.kid, retained: keys.length };
+}
+
 /** Loads the key file, creating it with a fresh ES256 key pair on first start (mode 0600). */
 export async function loadOrCreateSigningKeys(file: string): Promise<SigningKeys> {
   let stored: StoredKey[];
