@@ -151,6 +151,7 @@ export default fp(
       {
         schema: {
           tags: ['auth'],
+          operationId: 'getJwks',
           summary: 'Public keys that verify tokens issued by this service',
           description: 'JSON Web Key Set (RFC 7517). Keys are rotated by adding a new first key; old keys stay until their tokens expired.',
           response: {

@@ -35,6 +35,7 @@ export default fp(
         logLevel: 'warn',
         schema: {
           tags: ['operations'],
+          operationId: 'getMetrics',
           summary: 'Prometheus metrics',
           description: 'Prometheus text exposition format. Expose it on the internal network only.',
           produces: ['text/plain'],

@@ -29,6 +29,7 @@ export default async function healthRoutes(app: FastifyInstance, opts: { probes:
       logLevel: 'warn',
       schema: {
         tags: ['operations'],
+        operationId: 'getHealth',
         summary: 'Liveness: the process is up',
         response: { 200: Status },
       },
@@ -42,6 +43,7 @@ export default async function healthRoutes(app: FastifyInstance, opts: { probes:
       logLevel: 'warn',
       schema: {
         tags: ['operations'],
+        operationId: 'getReadiness',
         summary: 'Readiness: PostgreSQL and object storage are reachable',
         description: '503 with the failing checks (problem+json) when a dependency does not answer within 2 s.',
         response: { 200: Ready, ...problemResponses(503) },

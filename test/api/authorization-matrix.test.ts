@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../support/app.js';
+import { recordFactories } from '../support/records.js';
+
+/**
+ * Who may call what, for every operation of openapi/openapi.json. The expectations are written
+ * here by hand from the permission matrix in the README (not derived from src/), and the test fails
+ * when an operation has no entry. "allowed" means authorization passed: any status but 401/403/404
+ * (writes are sent with a stale If-Match where they need one, so nothing changes but creations).
+ */
+const TOWN = 'wetter';
+const ROLES = ['tenant-admin', 'records-manager', 'clerk', 'reader', 'auditor'] as const;
+type Role = (typeof ROLES)[number];
+const READ = ['records-manager', 'clerk', 'reader', 'auditor'] as const;
+const ALL = ROLES;
+
+interface Expectation {
+  /** Town roles allowed; others of the town get 403. */
+  roles?: readonly Role[];
+  /**
+   * Support-grant routes competence-centre staff reach without a grant: 'allowed' for any of them,
+   * 'own' only for the grants they asked for or hold (the matrix's cc caller holds one, another does not).
+   */
+  cc?: 'allowed' | 'own';
+  /** Routes outside /v1/tenants/{tenant}: the tenant directory and public endpoints. */
+  kind?: 'directory' | 'public';
+}
+
+const MATRIX: Record<string, Expectation> = {
+  getHealth: { kind: 'public' }, getReadiness: { kind: 'public' }, getMetrics: { kind: 'public' }, getJwks: { kind: 'public' },
+  issueToken: { kind: 'public' },
+  listTenants: { kind: 'directory' }, getTenant: { kind: 'directory' },
+  getFilePlan: { roles: ALL }, listFilePlanUnits: { roles: ALL }, getFilePlanUnit: { roles: ALL },
+  createFilePlanUnit: { roles: ['tenant-admin', 'records-manager'] }, importFilePlan: { roles: ['tenant-admin', 'records-manager'] },
+  updateFilePlanUnit: { roles: ['tenant-admin', 'records-manager'] }, retireFilePlanUnit: { roles: ['tenant-admin', 'records-manager'] },
+  listFiles: { roles: READ }, getFile: { roles: READ }, listCases: { roles: READ }, getCase: { roles: READ },
+  listDocuments: { roles: READ }, getDocument: { roles: READ }, listVersions: { roles: READ }, getVersion: { roles: READ },
+  getVersionContent: { roles: ['records-manager', 'clerk', 'reader'] },
+  createFile: { roles: ['records-manager', 'clerk'] }, updateFile: { roles: ['records-manager', 'clerk'] },
+  closeFile: { roles: ['records-manager', 'clerk'] }, reopenFile: { roles: ['records-manager'] },
+  createCase: { roles: ['records-manager', 'clerk'] }, updateCase: { roles: ['records-manager', 'clerk'] },
+  closeCase: { roles: ['records-manager', 'clerk'] }, reopenCase: { roles: ['records-manager'] },
+  createDocument: { roles: ['records-manager', 'clerk'] }, updateDocument: { roles: ['records-manager', 'clerk'] },
+  checkOutDocument: { roles: ['records-manager', 'clerk'] }, releaseDocument: { roles: ['records-manager', 'clerk'] },
+  addVersion: { roles: ['records-manager', 'clerk'] },
+  listAuditEvents: { roles: ['tenant-admin', 'auditor'] }, getObjectHistory: { roles: ['tenant-admin', 'auditor'] },
+  exportAuditEvents: { roles: ['tenant-admin', 'auditor'] }, verifyAuditChain: { roles: ['tenant-admin', 'auditor'] },
+  createClient: { roles: ['tenant-admin'] }, listClients: { roles: ['tenant-admin'] }, getClient: { roles: ['tenant-admin'] },
+  rotateClientSecret: { roles: ['tenant-admin'] }, disableClient: { roles: ['tenant-admin'] },
+  requestSupportGrant: { roles: [], cc: 'allowed' }, listSupportGrants: { roles: ['tenant-admin', 'auditor'], cc: 'allowed' },
+  getSupportGrant: { roles: ['tenant-admin', 'auditor'], cc: 'own' },
+  approveSupportGrant: { roles: ['tenant-admin'] }, rejectSupportGrant: { roles: ['tenant-admin'] }, revokeSupportGrant: { roles: ['tenant-admin'] },
+  listSupportGrantActions: { roles: ['tenant-admin', 'auditor'] },
+};
+
+interface Operation { id: string; method: string; path: string }
+const spec = JSON.parse(readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8')) as {
+  paths: Record<string, Record<string, { operationId?: string }>>;
+};
+const OPERATIONS: Operation[] = Object.entries(spec.paths).flatMap(([path, ops]) =>
+  Object.entries(ops).map(([method, op]) => ({ id: op.operationId ?? `${method} ${path}`, method: method.toUpperCase(), path })),
+);
+
+let t: TestApp;
+const ids: Record<string, string> = {};
+let grantId = '';
+
+beforeAll(async () => {
+  t = await buildTestApp();
+  const f = recordFactories(t, TOWN);
+  const unit = await f.unit();
+  const file = (await f.clerk.post('/files', { planCode: unit.code, title: 'Matrix' })).json();
+  const kase = (await f.clerk.post(`/files/${file.id}/cases`, { title: 'Matrix' })).json();
+  const doc = await f.clerk.post(`/cases/${kase.id}/documents`, { title: 'Matrix', kind: 'note' });
+  await f.clerk.post(`/documents/${doc.json().id}/versions`, Buffer.from('matrix'), { 'content-type': 'text/plain', 'if-match': doc.headers.etag as string });
+  const client = (await f.as(['tenant-admin']).post('/clients', { name: 'Matrix', roles: ['reader'] })).json();
+  // A read grant for the competence-centre caller "kk.matrix", approved by the town.
+  const ccToken = await t.tokenFor('kompetenzzentrum', ['support-agent'], 'kk.matrix');
+  const requested = await t.app.inject({
+    method: 'POST', url: `/v1/tenants/${TOWN}/support-grants`, headers: { authorization: `Bearer ${ccToken}` },
+    payload: { scope: 'read', reason: 'matrix test', durationHours: 2 },
+  });
+  grantId = requested.json().id;
+  const approve = await f.as(['tenant-admin']).post(`/support-grants/${grantId}/approve`, undefined, { 'if-match': requested.headers.etag as string });
+  expect(approve.statusCode, `${requested.body} ${approve.body}`).toBe(200);
+  Object.assign(ids, { tenant: TOWN, unitId: unit.id, fileId: file.id, caseId: kase.id, documentId: doc.json().id, number: '1', clientId: client.id, grantId, objectId: file.id });
+});
+afterAll(() => t.close());
+
+const bodies: Record<string, () => unknown> = {
+  createFilePlanUnit: () => ({ code: `M${Math.random().toString(36).slice(2, 8)}`, title: 'm', retentionYears: 1, disposal: 'B' }),
+  importFilePlan: () => ({ units: [{ code: `M${Math.random().toString(36).slice(2, 8)}`, title: 'm', retentionYears: 1, disposal: 'B' }] }),
+  updateFilePlanUnit: () => ({ title: 'm' }), createFile: () => ({ planUnitId: ids.unitId, title: 'm' }), updateFile: () => ({ title: 'm' }),
+  closeFile: () => ({}), reopenFile: () => ({ reason: 'matrix' }), createCase: () => ({ title: 'm' }), updateCase: () => ({ title: 'm' }),
+  closeCase: () => ({}), reopenCase: () => ({ reason: 'matrix' }), createDocument: () => ({ title: 'm', kind: 'note' }),
+  updateDocument: () => ({ title: 'm' }), checkOutDocument: () => ({ minutes: 1 }), createClient: () => ({ name: 'm', roles: ['reader'] }),
+  requestSupportGrant: () => ({ scope: 'read', reason: 'matrix', durationHours: 1 }),
+  approveSupportGrant: () => ({}), rejectSupportGrant: () => ({}), revokeSupportGrant: () => ({}), retireFilePlanUnit: () => undefined,
+  rotateClientSecret: () => undefined, disableClient: () => undefined,
+};
+
+async function call(op: Operation, authorization?: string) {
+  const url = op.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+    if (!(name in ids)) throw new Error(`${op.id}: no fixture for path parameter {${name}}`);
+    return ids[name]!;
+  });
+  const headers: Record<string, string> = { 'if-match': '"stale"' };
+  if (authorization) headers.authorization = authorization;
+  let payload: string | Buffer | undefined;
+  if (op.id === 'addVersion') {
+    headers['content-type'] = 'text/plain';
+    payload = Buffer.from('x');
+  } else if (op.method !== 'GET' && op.method !== 'DELETE' && bodies[op.id]?.() !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(bodies[op.id]!());
+  }
+  return t.app.inject({ method: op.method as 'GET', url, headers, payload });
+}
+
+const bearer = async (tenant: string, roles: string[], sub?: string) => `Bearer ${await t.tokenFor(tenant, roles, sub)}`;
+const isAllowed = (status: number) => ![401, 403, 404].includes(status) && status < 500;
+
+describe('authorization matrix over every operation of openapi.json', () => {
+  it('has an entry for every operation, and every path parameter has a fixture', () => {
+    expect(OPERATIONS.map((o) => o.id).filter((id) => !(id in MATRIX))).toEqual([]);
+    expect(Object.keys(MATRIX).filter((id) => !OPERATIONS.some((o) => o.id === id))).toEqual([]);
+  });
+
+  for (const op of OPERATIONS) {
+    const e = MATRIX[op.id] ?? {};
+    if (e.kind === 'public') continue;
+    const isWrite = op.method !== 'GET';
+
+    it(`${op.id}: every role of ${TOWN}, another tenant, the competence centre with and without a grant, no token`, async () => {
+      const seen: Record<string, number> = {};
+      seen.anonymous = (await call(op)).statusCode;
+      for (const role of ROLES) seen[role] = (await call(op, await bearer(TOWN, [role]))).statusCode;
+      seen['other-tenant'] = (await call(op, await bearer('witten', [...ROLES]))).statusCode;
+      seen['cc-without-grant'] = (await call(op, await bearer('kompetenzzentrum', ['support-agent'], 'kk.nogrant'))).statusCode;
+      seen['cc-read-grant'] = (await call(op, await bearer('kompetenzzentrum', ['support-agent'], 'kk.matrix'))).statusCode;
+
+      const expected: Record<string, string> = { anonymous: '401' };
+      if (e.kind === 'directory') {
+        for (const role of ROLES) expected[role] = 'allowed';
+        expected['other-tenant'] = op.id === 'getTenant' ? '404' : 'allowed';
+        expected['cc-without-grant'] = 'allowed';
+        expected['cc-read-grant'] = 'allowed';
+      } else {
+        for (const role of ROLES) expected[role] = e.roles!.includes(role) ? 'allowed' : '403';
+        expected['other-tenant'] = '404';
+        expected['cc-without-grant'] = e.cc === 'allowed' ? 'allowed' : '404';
+        // Under a read grant: the grant routes as competence centre; elsewhere reads as a reader, writes refused.
+        expected['cc-read-grant'] = e.cc ? 'allowed' : isWrite ? '404' : e.roles!.includes('reader') ? 'allowed' : '403';
+      }
+      const classified = Object.fromEntries(
+        Object.entries(seen).map(([who, status]) => [who, expected[who] === 'allowed' && isAllowed(status) ? 'allowed' : String(status)]),
+      );
+      expect(classified).toEqual(expected);
+    });
+  }
+});
