@@ -6,22 +6,24 @@ const RESERVED = /[\\/:*?"<>|]/g;
 
 /**
  * A file name safe to store and to send back: no path, no control or reserved characters,
- * Unicode NFC, at most 255 UTF-8 bytes (extension kept), never empty, never `.` or `..`.
+ * Unicode NFC, at most 255 UTF-8 bytes (extension kept), never empty, never hidden (leading dot).
+ * Idempotent: sanitising a sanitised name changes nothing.
  */
 export function sanitizeFilename(raw: string | undefined | null, fallback = 'content'): string {
   if (!raw) return fallback;
   const base = raw.split(/[\\/]/).pop() ?? '';
-  let name = base.normalize('NFC').replace(CONTROL, '').replace(RESERVED, '_').replace(/\s+/g, ' ').trim();
-  name = name.replace(/^\.+/, '').trim();
-  if (!name) return fallback;
+  // Remove and replace first, normalise last: removing a character can make a string non-NFC.
+  const clean = (s: string) => s.replace(CONTROL, '').replace(RESERVED, '_').replace(/\s+/g, ' ').normalize('NFC');
+  const unhide = (s: string) => s.replace(/^[.\s]+/, '').trim();
+  let name = unhide(clean(base));
   if (Buffer.byteLength(name, 'utf8') > 255) {
     const dot = name.lastIndexOf('.');
     const ext = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : '';
-    let stem = name.slice(0, name.length - ext.length);
-    while (Buffer.byteLength(stem + ext, 'utf8') > 255) stem = [...stem].slice(0, -1).join('');
-    name = stem + ext;
+    const chars = [...name.slice(0, name.length - ext.length)];
+    while (chars.length && Buffer.byteLength(chars.join('') + ext, 'utf8') > 255) chars.pop();
+    name = unhide(`${chars.join('').trimEnd()}${ext}`.normalize('NFC'));
   }
-  return name;
+  return name || fallback;
 }
 
 /** RFC 6266 / RFC 8187: an ASCII fallback plus the exact UTF-8 name. */
@@ -35,20 +37,33 @@ export function contentDisposition(filename: string, type: 'attachment' | 'inlin
   return `${type}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
-/** The filename of a request's `Content-Disposition` (filename* preferred), if any. */
+/** The parameters of a Content-Disposition header, respecting quoted strings (RFC 6266). */
+function dispositionParams(header: string): Map<string, string> {
+  const params = new Map<string, string>();
+  const re = /;\s*([A-Za-z0-9!#$&+.^_`|~*-]+)\s*=\s*("((?:[^"\\]|\\.)*)"|[^;\s]*)/g;
+  for (const m of header.matchAll(re)) {
+    const name = m[1]!.toLowerCase();
+    if (!params.has(name)) params.set(name, m[3] !== undefined ? m[3].replace(/\\(.)/g, '$1') : m[2]!);
+  }
+  return params;
+}
+
+/** The filename of a request's `Content-Disposition` (filename* preferred, RFC 8187), if any. */
 export function filenameFromDisposition(header: string | undefined): string | undefined {
   if (!header) return undefined;
-  const star = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(header);
+  const params = dispositionParams(header);
+  const star = params.get('filename*');
   if (star) {
-    try {
-      return decodeURIComponent(star[1]!.trim());
-    } catch {
-      return undefined;
+    const m = /^UTF-8'[A-Za-z0-9-]*'(.+)$/i.exec(star);
+    if (m) {
+      try {
+        return decodeURIComponent(m[1]!);
+      } catch {
+        // fall back to filename
+      }
     }
   }
-  const plain = /filename\s*=\s*("((?:[^"\\]|\\.)*)"|[^;\s]+)/i.exec(header);
-  if (!plain) return undefined;
-  return plain[2] !== undefined ? plain[2].replace(/\\(.)/g, '$1') : plain[1];
+  return params.get('filename');
 }
 
 export type RangeResult = { kind: 'full' } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' };

@@ -34,6 +34,8 @@ export const schemaController: FastifyServerOptions['schemaController'] = {
       const coercing = makeAjv(true, shared);
       return ({ schema, httpPart }) => {
         if (httpPart !== 'body') return coercing.compile(schema as object);
+        // Streamed content (uploads) is described, not validated: the handler reads the raw stream.
+        if ((schema as { format?: string }).format === 'binary') return (() => true) as unknown as ValidateFunction;
         const validate = strict.compile(schema as object);
         const { required, minProperties } = schema as { required?: unknown[]; minProperties?: number };
         const requiresNothing = !required?.length && !minProperties;

@@ -72,6 +72,9 @@ export default fp(
     app.addSchema(Problem);
 
     app.setErrorHandler((error: FastifyError, request, reply) => {
+      // Refused before the body was read (412 on an upload, 413…): the rest of the body is still on
+      // the wire, so the connection cannot carry another request. Close it after the answer.
+      if (!request.raw.complete) reply.header('connection', 'close');
       const known = error instanceof AppError ? error : fromFastifyError(error, opts.bodyLimit);
       if (known) {
         if (known.status >= 500) request.log.error({ err: error }, known.message);

@@ -38,6 +38,16 @@ export default fp(
           },
         },
       },
+      // A query parameter with a default is optional for the client, whatever the schema's `required` says.
+      transformObject: (documentObject) => {
+        const spec = (documentObject as { openapiObject: { paths?: Record<string, Record<string, { parameters?: { in: string; required?: boolean; schema?: { default?: unknown } }[] }>> } }).openapiObject;
+        for (const ops of Object.values(spec.paths ?? {})) {
+          for (const op of Object.values(ops)) {
+            for (const p of op.parameters ?? []) if (p.in === 'query' && p.schema?.default !== undefined) p.required = false;
+          }
+        }
+        return spec;
+      },
       refResolver: {
         // Name shared schemas by their $id (Problem, Tenant…) instead of def-0, def-1.
         buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),

@@ -30,7 +30,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ service: AuditService }> = async 
       querystring: Type.Object({ limit: AuditQuery.properties.limit, cursor: AuditQuery.properties.cursor }, { additionalProperties: false }),
       response: { 200: AuditList, ...problemResponses(400, 401, 403, 404, 500) },
     },
-  }, async (request) => service.list(request.principal!, request.tenant!, { ...request.query, objectId: request.params.objectId }));
+  }, async (request) => service.history(request.principal!, request.tenant!, request.params.objectId, request.query));
 
   app.get('/audit/export', {
     schema: {

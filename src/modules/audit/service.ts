@@ -1,4 +1,5 @@
 import { authorize } from '../../auth/permissions.js';
+import { errors } from '../../errors.js';
 import type { TenantTx } from '../../db/tenant-tx.js';
 import type { Principal } from '../../plugins/auth.js';
 import type { TenantRef } from '../../plugins/tenant-context.js';
@@ -48,6 +49,13 @@ export function createAuditService(deps: { tx: TenantTx }) {
       );
       const items = rows.slice(0, q.limit).map((r) => present(toStored(r)));
       return { items, next: rows.length > q.limit ? String(items.at(-1)!.seq) : null };
+    },
+
+    /** The history of one object; 404 when the tenant has no event about it (unknown or foreign id). */
+    async history(caller: Principal, tenant: TenantRef, objectId: string, q: { limit: number; cursor?: string }) {
+      const page = await this.list(caller, tenant, { ...q, objectId });
+      if (page.items.length === 0 && !q.cursor) throw errors.notFound('object');
+      return page;
     },
 
     /** JSON Lines, one event per line, streamed: exports never hold the trail in memory. */

@@ -61,7 +61,9 @@ const versionRoutes: FastifyPluginAsyncTypebox<{ service: VersionService; maxByt
   // Content is any media type, streamed as it arrives: no parser buffers it (JSON documents included).
   app.removeAllContentTypeParsers();
   await app.register(multipart, {
-    limits: { files: 1, fileSize: maxBytes, fields: 10, parts: 11, fieldSize: 64 * 1024, headerPairs: 50 },
+    // One byte more than allowed: busboy then hands the store maxBytes + 1 bytes, and the store's
+    // limit fails the upload (413) instead of busboy silently truncating the part at the limit.
+    limits: { files: 1, fileSize: maxBytes + 1, fields: 10, parts: 11, fieldSize: 64 * 1024, headerPairs: 50 },
     throwFileSizeLimit: true,
   });
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
@@ -80,6 +82,8 @@ const versionRoutes: FastifyPluginAsyncTypebox<{ service: VersionService; maxByt
         'never change. The `Document-ETag` response header is the If-Match for the next version.',
       params: DocParams, querystring: UploadQuery, headers: UploadHeaders,
       consumes: ['application/octet-stream', 'multipart/form-data', '*/*'],
+      // Documents the body for OpenAPI; the stream itself is not validated (see src/lib/validation.ts).
+      body: { type: 'string', format: 'binary', description: 'The content: any media type, or multipart/form-data with one file part' },
       response: {
         201: {
           ...Type.Ref('Version'),
