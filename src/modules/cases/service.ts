@@ -2,7 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import { actorOf, authorize } from '../../auth/permissions.js';
 import type { TenantTx, Tx } from '../../db/tenant-tx.js';
 import { errors } from '../../errors.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { afterId, idPage } from '../../lib/cursor.js';
 import { formatOptionalDate } from '../../lib/dates.js';
 import { etagOf } from '../../lib/etag.js';
 import { checkMetadata } from '../../lib/metadata.js';
@@ -33,9 +33,6 @@ export function toRecordCase(row: CaseWithFile): RecordCase {
 }
 
 const versioned = (row: CaseWithFile): Versioned<RecordCase> => ({ value: toRecordCase(row), etag: etagOf(row.id, row.rowVersion) });
-
-const isIdCursor = (v: unknown): v is { after: string } =>
-  typeof v === 'object' && v !== null && typeof (v as { after?: unknown }).after === 'string';
 
 /** Cases (Vorgänge) inside files. */
 export function createCaseService(deps: { tx: TenantTx }) {
@@ -94,12 +91,11 @@ export function createCaseService(deps: { tx: TenantTx }) {
 
     async listCases(caller: Principal, tenant: TenantRef, fileId: string, q: { limit: number; cursor?: string; status?: 'open' | 'closed' }) {
       authorize(caller, 'records:read');
-      const after = q.cursor ? decodeCursor(q.cursor, isIdCursor).after : undefined;
+      const after = afterId(q.cursor);
       return tx(tenant.id, async (t) => {
         if (!(await fileRepo.findById(t, tenant.id, fileId))) throw errors.notFound('file');
         const rows = await caseRepo.pageOfFile(t, tenant.id, fileId, { status: q.status, afterId: after, limit: q.limit + 1 });
-        const items = rows.slice(0, q.limit);
-        return { items: items.map(toRecordCase), next: rows.length > q.limit ? encodeCursor({ after: items.at(-1)!.id }) : null };
+        return idPage(rows, q.limit, toRecordCase);
       });
     },
 

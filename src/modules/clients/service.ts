@@ -6,7 +6,7 @@ import { hashSecret, newSecret, verifySecret } from '../../auth/secrets.js';
 import type { Db } from '../../db/client.js';
 import type { TenantTx } from '../../db/tenant-tx.js';
 import { AppError, errors } from '../../errors.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { afterId, idPage } from '../../lib/cursor.js';
 import { etagOf } from '../../lib/etag.js';
 import { requireIfMatch } from '../../lib/preconditions.js';
 import type { Principal } from '../../plugins/auth.js';
@@ -31,9 +31,6 @@ export function toApiClient(row: ClientRow): ApiClient {
 }
 
 const versioned = (row: ClientRow): Versioned<ApiClient> => ({ value: toApiClient(row), etag: etagOf(row.id, row.rowVersion) });
-
-const isIdCursor = (v: unknown): v is { after: string } =>
-  typeof v === 'object' && v !== null && typeof (v as { after?: unknown }).after === 'string';
 
 /** A client id a town can read on the phone: tenant, name, random suffix. */
 function newClientId(tenant: string, name: string): string {
@@ -103,10 +100,9 @@ export function createClientService(deps: {
 
     async listClients(caller: Principal, tenant: TenantRef, q: { limit: number; cursor?: string }) {
       authorize(caller, 'clients:manage');
-      const after = q.cursor ? decodeCursor(q.cursor, isIdCursor).after : undefined;
+      const after = afterId(q.cursor);
       const rows = await tx(tenant.id, (t) => clientRepo.page(t, tenant.id, { afterId: after, limit: q.limit + 1 }));
-      const items = rows.slice(0, q.limit);
-      return { items: items.map(toApiClient), next: rows.length > q.limit ? encodeCursor({ after: items.at(-1)!.id }) : null };
+      return idPage(rows, q.limit, toApiClient);
     },
 
     async getClient(caller: Principal, tenant: TenantRef, id: string) {

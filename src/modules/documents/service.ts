@@ -2,7 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import { actorOf, authorize, can } from '../../auth/permissions.js';
 import type { TenantTx, Tx } from '../../db/tenant-tx.js';
 import { errors } from '../../errors.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { afterId, idPage } from '../../lib/cursor.js';
 import { formatOptionalDate, optionalDate } from '../../lib/dates.js';
 import { etagOf } from '../../lib/etag.js';
 import { checkMetadata } from '../../lib/metadata.js';
@@ -58,9 +58,6 @@ export function assertNotCheckedOutByOther(doc: DocumentWithParents, actor: stri
   const checkout = activeCheckout(doc);
   if (checkout && checkout.by !== actor) throw errors.checkedOut(checkout.until);
 }
-
-const isIdCursor = (v: unknown): v is { after: string } =>
-  typeof v === 'object' && v !== null && typeof (v as { after?: unknown }).after === 'string';
 
 /** Documents (Dokumente) in cases, and their check-out (lock) for editing. */
 export function createDocumentService(deps: { tx: TenantTx }) {
@@ -118,12 +115,11 @@ export function createDocumentService(deps: { tx: TenantTx }) {
 
     async listDocuments(caller: Principal, tenant: TenantRef, caseId: string, q: { limit: number; cursor?: string }) {
       authorize(caller, 'records:read');
-      const after = q.cursor ? decodeCursor(q.cursor, isIdCursor).after : undefined;
+      const after = afterId(q.cursor);
       return tx(tenant.id, async (t) => {
         if (!(await caseRepo.findById(t, tenant.id, caseId))) throw errors.notFound('case');
         const rows = await documentRepo.pageOfCase(t, tenant.id, caseId, { afterId: after, limit: q.limit + 1 });
-        const items = rows.slice(0, q.limit);
-        return { items: items.map(toRecordDocument), next: rows.length > q.limit ? encodeCursor({ after: items.at(-1)!.id }) : null };
+        return idPage(rows, q.limit, toRecordDocument);
       });
     },
 

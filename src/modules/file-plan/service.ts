@@ -2,7 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import { actorOf, authorize } from '../../auth/permissions.js';
 import { isUniqueViolation, type TenantTx } from '../../db/tenant-tx.js';
 import { errors } from '../../errors.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { afterId, idPage } from '../../lib/cursor.js';
 import { formatOptionalDate, optionalDate } from '../../lib/dates.js';
 import { etagOf } from '../../lib/etag.js';
 import { requireIfMatch } from '../../lib/preconditions.js';
@@ -48,9 +48,6 @@ function checkValidity(from: string | null | undefined, until: string | null | u
     throw errors.validation('validUntil is before validFrom', [{ path: 'body/validUntil', message: 'must not be before validFrom' }]);
   }
 }
-
-const isIdCursor = (v: unknown): v is { after: string } =>
-  typeof v === 'object' && v !== null && typeof (v as { after?: unknown }).after === 'string';
 
 /** File plan (Aktenplan): units are created, changed and retired, never deleted. */
 export function createFilePlanService(deps: { tx: TenantTx }) {
@@ -157,7 +154,7 @@ export function createFilePlanService(deps: { tx: TenantTx }) {
       q: { limit: number; cursor?: string; parentCode?: string; retired?: boolean },
     ): Promise<{ items: PlanUnit[]; next: string | null }> {
       authorize(caller, 'plan:read');
-      const after = q.cursor ? decodeCursor(q.cursor, isIdCursor).after : undefined;
+      const after = afterId(q.cursor);
       return tx(tenant.id, async (t) => {
         let parentId: string | undefined;
         if (q.parentCode) {
@@ -166,8 +163,7 @@ export function createFilePlanService(deps: { tx: TenantTx }) {
           parentId = parent.id;
         }
         const rows = await repo.page(t, tenant.id, { parentId, retired: q.retired, afterId: after, limit: q.limit + 1 });
-        const items = rows.slice(0, q.limit);
-        return { items: items.map(toPlanUnit), next: rows.length > q.limit ? encodeCursor({ after: items.at(-1)!.id }) : null };
+        return idPage(rows, q.limit, toPlanUnit);
       });
     },
 

@@ -2,7 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import { actorOf, authorize } from '../../auth/permissions.js';
 import { isUniqueViolation, type TenantTx, type Tx } from '../../db/tenant-tx.js';
 import { errors } from '../../errors.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { afterId, idPage } from '../../lib/cursor.js';
 import { formatOptionalDate, parseDate, today } from '../../lib/dates.js';
 import { etagOf } from '../../lib/etag.js';
 import { checkMetadata } from '../../lib/metadata.js';
@@ -37,9 +37,6 @@ export function toRecordFile(row: FileWithUnit): RecordFile {
 }
 
 const versioned = (row: FileWithUnit): Versioned<RecordFile> => ({ value: toRecordFile(row), etag: etagOf(row.id, row.rowVersion) });
-
-const isIdCursor = (v: unknown): v is { after: string } =>
-  typeof v === 'object' && v !== null && typeof (v as { after?: unknown }).after === 'string';
 
 /** A zdA date may be today or in the past, never in the future. */
 export function closeDate(closedOn: string | undefined): Date {
@@ -127,7 +124,7 @@ export function createFileService(deps: { tx: TenantTx; referencePattern: (tx: T
 
     async listFiles(caller: Principal, tenant: TenantRef, q: FileListQuery): Promise<{ items: RecordFile[]; next: string | null }> {
       authorize(caller, 'records:read');
-      const after = q.cursor ? decodeCursor(q.cursor, isIdCursor).after : undefined;
+      const after = afterId(q.cursor);
       const rows = await tx(tenant.id, (t) =>
         fileRepo.page(t, tenant.id, {
           planUnitId: q.planUnitId,
@@ -140,8 +137,7 @@ export function createFileService(deps: { tx: TenantTx; referencePattern: (tx: T
           limit: q.limit + 1,
         }),
       );
-      const items = rows.slice(0, q.limit);
-      return { items: items.map(toRecordFile), next: rows.length > q.limit ? encodeCursor({ after: items.at(-1)!.id }) : null };
+      return idPage(rows, q.limit, toRecordFile);
     },
 
     async updateFile(caller: Principal, tenant: TenantRef, id: string, ifMatch: string | undefined, input: UpdateFile) {

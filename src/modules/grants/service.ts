@@ -2,7 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import { actorOf, authorize, can, GRANT_SCOPE_ROLES } from '../../auth/permissions.js';
 import type { TenantTx } from '../../db/tenant-tx.js';
 import { errors } from '../../errors.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { afterId, idPage } from '../../lib/cursor.js';
 import { etagOf } from '../../lib/etag.js';
 import { requireIfMatch } from '../../lib/preconditions.js';
 import type { Principal } from '../../plugins/auth.js';
@@ -37,9 +37,6 @@ export function toSupportGrant(row: GrantRow, now = new Date()): SupportGrant {
 }
 
 const versioned = (row: GrantRow): Versioned<SupportGrant> => ({ value: toSupportGrant(row), etag: etagOf(row.id, row.rowVersion) });
-
-const isIdCursor = (v: unknown): v is { after: string } =>
-  typeof v === 'object' && v !== null && typeof (v as { after?: unknown }).after === 'string';
 
 const isCompetenceCentre = (p: Principal) => p.tenant === COMPETENCE_CENTRE;
 
@@ -129,10 +126,9 @@ export function createGrantService(deps: { tx: TenantTx }) {
       if (cc) authorize(caller, 'grants:request');
       else authorize(caller, 'grants:read');
       const party = cc && !caller.roles.includes('cc-admin') ? caller.subject : undefined;
-      const after = q.cursor ? decodeCursor(q.cursor, isIdCursor).after : undefined;
+      const after = afterId(q.cursor);
       const rows = await tx(tenant.id, (t) => grantRepo.page(t, tenant.id, { status: q.status, party, afterId: after, limit: q.limit + 1 }));
-      const items = rows.slice(0, q.limit);
-      return { items: items.map((r) => toSupportGrant(r)), next: rows.length > q.limit ? encodeCursor({ after: items.at(-1)!.id }) : null };
+      return idPage(rows, q.limit, (r) => toSupportGrant(r));
     },
 
     async getGrant(caller: Principal, tenant: TenantRef, id: string): Promise<Versioned<SupportGrant>> {
