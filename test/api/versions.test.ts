@@ -104,7 +104,13 @@ async function storedObjects(docId: string, keys: string[] = []) {
   const objects = await drain(s3.listObjects(bucket(), `documents/${docId}/`, true, { IncludeVersion: true }) as AsyncIterable<{ name?: string }>);
   const incomplete: string[] = [];
   for (const key of keys) {
-    for (const u of await drain(s3.listIncompleteUploads(bucket(), key, true) as AsyncIterable<{ key: string }>)) incomplete.push(u.key);
+    try {
+      for (const u of await drain(s3.listIncompleteUploads(bucket(), key, true) as AsyncIterable<{ key: string }>)) incomplete.push(u.key);
+    } catch (err) {
+      // minio-js lists the parts of each upload it found; the server aborting that upload in
+      // between answers NoSuchUpload, which here means: not incomplete any more.
+      if ((err as { code?: string }).code !== 'NoSuchUpload') throw err;
+    }
   }
   return { objects: objects.map((o) => o.name), incomplete };
 }
