@@ -19,6 +19,7 @@ import clientRoutes from './modules/clients/routes.js';
 import { createClientService } from './modules/clients/service.js';
 import tokenRoute from './modules/clients/token-route.js';
 import { AuditEventSchema } from './modules/audit/schemas.js';
+import { appendAudit } from './modules/audit/writer.js';
 import grantRoutes from './modules/grants/routes.js';
 import { createGrantService } from './modules/grants/service.js';
 import { createAuditService } from './modules/audit/service.js';
@@ -120,7 +121,14 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
   const tx = createTenantTx(db);
   const grants = createGrantService({ tx });
   const audit = createAuditService({ tx });
-  await app.register(tenantContext, { db, grantFor: grants.activeGrantFor });
+  await app.register(tenantContext, {
+    db,
+    grantFor: grants.activeGrantFor,
+    recordGrantRead: (caller, tenant, read) =>
+      tx(tenant.id, (t) =>
+        appendAudit(t, tenant.id, caller, { action: 'grant.read', objectType: 'request', objectId: read.objectId, new: { route: read.route, url: read.url } }),
+      ),
+  });
   const clients = createClientService({ tx, db, sign: (claims) => app.tokens.sign(claims), tokenTtl: config.auth.tokenTtl });
   await app.register(tokenRoute, { service: clients });
   await app.register(idempotencyPlugin, { repo: createIdempotencyRepo(tx) });

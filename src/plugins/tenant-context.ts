@@ -39,8 +39,11 @@ const READS = new Set(['GET', 'HEAD']);
  * replaces the caller's roles, and its id goes into the audit trail). Everyone else gets the same
  * 404 as for an unknown tenant, so paths reveal nothing.
  */
+/** Records a read a competence-centre caller made under a grant (writes record themselves). */
+export type GrantReadRecorder = (caller: Principal, tenant: TenantRef, read: { route: string; url: string; objectId: string | null }) => Promise<void>;
+
 export default fp(
-  async function tenantContext(app: FastifyInstance, opts: { db: Db; grantFor: GrantLookup }) {
+  async function tenantContext(app: FastifyInstance, opts: { db: Db; grantFor: GrantLookup; recordGrantRead: GrantReadRecorder }) {
     // Slug → id never changes once a tenant exists, so it is safe to cache per process.
     const cache = new Map<string, string>();
     async function lookup(slug: string): Promise<TenantRef> {
@@ -76,6 +79,20 @@ export default fp(
       if (!grant) throw errors.notFound('tenant');
       request.tenant = tenant;
       request.principal = { ...principal, roles: [...grant.roles], grantId: grant.id };
+    });
+
+    // Every action under a grant is visible to the town: writes and content reads record themselves
+    // in their transaction; other successful reads are recorded here, after the answer.
+    app.addHook('onResponse', async (request, reply) => {
+      const { principal, tenant } = request;
+      if (!principal?.grantId || !tenant || !READS.has(request.method) || reply.statusCode >= 400) return;
+      const route = request.routeOptions.url ?? '';
+      if (route.endsWith('/content')) return;
+      const params = request.params as Record<string, string | undefined>;
+      const objectId = params.documentId ?? params.caseId ?? params.fileId ?? params.unitId ?? null;
+      await opts.recordGrantRead(principal, tenant, { route, url: request.url, objectId }).catch((err: unknown) => {
+        request.log.error({ err }, 'could not record a read under a support grant');
+      });
     });
   },
   { name: 'tenant-context', dependencies: ['auth'], fastify: '5.x' },

@@ -63,7 +63,12 @@ export function createClientService(deps: {
       if (!row) throw errors.notFound('client');
       requireIfMatch(ifMatch, etagOf(row.id, row.rowVersion));
       if (row.disabledAt) throw errors.conflict('The client is disabled');
-      await clientRepo.update(t, tenant.id, id, row.rowVersion, what === 'rotate' ? { secretHash, secretRotatedAt: new Date() } : { disabledAt: new Date() });
+      const changed = await clientRepo.update(
+        t, tenant.id, id, row.rowVersion,
+        what === 'rotate' ? { secretHash, secretRotatedAt: new Date() } : { disabledAt: new Date() },
+      );
+      // Someone changed it since it was read (a concurrent rotation): this secret would never work.
+      if (!changed) throw errors.preconditionFailed();
       await appendAudit(t, tenant.id, caller, {
         action: what === 'rotate' ? 'client.secret-rotated' : 'client.disabled',
         objectType: 'client',

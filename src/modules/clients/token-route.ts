@@ -12,7 +12,11 @@ function basicCredentials(header: string | undefined): { clientId: string; clien
   const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
   const i = decoded.indexOf(':');
   if (i < 1) return null;
-  return { clientId: decodeURIComponent(decoded.slice(0, i)), clientSecret: decodeURIComponent(decoded.slice(i + 1)) };
+  try {
+    return { clientId: decodeURIComponent(decoded.slice(0, i)), clientSecret: decodeURIComponent(decoded.slice(i + 1)) };
+  } catch {
+    return null; // malformed percent-encoding
+  }
 }
 
 const tokenRoute: FastifyPluginAsyncTypebox<{ service: ClientService }> = async (app, { service }) => {

@@ -22,11 +22,16 @@ export const grantRepo = {
 
   findById: (tx: Tx, tenantId: string, id: string) => tx.supportGrant.findFirst({ where: { tenantId, id } }),
 
-  page: (tx: Tx, tenantId: string, q: { status?: GrantRow['status']; party?: string; afterId?: string; limit: number }) =>
+  /** `expired` is approved with validUntil passed; `approved` means still valid. */
+  page: (tx: Tx, tenantId: string, q: { status?: GrantRow['status'] | 'expired'; party?: string; afterId?: string; limit: number }) =>
     tx.supportGrant.findMany({
       where: {
         tenantId,
-        status: q.status,
+        ...(q.status === 'expired'
+          ? { status: 'approved', validUntil: { lte: new Date() } }
+          : q.status === 'approved'
+            ? { status: 'approved', validUntil: { gt: new Date() } }
+            : { status: q.status }),
         ...(q.party ? { OR: [{ grantee: q.party }, { requestedBy: q.party }] } : {}),
         id: q.afterId ? { gt: q.afterId } : undefined,
       },

@@ -78,7 +78,7 @@ export const GrantListQuery = Type.Object(
   {
     limit: Limit,
     cursor: Type.Optional(Type.String({ maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' })),
-    status: Type.Optional(Type.Union([Type.Literal('requested'), Type.Literal('approved'), Type.Literal('rejected'), Type.Literal('revoked')])),
+    status: Type.Optional(GrantStatus),
   },
   { additionalProperties: false },
 );

@@ -71,18 +71,21 @@ export function createGrantService(deps: { tx: TenantTx }) {
       requireIfMatch(ifMatch, etagOf(row.id, row.rowVersion));
       const now = new Date();
       const actor = actorOf(caller);
+      let changed: boolean;
       if (action === 'revoke') {
         if (row.status !== 'approved' && row.status !== 'requested') throw errors.conflict(`A ${row.status} grant cannot be revoked`);
-        await grantRepo.update(t, tenant.id, id, row.rowVersion, { status: 'revoked', revokedBy: actor, revokedAt: now });
+        changed = await grantRepo.update(t, tenant.id, id, row.rowVersion, { status: 'revoked', revokedBy: actor, revokedAt: now });
       } else {
         if (row.status !== 'requested') throw errors.conflict(`The grant is already ${row.status}`);
-        await grantRepo.update(t, tenant.id, id, row.rowVersion, {
+        changed = await grantRepo.update(t, tenant.id, id, row.rowVersion, {
           status: action === 'approve' ? 'approved' : 'rejected',
           decidedBy: actor,
           decidedAt: now,
           ...(action === 'approve' ? { validFrom: now, validUntil: new Date(now.getTime() + row.durationHours * 3600_000) } : {}),
         });
       }
+      // A concurrent decision won: this one never took effect, so it is neither answered nor recorded as one.
+      if (!changed) throw errors.preconditionFailed();
       const after = versioned((await grantRepo.findById(t, tenant.id, id))!);
       await appendAudit(t, tenant.id, caller, {
         action: `grant.${action === 'approve' ? 'approved' : action === 'reject' ? 'rejected' : 'revoked'}`,
@@ -121,7 +124,7 @@ export function createGrantService(deps: { tx: TenantTx }) {
     },
 
     /** The town sees every grant; competence-centre staff see those they asked for or hold (cc-admin: all). */
-    async listGrants(caller: Principal, tenant: TenantRef, q: { limit: number; cursor?: string; status?: GrantRow['status'] }) {
+    async listGrants(caller: Principal, tenant: TenantRef, q: { limit: number; cursor?: string; status?: SupportGrant['status'] }) {
       const cc = isCompetenceCentre(caller);
       if (cc) authorize(caller, 'grants:request');
       else authorize(caller, 'grants:read');

@@ -168,7 +168,7 @@ const versionRoutes: FastifyPluginAsyncTypebox<{ service: VersionService; maxByt
   }, async (request, typedReply) => {
     // Streams are sent as they are; the typed reply only knows the schema's string body.
     const reply = typedReply as unknown as FastifyReply;
-    const v = await service.findContent(request.principal!, request.tenant!, request.params.documentId, request.params.number, request.headers.range);
+    const v = await service.findContent(request.principal!, request.tenant!, request.params.documentId, request.params.number);
     const etag = contentEtag(v.sha256);
     reply.headers({
       etag,
@@ -182,6 +182,7 @@ const versionRoutes: FastifyPluginAsyncTypebox<{ service: VersionService; maxByt
     const ifRange = request.headers['if-range'];
     const range = ifRange !== undefined && ifRange !== etag ? { kind: 'full' as const } : parseRange(request.headers.range, v.size);
     if (range.kind === 'unsatisfiable') throw errors.rangeNotSatisfiable(v.size);
+    await service.recordRead(request.principal!, request.tenant!, v.documentId, v.number, range.kind === 'partial' ? request.headers.range : undefined);
     reply.type(v.mediaType);
     if (range.kind === 'partial') {
       const stream = await service.openContent(request.tenant!, v.storageKey, range);

@@ -160,29 +160,24 @@ export function createVersionService(deps: { tx: TenantTx; storage: BlobStore; m
     },
 
     /** Looks up a version for download (metadata only; the stream is opened by `openContent`). */
-    /** Looks up a version for download and records the read in the audit trail (every content read is). */
-    async findContent(
-      caller: Principal,
-      tenant: TenantRef,
-      documentId: string,
-      number: number,
-      range?: string,
-    ): Promise<Version & { storageKey: string }> {
+    /** Looks up a version for download (metadata only; `openContent` streams, `recordRead` audits). */
+    async findContent(caller: Principal, tenant: TenantRef, documentId: string, number: number): Promise<Version & { storageKey: string }> {
       authorize(caller, 'content:read');
-      const row = await tx(tenant.id, async (t) => {
-        const found = await versionRepo.find(t, tenant.id, documentId, number);
-        if (found) {
-          await appendAudit(t, tenant.id, caller, {
-            action: 'version.content-read',
-            objectType: 'document',
-            objectId: documentId,
-            new: { number, ...(range ? { range } : {}) },
-          });
-        }
-        return found;
-      });
+      const row = await tx(tenant.id, (t) => versionRepo.find(t, tenant.id, documentId, number));
       if (!row) throw errors.notFound('version');
       return { ...toVersion(tenant.slug, row), storageKey: row.storageKey };
+    },
+
+    /** Records a content read in the audit trail: called once bytes are about to be sent (not for 304/416). */
+    async recordRead(caller: Principal, tenant: TenantRef, documentId: string, number: number, range?: string): Promise<void> {
+      await tx(tenant.id, (t) =>
+        appendAudit(t, tenant.id, caller, {
+          action: 'version.content-read',
+          objectType: 'document',
+          objectId: documentId,
+          new: { number, ...(range ? { range } : {}) },
+        }),
+      );
     },
 
     async openContent(tenant: TenantRef, storageKey: string, range?: ByteRange): Promise<Readable> {
