@@ -182,12 +182,13 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
 }
 
 // Not encapsulated, so that the root instance sees its decorators (swagger(), tokens, metrics).
-export default fp(enAkte, { name: 'en-akte', fastify: '5.x' });
+const enAktePlugin = fp(enAkte, { name: 'en-akte', fastify: '5.x' });
+export default enAktePlugin;
 
 /** Builds a ready Fastify instance around `enAkte`. */
 export async function buildApp(deps: AppDeps, logger: FastifyServerOptions['logger'] = true) {
   const app = Fastify(serverOptions(deps.config, logger)).withTypeProvider<TypeBoxTypeProvider>();
-  await app.register(fp(enAkte), deps);
+  await app.register(enAktePlugin, deps);
   await app.ready();
   return app;
 }
