@@ -41,14 +41,18 @@ export async function api(server: BenchServer, token: string, method: string, ur
   return { json: JSON.parse(text), headers: res.headers };
 }
 
-/** Streams `size` bytes as the raw body of a POST; resolves with status and body. */
-export function streamUpload(url: string, headers: Record<string, string>, size: number): Promise<{ status: number; body: string }> {
+/** Streams `size` bytes as the raw body of a POST; resolves with status, body and response headers. */
+export function streamUpload(
+  url: string,
+  headers: Record<string, string>,
+  size: number,
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(size) } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
     });
     req.on('error', reject);
     generated(size).pipe(req);

@@ -25,7 +25,7 @@ function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 /** The real service (src/server.ts) in its own process, on real PostgreSQL and MinIO. */
-export async function startBenchServer(extraEnv: Record<string, string> = {}): Promise<BenchServer> {
+export async function startBenchServer(extraEnv: Record<string, string> = {}, opts: { nodeArgs?: string[] } = {}): Promise<BenchServer> {
   const [db, s3] = await Promise.all([startTestPostgres(), startMinio()]);
   const port = await freePort();
   const env = {
@@ -42,7 +42,7 @@ export async function startBenchServer(extraEnv: Record<string, string> = {}): P
     SWEEP_INTERVAL_SECONDS: '0',
     ...extraEnv,
   } as Record<string, string>;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/server.ts'], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -1,0 +1,149 @@
+// The bare baseline of the read scenarios: a plain Fastify app on node-postgres that sends exactly the
+// statements the API sends through Prisma for getFile and listFiles (captured from the wire:
+// BEGIN; set_config('app.tenant_id', …, true); SELECT record_file …; SELECT file_plan_unit … IN (…); COMMIT),
+// as role en_akte_app (so row-level security applies), with the same pool size. No auth, no ORM, no
+// hooks: what is left is the cost of the database round trips and of HTTP itself.
+// Started as a child process by bench/lib/baseline.ts; prints `listening <port>` when ready.
+import Fastify from 'fastify';
+import pg from 'pg';
+
+const url = process.env.DATABASE_URL;
+if (!url) throw new Error('DATABASE_URL is required');
+const pool = new pg.Pool({
+  connectionString: url,
+  max: Number(process.env.DB_POOL_MAX ?? 10),
+  options: '-c role=en_akte_app',
+});
+pool.on('error', () => undefined);
+
+const COLUMNS = [
+  'id', 'tenant_id', 'plan_unit_id', 'reference', 'title', 'description', 'confidentiality', 'lead_org_unit', 'metadata',
+  'status', 'closed_on', 'case_count', 'row_version', 'created_at', 'updated_at', 'created_by',
+]
+  .map((c) => (c === 'status' ? `"public"."record_file"."status"::text` : `"public"."record_file"."${c}"`))
+  .join(', ');
+
+interface FileRow {
+  id: string;
+  tenant_id: string;
+  plan_unit_id: string;
+  reference: string;
+  title: string;
+  description: string | null;
+  confidentiality: string;
+  lead_org_unit: string | null;
+  metadata: unknown;
+  status: string;
+  closed_on: Date | null;
+  row_version: number;
+  created_at: Date;
+  updated_at: Date;
+  created_by: string;
+}
+
+const tenants = new Map<string, string>();
+for (const row of (await pool.query<{ slug: string; id: string }>('SELECT slug, id FROM tenant')).rows) tenants.set(row.slug, row.id);
+
+/** BEGIN; set_config; fn; COMMIT on one pooled connection, as Prisma's interactive transaction does. */
+async function inTenant<T>(tenantId: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** The plan-unit codes of the rows: Prisma's second query for `include: { planUnit }`. */
+async function planCodes(c: pg.PoolClient, rows: FileRow[]): Promise<Map<string, string>> {
+  const ids = [...new Set(rows.map((r) => r.plan_unit_id))];
+  const list = ids.length ? ids.map((_, i) => `$${i + 1}`).join(',') : 'NULL';
+  const res = await c.query<{ id: string; code: string }>(
+    `SELECT "public"."file_plan_unit"."id", "public"."file_plan_unit"."code" FROM "public"."file_plan_unit" WHERE "public"."file_plan_unit"."id" IN (${list}) OFFSET $${ids.length + 1}`,
+    [...ids, 0],
+  );
+  return new Map(res.rows.map((r) => [r.id, r.code]));
+}
+
+const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
+const toJson = (r: FileRow, codes: Map<string, string>) => ({
+  id: r.id,
+  reference: r.reference,
+  planUnitId: r.plan_unit_id,
+  planCode: codes.get(r.plan_unit_id),
+  title: r.title,
+  description: r.description,
+  confidentiality: r.confidentiality,
+  leadOrgUnit: r.lead_org_unit,
+  metadata: r.metadata,
+  status: r.status,
+  closedOn: day(r.closed_on),
+  createdAt: r.created_at.toISOString(),
+  updatedAt: r.updated_at.toISOString(),
+  createdBy: r.created_by,
+});
+
+const app = Fastify({ logger: false });
+
+app.get<{ Params: { tenant: string; fileId: string } }>('/v1/tenants/:tenant/files/:fileId', async (request, reply) => {
+  const tenantId = tenants.get(request.params.tenant);
+  if (!tenantId) return reply.code(404).send({ status: 404 });
+  const out = await inTenant(tenantId, async (c) => {
+    const rows = (
+      await c.query<FileRow>(
+        `SELECT ${COLUMNS} FROM "public"."record_file" WHERE ("public"."record_file"."tenant_id" = $1 AND "public"."record_file"."id" = $2) LIMIT $3 OFFSET $4`,
+        [tenantId, request.params.fileId, 1, 0],
+      )
+    ).rows;
+    const codes = await planCodes(c, rows);
+    return rows[0] ? toJson(rows[0], codes) : null;
+  });
+  if (!out) return reply.code(404).send({ status: 404 });
+  reply.header('etag', `"${out.id}.1"`);
+  return out;
+});
+
+app.get<{ Params: { tenant: string }; Querystring: { limit?: string; cursor?: string } }>('/v1/tenants/:tenant/files', async (request, reply) => {
+  const tenantId = tenants.get(request.params.tenant);
+  if (!tenantId) return reply.code(404).send({ status: 404 });
+  const limit = Number(request.query.limit ?? 50);
+  const after = request.query.cursor
+    ? (JSON.parse(Buffer.from(request.query.cursor, 'base64url').toString('utf8')) as { after: string }).after
+    : undefined;
+  return inTenant(tenantId, async (c) => {
+    const rows = after
+      ? (
+          await c.query<FileRow>(
+            `SELECT ${COLUMNS} FROM "public"."record_file" WHERE ("public"."record_file"."tenant_id" = $1 AND "public"."record_file"."id" > $2) ORDER BY "public"."record_file"."id" ASC LIMIT $3 OFFSET $4`,
+            [tenantId, after, limit + 1, 0],
+          )
+        ).rows
+      : (
+          await c.query<FileRow>(
+            `SELECT ${COLUMNS} FROM "public"."record_file" WHERE "public"."record_file"."tenant_id" = $1 ORDER BY "public"."record_file"."id" ASC LIMIT $2 OFFSET $3`,
+            [tenantId, limit + 1, 0],
+          )
+        ).rows;
+    const codes = await planCodes(c, rows);
+    const items = rows.slice(0, limit);
+    const next = rows.length > limit ? Buffer.from(JSON.stringify({ after: items.at(-1)!.id })).toString('base64url') : null;
+    return { items: items.map((r) => toJson(r, codes)), next };
+  });
+});
+
+const shutdown = () => {
+  void app.close().then(() => pool.end()).finally(() => process.exit(0));
+};
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+
+await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 0) });
+const address = app.server.address();
+process.stdout.write(`listening ${typeof address === 'object' && address ? address.port : 0}\n`);
