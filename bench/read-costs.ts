@@ -5,7 +5,7 @@
 // CPU-bound, so CPU µs per request is what the req/s ratio follows.
 // Each layer runs 5 rounds of `ops` operations, interleaved with the other layers; median (min–max).
 // Usage: node --import tsx bench/read-costs.ts [ops=500]
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
@@ -130,6 +130,7 @@ try {
   await pool.end();
   await app.close();
   await infra.stop();
+  rmSync(config.dataDir, { recursive: true, force: true });
 } finally {
   await db.stop().catch(() => undefined);
 }

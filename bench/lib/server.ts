@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -69,6 +69,7 @@ export async function startBenchServer(extraEnv: Record<string, string> = {}, op
       child.kill('SIGTERM');
       await exited;
       await Promise.all([s3.stop(), db.stop()]);
+      await rm(env.DATA_DIR!, { recursive: true, force: true });
     },
   };
 }
