@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,6 +53,7 @@ export function ensureMinioBinary(log: (line: string) => void = (l) => process.s
         `/usr/local/go/bin) so the tests can build ${MINIO_MODULE}@${MINIO_VERSION} into ${binDir}.`,
     );
   }
+  mkdirSync(binDir, { recursive: true });
   log(`[minio] no cached binary: building ${MINIO_MODULE}@${MINIO_VERSION} with ${go} into ${binDir} (one-off, several minutes)…`);
   const started = Date.now();
   const result = spawnSync(go, ['install', '-v', `${MINIO_MODULE}@${MINIO_VERSION}`], {
