@@ -25,9 +25,6 @@ export const PERMISSIONS = {
 
 export type Operation = keyof typeof PERMISSIONS;
 
-export const TENANT_ROLES = ['tenant-admin', 'records-manager', 'clerk', 'reader', 'auditor'] as const;
-export const COMPETENCE_CENTRE_ROLES = ['support-agent', 'cc-admin'] as const;
-
 /** What a competence-centre caller may do in a town under a grant: the grant's scope, as a town role. */
 export const GRANT_SCOPE_ROLES = { read: ['reader'], read_write: ['clerk'] } as const;
 

@@ -12,8 +12,3 @@ export function requireIfMatch(header: string | undefined, currentEtag: string):
   if (!tags.includes(currentEtag)) throw errors.preconditionFailed();
 }
 
-/** If-Match is present and well-formed (checked before work that is expensive to undo). */
-export function ifMatchPresent(header: string | undefined): string {
-  if (!header) throw errors.preconditionRequired();
-  return header;
-}

@@ -1,5 +1,4 @@
 import { Type, type Static, type TSchema } from 'typebox';
-import { catalogue, type ProblemCode } from '../errors.js';
 
 /** RFC 9457 problem details, as every error response of EN-Akte carries them. */
 export const Problem = Type.Object(
@@ -68,12 +67,6 @@ export function problemResponses(...statuses: number[]): Record<number, TSchema>
   }
   return out;
 }
-
-/** The statuses every authenticated /v1 route can answer with. */
-export const AUTHENTICATED_ERRORS = [400, 401, 500] as const;
-
-export const codesByStatus = (status: number): ProblemCode[] =>
-  (Object.keys(catalogue) as ProblemCode[]).filter((c) => catalogue[c].status === status);
 
 export const Slug = Type.String({
   pattern: '^[a-z][a-z0-9-]{1,38}[a-z0-9]$',

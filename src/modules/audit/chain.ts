@@ -79,9 +79,3 @@ export function createChainVerifier() {
   };
 }
 
-/** Verifies a whole chain held in memory (tests, small tenants). */
-export function verifyChain(events: Iterable<StoredEvent>): VerifyResult {
-  const verifier = createChainVerifier();
-  for (const e of events) if (!verifier.push(e)) break;
-  return verifier.result();
-}

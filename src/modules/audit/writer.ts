@@ -55,3 +55,20 @@ export function changes(before: object, after: object): { old: Record<string, un
   }
   return out;
 }
+
+/** Records a change: the old and new values of the fields that differ, plus `extra` (a reason…). */
+export async function appendChange(
+  tx: Tx,
+  tenantId: string,
+  caller: Principal,
+  e: { action: string; objectType: string; objectId: string; before: object; after: object; extra?: Record<string, unknown> },
+): Promise<void> {
+  const diff = changes(e.before, e.after);
+  await appendAudit(tx, tenantId, caller, {
+    action: e.action,
+    objectType: e.objectType,
+    objectId: e.objectId,
+    old: diff.old,
+    new: { ...diff.new, ...e.extra },
+  });
+}

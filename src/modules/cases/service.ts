@@ -9,8 +9,8 @@ import { checkMetadata } from '../../lib/metadata.js';
 import { requireIfMatch } from '../../lib/preconditions.js';
 import type { Principal } from '../../plugins/auth.js';
 import type { TenantRef } from '../../plugins/tenant-context.js';
-import { appendAudit, changes } from '../audit/writer.js';
-import type { Versioned } from '../file-plan/service.js';
+import { appendAudit, appendChange } from '../audit/writer.js';
+import type { Versioned } from '../../lib/reply.js';
 import { fileRepo } from '../files/repo.js';
 import { closeDate } from '../files/service.js';
 import { caseRepo, type CaseWithFile } from './repo.js';
@@ -51,8 +51,7 @@ export function createCaseService(deps: { tx: TenantTx }) {
   /** Reloads the case after a change and records old and new values in the audit trail. */
   async function audited(t: Tx, tenant: TenantRef, caller: Principal, action: string, before: CaseWithFile, extra: Record<string, unknown> = {}) {
     const after = versioned((await caseRepo.findById(t, tenant.id, before.id))!);
-    const diff = changes(toRecordCase(before), after.value);
-    await appendAudit(t, tenant.id, caller, { action, objectType: 'case', objectId: before.id, old: diff.old, new: { ...diff.new, ...extra } });
+    await appendChange(t, tenant.id, caller, { action, objectType: 'case', objectId: before.id, before: toRecordCase(before), after: after.value, extra });
     return after;
   }
 

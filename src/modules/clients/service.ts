@@ -12,7 +12,7 @@ import { requireIfMatch } from '../../lib/preconditions.js';
 import type { Principal } from '../../plugins/auth.js';
 import type { TenantRef } from '../../plugins/tenant-context.js';
 import { appendAudit } from '../audit/writer.js';
-import type { Versioned } from '../file-plan/service.js';
+import type { Versioned } from '../../lib/reply.js';
 import { clientRepo, type ClientRow } from './repo.js';
 import type { ApiClient } from './schemas.js';
 

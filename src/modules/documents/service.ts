@@ -9,9 +9,9 @@ import { checkMetadata } from '../../lib/metadata.js';
 import { requireIfMatch } from '../../lib/preconditions.js';
 import type { Principal } from '../../plugins/auth.js';
 import type { TenantRef } from '../../plugins/tenant-context.js';
-import { appendAudit, changes } from '../audit/writer.js';
+import { appendAudit, appendChange } from '../audit/writer.js';
 import { caseRepo } from '../cases/repo.js';
-import type { Versioned } from '../file-plan/service.js';
+import type { Versioned } from '../../lib/reply.js';
 import { fileRepo } from '../files/repo.js';
 import { documentRepo, type DocumentWithParents } from './repo.js';
 import type { CreateDocument, RecordDocument, UpdateDocument } from './schemas.js';
@@ -72,7 +72,7 @@ export function createDocumentService(deps: { tx: TenantTx }) {
   /** Reloads the document after a change and records old and new values in the audit trail. */
   async function audited(t: Tx, tenant: TenantRef, caller: Principal, action: string, before: DocumentWithParents) {
     const after = versioned((await documentRepo.findById(t, tenant.id, before.id))!);
-    await appendAudit(t, tenant.id, caller, { action, objectType: 'document', objectId: before.id, ...changes(toRecordDocument(before), after.value) });
+    await appendChange(t, tenant.id, caller, { action, objectType: 'document', objectId: before.id, before: toRecordDocument(before), after: after.value });
     return after;
   }
 

@@ -6,9 +6,10 @@ import { afterId, idPage } from '../../lib/cursor.js';
 import { formatOptionalDate, optionalDate } from '../../lib/dates.js';
 import { etagOf } from '../../lib/etag.js';
 import { requireIfMatch } from '../../lib/preconditions.js';
+import type { Versioned } from '../../lib/reply.js';
 import type { Principal } from '../../plugins/auth.js';
 import type { TenantRef } from '../../plugins/tenant-context.js';
-import { appendAudit, changes } from '../audit/writer.js';
+import { appendAudit, appendChange } from '../audit/writer.js';
 import { filePlanRepo as repo, type NewPlanUnit, type PlanUnitRow } from './repo.js';
 import type { CreatePlanUnit, PlanTreeNode, PlanUnit, UpdatePlanUnit } from './schemas.js';
 
@@ -17,11 +18,6 @@ export const parentCodeOf = (code: string): string | null => {
   const i = code.lastIndexOf('.');
   return i < 0 ? null : code.slice(0, i);
 };
-
-export interface Versioned<T> {
-  value: T;
-  etag: string;
-}
 
 export function toPlanUnit(row: PlanUnitRow): PlanUnit {
   return {
@@ -207,7 +203,7 @@ export function createFilePlanService(deps: { tx: TenantTx }) {
         });
         if (!ok) throw errors.preconditionFailed();
         const after = versioned((await repo.findById(t, tenant.id, id))!);
-        await appendAudit(t, tenant.id, caller, { action: 'unit.updated', objectType: 'file-plan-unit', objectId: id, ...changes(toPlanUnit(row), after.value) });
+        await appendChange(t, tenant.id, caller, { action: 'unit.updated', objectType: 'file-plan-unit', objectId: id, before: toPlanUnit(row), after: after.value });
         return after;
       });
     },
@@ -222,7 +218,7 @@ export function createFilePlanService(deps: { tx: TenantTx }) {
         if (row.retiredAt) throw errors.unitRetired(row.code);
         if (!(await repo.update(t, tenant.id, id, row.rowVersion, { retiredAt: new Date() }))) throw errors.preconditionFailed();
         const after = versioned((await repo.findById(t, tenant.id, id))!);
-        await appendAudit(t, tenant.id, caller, { action: 'unit.retired', objectType: 'file-plan-unit', objectId: id, ...changes(toPlanUnit(row), after.value) });
+        await appendChange(t, tenant.id, caller, { action: 'unit.retired', objectType: 'file-plan-unit', objectId: id, before: toPlanUnit(row), after: after.value });
         return after;
       });
     },

@@ -9,10 +9,10 @@ import { checkMetadata } from '../../lib/metadata.js';
 import { requireIfMatch } from '../../lib/preconditions.js';
 import type { Principal } from '../../plugins/auth.js';
 import type { TenantRef } from '../../plugins/tenant-context.js';
-import { appendAudit, changes } from '../audit/writer.js';
+import { appendAudit, appendChange } from '../audit/writer.js';
 import { caseRepo } from '../cases/repo.js';
 import { filePlanRepo } from '../file-plan/repo.js';
-import type { Versioned } from '../file-plan/service.js';
+import type { Versioned } from '../../lib/reply.js';
 import { germanYear, referenceScope, renderReference } from './reference.js';
 import { fileRepo, type FileWithUnit } from './repo.js';
 import type { CreateFile, FileListQuery, RecordFile, UpdateFile } from './schemas.js';
@@ -61,8 +61,7 @@ export function createFileService(deps: { tx: TenantTx; referencePattern: (tx: T
   /** Reloads the file after a change and records old and new values in the audit trail. */
   async function audited(t: Tx, tenant: TenantRef, caller: Principal, action: string, before: FileWithUnit, extra: Record<string, unknown> = {}) {
     const after = versioned((await fileRepo.findById(t, tenant.id, before.id))!);
-    const diff = changes(toRecordFile(before), after.value);
-    await appendAudit(t, tenant.id, caller, { action, objectType: 'file', objectId: before.id, old: diff.old, new: { ...diff.new, ...extra } });
+    await appendChange(t, tenant.id, caller, { action, objectType: 'file', objectId: before.id, before: toRecordFile(before), after: after.value, extra });
     return after;
   }
 

@@ -8,7 +8,7 @@ import { requireIfMatch } from '../../lib/preconditions.js';
 import type { Principal } from '../../plugins/auth.js';
 import type { TenantRef } from '../../plugins/tenant-context.js';
 import { appendAudit } from '../audit/writer.js';
-import type { Versioned } from '../file-plan/service.js';
+import type { Versioned } from '../../lib/reply.js';
 import { fileRepo } from '../files/repo.js';
 import { COMPETENCE_CENTRE } from '../tenants/service.js';
 import { grantRepo, type GrantRow } from './repo.js';
