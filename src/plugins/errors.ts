@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { sqlState } from '../db/tenant-tx.js';
 import { AppError, errors, type ProblemDetails } from '../errors.js';
 import { Problem } from '../schemas/common.js';
 
@@ -36,6 +37,10 @@ function fromFastifyError(err: FastifyError, bodyLimit: number): AppError | null
       break;
   }
   if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_TYPE') return errors.malformedJson();
+  // PostgreSQL text cannot hold NUL (22021) and jsonb no \u0000 (22P05): whatever field or query
+  // parameter carried it, it is the client's input, and the transaction has rolled back.
+  const state = sqlState(err);
+  if (state === '22021' || state === '22P05') return errors.badRequest('Text must not contain NUL characters (U+0000)');
   if (err.statusCode === 429) return errors.tooManyRequests(err.message);
   if (err.statusCode === 503) return errors.unavailable(err.message);
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {

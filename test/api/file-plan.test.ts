@@ -66,6 +66,20 @@ describe('file plan units', () => {
     }
   });
 
+  it('answers 400, not 500, for NUL characters that PostgreSQL cannot store, and creates nothing', async () => {
+    const code = f.uniqueCode();
+    const res = await f.manager.post('/file-plan/units', { code, title: 'a\u0000b', retentionYears: 1, disposal: 'B' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'bad-request', detail: 'Text must not contain NUL characters (U+0000)' });
+    const unit = await f.unit();
+    const inMetadata = await f.clerk.post('/files', { planCode: unit.code, title: 'x', metadata: { note: 'a\u0000b' } });
+    expect(inMetadata.statusCode).toBe(400);
+    expect((await f.clerk.get(`/files?planUnitId=${unit.id}`)).json()).toEqual({ items: [], next: null });
+    const query = await f.clerk.get('/files?titlePrefix=a%00b');
+    expect(query.statusCode).toBe(400);
+    expect((await f.clerk.get(`/file-plan/units?parentCode=${code}`)).json()).toEqual({ items: [], next: null });
+  });
+
   it('lets only records managers and tenant admins change the plan (403 for a clerk)', async () => {
     const res = await f.clerk.post('/file-plan/units', { code: f.uniqueCode(), title: 'x', retentionYears: 1, disposal: 'B' });
     expect(res.statusCode).toBe(403);
