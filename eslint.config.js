@@ -2,6 +2,26 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// The shape of the code (README "Architecture"): core ← modules ← workflows ← routes/jobs. A module
+// reaches another only through its index.ts; nothing but src/app.ts and src/server.ts uses plugins.
+const MODULES = 'audit|clients|events|file-plan|grants|health|records|tenants|webhooks';
+const rules = {
+  plugins: { regex: '(^|/)plugins/', message: 'Plugins fill the request context; modules, workflows, jobs and core never import them.' },
+  otherModuleInternals: {
+    regex: `(^|/)(${MODULES})/(?!index\\.js$)`,
+    message: "Import another module only through its index.ts, never its repo or internals.",
+  },
+  moduleInternals: { regex: `(^|/)modules/[^/]+/(?!index\\.js$)`, message: "Import a module only through its index.ts." },
+  upward: { regex: '(^|/)(workflows|jobs)/', message: 'Modules do not depend on workflows or jobs; they are built on top of modules.' },
+  aboveCore: { regex: '(^|/)(modules|workflows|jobs|plugins)/', message: 'src/core is what every layer imports; it imports none of them.' },
+  jobs: { regex: '(^|/)jobs/', message: 'Workflows do not depend on jobs.' },
+  drivers: {
+    group: ['minio', '@prisma/*', 'pg', '**/generated/prisma/*'],
+    message: 'Only a module repo (repo.ts) talks to Prisma or the database driver; storage goes through the BlobStore port.',
+  },
+};
+const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'src/generated/', '.data/', 'coverage/', 'bench/results/'] },
   js.configs.recommended,
@@ -15,20 +35,11 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
-  {
-    // Services never import the database or storage drivers: repos and the BlobStore port are their only way.
-    files: ['src/modules/**/service.ts', 'src/modules/**/routes.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['minio', '@prisma/*', 'pg', '**/generated/prisma/*'], message: 'Use the module repo or the BlobStore port.' },
-          ],
-        },
-      ],
-    },
-  },
+  { files: ['src/modules/**/*.ts'], ignores: ['src/modules/**/repo.ts'], rules: restrict(rules.plugins, rules.otherModuleInternals, rules.upward, rules.drivers) },
+  { files: ['src/modules/**/repo.ts'], rules: restrict(rules.plugins, rules.otherModuleInternals, rules.upward) },
+  { files: ['src/core/**/*.ts'], rules: restrict(rules.aboveCore) },
+  { files: ['src/workflows/**/*.ts'], rules: restrict(rules.plugins, rules.moduleInternals, rules.jobs, rules.drivers) },
+  { files: ['src/jobs/**/*.ts'], rules: restrict(rules.plugins, rules.moduleInternals) },
   {
     files: ['scripts/**', 'prisma/**', 'bench/**', 'test/**'],
     rules: { 'no-console': 'off' },

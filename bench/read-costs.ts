@@ -14,7 +14,7 @@ import { buildApp } from '../src/app.js';
 import { startInfrastructure } from '../src/bootstrap.js';
 import { loadConfig } from '../src/config.js';
 import { createTenantTx } from '../src/db/tenant-tx.js';
-import { fileRepo } from '../src/modules/files/repo.js';
+import { recordsRepo } from '../src/modules/records/repo.js';
 import { startTestPostgres } from '../test/support/postgres.js';
 import { createSeeder } from './lib/seed.js';
 import { summarize } from './lib/stats.js';
@@ -57,7 +57,7 @@ try {
     DATABASE_URL: db.url,
     SWEEP_INTERVAL_SECONDS: '0',
   });
-  const infra = await startInfrastructure(config, silent);
+  const infra = await startInfrastructure(config, silent, { worker: false });
   const app = await buildApp(infra, false);
   const seeder = await createSeeder(db.url);
   await seeder.growTo(10_000);
@@ -73,13 +73,13 @@ try {
   const tx = createTenantTx(infra.db);
   const pool = new pg.Pool({ connectionString: db.url, max: 1, options: '-c role=en_akte_app' });
   const cols = `id, tenant_id, plan_unit_id, reference, title, description, confidentiality, lead_org_unit, metadata, status::text, closed_on, case_count, row_version, created_at, updated_at, created_by`;
+  const joined = `f.id, f.tenant_id, f.plan_unit_id, u.code, f.reference, f.title, f.description, f.confidentiality, f.lead_org_unit, f.metadata, f.status::text, f.closed_on, f.case_count, f.row_version, f.created_at, f.updated_at, f.created_by`;
   const rawGet = async (id: string) => {
     const c = await pool.connect();
     try {
       await c.query('BEGIN');
       await c.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
-      const rows = (await c.query(`SELECT ${cols} FROM record_file WHERE (tenant_id = $1 AND id = $2) LIMIT $3 OFFSET $4`, [tenantId, id, 1, 0])).rows;
-      await c.query(`SELECT id, code FROM file_plan_unit WHERE id IN ($1) OFFSET $2`, [rows[0].plan_unit_id, 0]);
+      await c.query(`SELECT ${joined} FROM record_file f JOIN file_plan_unit u ON u.id = f.plan_unit_id WHERE f.tenant_id = $1 AND f.id = $2`, [tenantId, id]);
       await c.query('COMMIT');
     } finally {
       c.release();
@@ -106,8 +106,8 @@ try {
   const rows = await costs([
     ['JWT verify (jose, ES256, own key set)', () =>
       jwtVerify(token, jwks, { issuer: config.auth.issuer, audience: config.auth.audience, algorithms: config.auth.algorithms })],
-    ['GET one file: raw pg, same 5 statements', (i) => rawGet(get(i))],
-    ['GET one file: Prisma tx + fileRepo.findById', (i) => tx(tenantId, (t) => fileRepo.findById(t, tenantId, get(i)))],
+    ['GET one file: raw pg, the same 4 statements', (i) => rawGet(get(i))],
+    ['GET one file: Prisma tx + recordsRepo.file', (i) => tx(tenantId, (t) => recordsRepo(t, tenantId).file(get(i)))],
     // Alternatives for the fix proposals: the same read without the interactive-transaction machinery,
     // and with the plan unit's code joined in (one statement fewer).
     ['GET one file: Prisma batch $transaction([set_config, findFirst])', (i) =>
@@ -120,7 +120,7 @@ try {
         FROM record_file f JOIN file_plan_unit u ON u.id = f.plan_unit_id WHERE f.tenant_id = ${tenantId}::uuid AND f.id = ${get(i)}::uuid`)],
     ['GET one file: whole app (app.inject)', (i) => inject(`/v1/tenants/witten/files/${get(i)}`)()],
     ['list 50: raw pg, same 5 statements', () => rawList()],
-    ['list 50: Prisma tx + fileRepo.page', () => tx(tenantId, (t) => fileRepo.page(t, tenantId, { limit: 51 }))],
+    ['list 50: Prisma tx + recordsRepo.filePage', () => tx(tenantId, (t) => recordsRepo(t, tenantId).filePage({ limit: 51 }))],
     ['list 50: whole app (app.inject)', inject('/v1/tenants/witten/files?limit=50')],
   ]);
   const f = (x: { median: number; min: number; max: number }) => `${Math.round(x.median)} (${Math.round(x.min)}–${Math.round(x.max)})`;

@@ -4,10 +4,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
 import { buildApp } from '../src/app.js';
 import { loadOrCreateSigningKeys } from '../src/auth/keys.js';
 import { loadConfig } from '../src/config.js';
 import { createDb } from '../src/db/client.js';
+import { createBoss } from '../src/jobs/index.js';
 import { createBlobStore } from '../src/storage/index.js';
 
 const target = fileURLToPath(new URL('../openapi/openapi.json', import.meta.url));
@@ -28,6 +30,8 @@ export async function generateSpec(): Promise<string> {
         db: createDb(config.database.url!, 1),
         storage: createBlobStore(config.storage),
         keys: await loadOrCreateSigningKeys(config.auth.keyFile),
+        jobs: createBoss(config.database.url!, { max: 1, supervise: false, pollingIntervalSeconds: 2 }),
+        dataKey: randomBytes(32),
       },
       false,
     );

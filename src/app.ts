@@ -4,43 +4,28 @@ import underPressure from '@fastify/under-pressure';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import type PgBoss from 'pg-boss';
 import { uuidv7 } from 'uuidv7';
 import type { SigningKeys } from './auth/keys.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { errors } from './errors.js';
-import healthRoutes from './modules/health/routes.js';
-import { createTenantRepo, referencePatternOf } from './modules/tenants/repo.js';
-import fileRoutes from './modules/files/routes.js';
-import caseRoutes from './modules/cases/routes.js';
-import documentRoutes from './modules/documents/routes.js';
-import auditRoutes from './modules/audit/routes.js';
-import clientRoutes from './modules/clients/routes.js';
-import { createClientService } from './modules/clients/service.js';
-import tokenRoute from './modules/clients/token-route.js';
-import { AuditEventSchema } from './modules/audit/schemas.js';
-import { appendAudit } from './modules/audit/writer.js';
-import grantRoutes from './modules/grants/routes.js';
-import { createGrantService } from './modules/grants/service.js';
-import { createAuditService } from './modules/audit/service.js';
-import versionRoutes from './modules/versions/routes.js';
-import { createVersionService } from './modules/versions/service.js';
-import { createDocumentService } from './modules/documents/service.js';
-import { createCaseService } from './modules/cases/service.js';
-import { createFileService } from './modules/files/service.js';
-import tenantRoutes from './modules/tenants/routes.js';
-import { createTenantService } from './modules/tenants/service.js';
-import { createIdempotencyRepo } from './db/idempotency-repo.js';
-import { createTenantTx } from './db/tenant-tx.js';
-import filePlanRoutes from './modules/file-plan/routes.js';
-import { createFilePlanService } from './modules/file-plan/service.js';
-import authPlugin from './plugins/auth.js';
-import idempotencyPlugin from './plugins/idempotency.js';
-import tenantContext from './plugins/tenant-context.js';
 import { schemaController } from './lib/validation.js';
+import { AuditEventSchema, auditRoutes } from './modules/audit/index.js';
+import { clientRoutes, tokenRoute } from './modules/clients/index.js';
+import { filePlanRoutes } from './modules/file-plan/index.js';
+import { grantRoutes } from './modules/grants/index.js';
+import { healthRoutes } from './modules/health/index.js';
+import { recordRoutes } from './modules/records/index.js';
+import { tenantRoutes } from './modules/tenants/index.js';
+import { webhookRoutes } from './modules/webhooks/index.js';
+import authPlugin from './plugins/auth.js';
 import errorsPlugin, { sendProblem } from './plugins/errors.js';
+import idempotencyPlugin from './plugins/idempotency.js';
 import metricsPlugin from './plugins/metrics.js';
 import swaggerPlugin from './plugins/swagger.js';
+import tenantContext from './plugins/tenant-context.js';
+import { createServices } from './services.js';
 import type { BlobStore } from './storage/index.js';
 
 export interface AppDeps {
@@ -48,6 +33,10 @@ export interface AppDeps {
   db: Db;
   storage: BlobStore;
   keys: SigningKeys;
+  /** pg-boss (started by a worker, or not): the API writes jobs with its SQL inside units of work. */
+  jobs: PgBoss;
+  /** Seals stored secrets (webhook signing secrets). */
+  dataKey: Buffer;
 }
 
 export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
@@ -104,6 +93,7 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
  */
 async function enAkte(app: FastifyInstance, deps: AppDeps) {
   const { config, db, storage, keys } = deps;
+  const services = createServices({ ...deps, version: VERSION });
 
   // External plugins first.
   await app.register(errorsPlugin, { bodyLimit: config.bodyLimit });
@@ -118,20 +108,17 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
   await app.register(swaggerPlugin, { publicUrl: config.publicUrl, version: VERSION });
   await app.register(metricsPlugin);
   await app.register(authPlugin, { auth: config.auth, keys });
-  const tx = createTenantTx(db);
-  const grants = createGrantService({ tx });
-  const audit = createAuditService({ tx });
   await app.register(tenantContext, {
-    db,
-    grantFor: grants.activeGrantFor,
-    recordGrantRead: (caller, tenant, read) =>
-      tx(tenant.id, (t) =>
-        appendAudit(t, tenant.id, caller, { action: 'grant.read', objectType: 'request', objectId: read.objectId, new: { route: read.route, url: read.url } }),
-      ),
+    resolveTenant: services.tenants.resolve,
+    grantFor: services.grantsApi.activeGrantFor,
+    recordGrantRead: (ctx, read) =>
+      services.scope(ctx, async (uow) => {
+        await uow.audit.append({ action: 'grant.read', objectType: 'request', objectId: read.objectId, new: { route: read.route, url: read.url } });
+      }),
   });
-  const clients = createClientService({ tx, db, sign: (claims) => app.tokens.sign(claims), tokenTtl: config.auth.tokenTtl });
+  const clients = services.clients((claims) => app.tokens.sign(claims));
   await app.register(tokenRoute, { service: clients });
-  await app.register(idempotencyPlugin, { repo: createIdempotencyRepo(tx) });
+  await app.register(idempotencyPlugin, { scope: services.scope });
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -154,7 +141,7 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', v1.authenticate);
-      await v1.register(tenantRoutes, { service: createTenantService({ repo: createTenantRepo(db) }) });
+      await v1.register(tenantRoutes, { service: services.tenantService });
       // Everything under a tenant: the caller must belong to it; POSTs honour Idempotency-Key.
       await v1.register(
         async (scoped) => {
@@ -162,17 +149,13 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
           scoped.addHook('preHandler', scoped.checkIdempotency);
           // Shared by the audit and support-grant routes.
           scoped.addSchema(AuditEventSchema);
-          await scoped.register(filePlanRoutes, { service: createFilePlanService({ tx }) });
-          await scoped.register(fileRoutes, { service: createFileService({ tx, referencePattern: referencePatternOf }) });
-          await scoped.register(caseRoutes, { service: createCaseService({ tx }) });
-          await scoped.register(documentRoutes, { service: createDocumentService({ tx }) });
-          await scoped.register(auditRoutes, { service: audit });
-          await scoped.register(grantRoutes, { service: grants, audit });
+          await scoped.register(filePlanRoutes, { service: services.filePlanApi });
+          // The version routes take every body as a stream, in a context of their own.
+          await scoped.register(recordRoutes, { records: services.recordsApi, workflows: services.workflows, maxBytes: config.uploads.maxBytes });
+          await scoped.register(auditRoutes, { service: services.audit });
+          await scoped.register(grantRoutes, { service: services.grantsApi, audit: services.audit });
           await scoped.register(clientRoutes, { service: clients });
-          await scoped.register(versionRoutes, {
-            service: createVersionService({ tx, storage, maxBytes: config.uploads.maxBytes }),
-            maxBytes: config.uploads.maxBytes,
-          });
+          await scoped.register(webhookRoutes, { service: services.webhooks, maxPerTenant: config.webhooks.maxPerTenant });
         },
         { prefix: '/tenants/:tenant' },
       );

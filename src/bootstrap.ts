@@ -1,38 +1,49 @@
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
+import type PgBoss from 'pg-boss';
+import { loadOrCreateDataKey } from './auth/data-key.js';
 import { loadOrCreateSigningKeys } from './auth/keys.js';
 import type { AppDeps } from './app.js';
 import type { Config } from './config.js';
 import { createDb } from './db/client.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
-import { migrate } from './db/migrate.js';
+import { migrate, type MigrateResult } from './db/migrate.js';
 import { seedTenants } from './db/seed.js';
-import { createIdempotencyRepo } from './db/idempotency-repo.js';
-import { createTenantTx } from './db/tenant-tx.js';
-import { createTenantRepo } from './modules/tenants/repo.js';
-import { createSweeper } from './modules/versions/sweeper.js';
+import { ALL_QUEUES, createBoss, installJobs } from './jobs/index.js';
+import { createTenantRepo } from './modules/tenants/index.js';
 import { createBlobStore } from './storage/index.js';
 
-/** Reference data is written by the owner: the API role may only read the tenant directory. */
-async function seedWithOwner(url: string): Promise<number> {
-  const owner = createDb(url, 1, { role: null });
+/**
+ * Everything the owner does to a database before the API may use it: migrations, the tenant seed
+ * (reference data the API role can only read) and pg-boss's schema and queues. Idempotent, and safe
+ * when several instances start at once.
+ */
+export async function prepareDatabase(ownerUrl: string): Promise<MigrateResult & { seeded: number }> {
+  const migrated = await migrate(ownerUrl);
+  const owner = createDb(ownerUrl, 1, { role: null });
+  let seeded: number;
   try {
-    return await seedTenants(owner);
+    seeded = await seedTenants(owner);
   } finally {
     await owner.$disconnect();
   }
+  await installJobs(ownerUrl, ALL_QUEUES);
+  return { ...migrated, seeded };
 }
 
 export interface Infrastructure extends AppDeps {
+  jobs: PgBoss;
+  /** The database URL (its login; the API role is set per connection). */
+  databaseUrl: string;
   /** Stops what bootstrap started (the embedded PostgreSQL); the app closes its own pool. */
   stop(): Promise<void>;
 }
 
 /**
- * Brings up what the app needs: PostgreSQL (external, or embedded under DATA_DIR), migrations and
- * the tenant seed, storage with one bucket per tenant, and the signing keys.
+ * Brings up what the app needs: PostgreSQL (external, or embedded under DATA_DIR), migrations,
+ * the tenant seed and the job queues, storage with one bucket per tenant, and the keys.
  */
-export async function startInfrastructure(config: Config, log: FastifyBaseLogger): Promise<Infrastructure> {
+export async function startInfrastructure(config: Config, log: FastifyBaseLogger, opts: { worker: boolean }): Promise<Infrastructure> {
   let embedded: EmbeddedDatabase | undefined;
   let url = config.database.url;
   if (!url) {
@@ -46,22 +57,23 @@ export async function startInfrastructure(config: Config, log: FastifyBaseLogger
     url = embedded.url;
   }
   try {
-    const migrated = await migrate(url);
-    if (migrated.applied.length) log.info({ applied: migrated.applied }, 'migrations applied');
-    const added = await seedWithOwner(url);
+    const prepared = await prepareDatabase(url);
+    if (prepared.applied.length) log.info({ applied: prepared.applied }, 'migrations applied');
+    if (prepared.seeded) log.info({ added: prepared.seeded }, 'seeded tenants');
     const db = createDb(url, config.database.poolMax);
-    if (added) log.info({ added }, 'seeded tenants');
 
     const storage = createBlobStore(config.storage);
     for (const slug of await createTenantRepo(db).listSlugs()) await storage.ensureBucket(slug);
     log.info({ storage: storage.kind }, 'storage ready');
 
-    const keys = await loadOrCreateSigningKeys(config.auth.keyFile);
     return {
       config,
       db,
       storage,
-      keys,
+      keys: await loadOrCreateSigningKeys(config.auth.keyFile),
+      dataKey: await loadOrCreateDataKey(config.secretsKeyFile),
+      jobs: createBoss(url, { max: 4, supervise: opts.worker, pollingIntervalSeconds: config.jobs.pollingIntervalSeconds }),
+      databaseUrl: url,
       stop: async () => {
         await embedded?.stop();
       },
@@ -70,17 +82,4 @@ export async function startInfrastructure(config: Config, log: FastifyBaseLogger
     await embedded?.stop();
     throw err;
   }
-}
-
-/** The sweeper over this infrastructure (server.ts runs it periodically, `npm run sweep` once). */
-export function sweeperFor(infra: Infrastructure, log: FastifyBaseLogger) {
-  const tx = createTenantTx(infra.db);
-  return createSweeper({
-    tx,
-    storage: infra.storage,
-    idempotency: createIdempotencyRepo(tx),
-    tenants: () => createTenantRepo(infra.db).listRefs(),
-    staleAfterMs: infra.config.uploads.staleAfterSeconds * 1000,
-    log,
-  });
 }

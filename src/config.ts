@@ -1,5 +1,6 @@
 import path from 'node:path';
 import envSchema from 'env-schema';
+import ipaddr from 'ipaddr.js';
 import { Type, type Static } from 'typebox';
 
 const MiB = 1024 * 1024;
@@ -128,8 +129,37 @@ export const EnvSchema = Type.Object({
     default: 300,
     minimum: 0,
     maximum: 86400,
-    description: 'How often the sweeper collects leftover uploads and expired idempotency keys (0 = never)',
+    description: 'How often the sweeper collects leftover uploads, expired idempotency keys and old events (0 = never); once per period across all instances',
   }),
+  WORKER_IN_PROCESS: Type.Boolean({
+    default: true,
+    description: 'Run the job worker (sweeper, event dispatch, webhook delivery, grant expiry) inside the API process; false for API-only instances beside `npm run worker`',
+  }),
+  JOB_POLL_INTERVAL_SECONDS: Type.Number({ default: 2, minimum: 0.5, maximum: 60, description: 'How often an idle worker asks each queue for work' }),
+  OUTBOX_CATCH_UP_SECONDS: Type.Integer({
+    default: 30,
+    minimum: 1,
+    maximum: 3600,
+    description: 'How often workers look for events left undispatched (after downtime or a lost notification)',
+  }),
+  GRANT_EXPIRY_INTERVAL_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600, description: 'How often ended support grants are recorded (grant.expired)' }),
+  EVENT_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 3650, description: 'Dispatched events and finished webhook deliveries older than this are purged by the sweeper' }),
+  SECRETS_KEY_FILE: Type.Optional(
+    Type.String({ description: 'Data key that seals stored secrets such as webhook signing secrets (created on first start; default DATA_DIR/keys/secrets.key; share it between instances)' }),
+  ),
+  WEBHOOK_ALLOW_HTTP: Type.Optional(Type.Boolean({ description: 'Accept http:// webhook URLs (default: only in development)' })),
+  WEBHOOK_ALLOWED_PRIVATE_TARGETS: Type.String({
+    default: '',
+    pattern: '^[0-9a-fA-F:./, ]*$',
+    description: 'Comma-separated IPs or CIDR ranges webhooks may reach although not public (e.g. 10.20.0.0/16 for a town network); everything else private is refused',
+  }),
+  WEBHOOK_TIMEOUT_SECONDS: Type.Integer({ default: 10, minimum: 1, maximum: 60, description: 'Time a receiver has to answer a delivery' }),
+  WEBHOOK_MAX_ATTEMPTS: Type.Integer({ default: 12, minimum: 1, maximum: 20, description: 'Attempts per delivery before it is marked failed (12 with 30 s base: about a day)' }),
+  WEBHOOK_RETRY_DELAY_SECONDS: Type.Integer({ default: 30, minimum: 1, maximum: 3600, description: 'Delay before the first retry; it doubles with each retry, with jitter' }),
+  WEBHOOK_DISABLE_AFTER_FAILURES: Type.Integer({ default: 5, minimum: 1, maximum: 100, description: 'Deliveries in a row that fail for good before a subscription is disabled' }),
+  WEBHOOK_MAX_PER_TENANT: Type.Integer({ default: 25, minimum: 1, maximum: 1000, description: 'Most webhook subscriptions a tenant may have' }),
+  WEBHOOK_SECRET_GRACE_HOURS: Type.Integer({ default: 24, minimum: 0, maximum: 720, description: 'How long the previous secret keeps signing after a rotation' }),
+  WEBHOOK_CONCURRENCY: Type.Integer({ default: 4, minimum: 1, maximum: 64, description: 'Deliveries a worker sends at the same time' }),
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({
     default: 0,
     minimum: 0,
@@ -170,6 +200,25 @@ export interface Config {
   };
   bodyLimit: number;
   uploads: { maxBytes: number; staleAfterSeconds: number; sweepIntervalSeconds: number };
+  jobs: {
+    inProcess: boolean;
+    pollingIntervalSeconds: number;
+    catchUpSeconds: number;
+    grantExpirySeconds: number;
+    eventRetentionDays: number;
+  };
+  secretsKeyFile: string;
+  webhooks: {
+    allowHttp: boolean;
+    allowedPrivateTargets: string;
+    timeoutSeconds: number;
+    maxAttempts: number;
+    retryDelaySeconds: number;
+    disableAfterFailures: number;
+    maxPerTenant: number;
+    secretGraceHours: number;
+    concurrency: number;
+  };
   maxEventLoopDelayMs: number;
   shutdownGraceMs: number;
 }
@@ -211,6 +260,10 @@ function toConfig(env: Env): Config {
   } else {
     storage = { kind: 'local', dir: path.resolve(env.STORAGE_DIR ?? path.join(dataDir, 'blobs')), bucketPrefix };
   }
+  for (const entry of env.WEBHOOK_ALLOWED_PRIVATE_TARGETS.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const valid = entry.includes('/') ? ipaddr.isValidCIDR(entry) : ipaddr.isValid(entry);
+    if (!valid) throw new ConfigError(`Invalid configuration: WEBHOOK_ALLOWED_PRIVATE_TARGETS has ${entry}, which is neither an IP address nor a CIDR range`);
+  }
   if (env.AUTH_JWKS_URL && !env.AUTH_ISSUER) {
     throw new ConfigError('Invalid configuration: AUTH_ISSUER is required when AUTH_JWKS_URL is set');
   }
@@ -240,6 +293,25 @@ function toConfig(env: Env): Config {
       maxBytes: env.MAX_UPLOAD_BYTES,
       staleAfterSeconds: env.UPLOAD_STALE_AFTER_SECONDS,
       sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
+    },
+    jobs: {
+      inProcess: env.WORKER_IN_PROCESS,
+      pollingIntervalSeconds: env.JOB_POLL_INTERVAL_SECONDS,
+      catchUpSeconds: env.OUTBOX_CATCH_UP_SECONDS,
+      grantExpirySeconds: env.GRANT_EXPIRY_INTERVAL_SECONDS,
+      eventRetentionDays: env.EVENT_RETENTION_DAYS,
+    },
+    secretsKeyFile: path.resolve(env.SECRETS_KEY_FILE ?? path.join(dataDir, 'keys', 'secrets.key')),
+    webhooks: {
+      allowHttp: env.WEBHOOK_ALLOW_HTTP ?? env.NODE_ENV === 'development',
+      allowedPrivateTargets: env.WEBHOOK_ALLOWED_PRIVATE_TARGETS,
+      timeoutSeconds: env.WEBHOOK_TIMEOUT_SECONDS,
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      retryDelaySeconds: env.WEBHOOK_RETRY_DELAY_SECONDS,
+      disableAfterFailures: env.WEBHOOK_DISABLE_AFTER_FAILURES,
+      maxPerTenant: env.WEBHOOK_MAX_PER_TENANT,
+      secretGraceHours: env.WEBHOOK_SECRET_GRACE_HOURS,
+      concurrency: env.WEBHOOK_CONCURRENCY,
     },
     maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,

@@ -53,6 +53,7 @@ export const catalogue = {
   'unit-retired': { status: 409, title: 'The file-plan unit is retired and accepts no new files' },
   'open-cases': { status: 409, title: 'The file still has open cases' },
   'idempotency-in-progress': { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
+  'limit-reached': { status: 409, title: 'A documented limit is reached' },
   'precondition-failed': { status: 412, title: 'Precondition failed' },
   'payload-too-large': { status: 413, title: 'Request body too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
@@ -100,6 +101,7 @@ export const errors = {
     make('open-cases', `${count} case(s) of this file are still open; close them first or send closeOpenCases: true`, {
       openCases: count,
     }),
+  limitReached: (detail: string) => make('limit-reached', detail),
   idempotencyInProgress: () => make('idempotency-in-progress', 'Retry after the first request has finished'),
   idempotencyKeyReused: () =>
     make('idempotency-key-reused', 'This Idempotency-Key was sent before with a different request; use a new key'),

@@ -1,9 +1,10 @@
 import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import enAkte, { serverOptions } from './app.js';
-import { startInfrastructure, sweeperFor } from './bootstrap.js';
+import enAkte, { serverOptions, VERSION } from './app.js';
+import { startInfrastructure } from './bootstrap.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-
+import { startJobs, type Worker } from './jobs/index.js';
+import { createServices } from './services.js';
 
 let config: Config;
 try {
@@ -17,28 +18,25 @@ try {
 }
 
 const app = Fastify(serverOptions(config)).withTypeProvider<TypeBoxTypeProvider>();
-const infra = await startInfrastructure(config, app.log);
+const infra = await startInfrastructure(config, app.log, { worker: config.jobs.inProcess });
 await app.register(enAkte, infra);
 
-// Background sweeper: leftovers of failed uploads and expired idempotency keys (safe on every instance).
-const sweeper = sweeperFor(infra, app.log);
-let sweeping: Promise<unknown> = Promise.resolve();
-const sweepTimer =
-  config.uploads.sweepIntervalSeconds > 0
-    ? setInterval(() => {
-        sweeping = sweeper.sweep().catch((err: unknown) => app.log.error({ err }, 'sweep failed'));
-      }, config.uploads.sweepIntervalSeconds * 1000)
-    : undefined;
-sweepTimer?.unref();
-app.addHook('onClose', async () => {
-  clearInterval(sweepTimer);
-  await sweeping;
-});
+// The embedded default runs the worker in the same process; API-only instances set WORKER_IN_PROCESS=false.
+let worker: Worker | undefined;
+if (config.jobs.inProcess) {
+  worker = await startJobs({
+    boss: infra.jobs,
+    services: createServices({ ...infra, version: VERSION }),
+    config,
+    databaseUrl: infra.databaseUrl,
+    log: app.log.child({ component: 'worker' }),
+  });
+}
 
 let closing: Promise<void> | undefined;
 let closingSince = 0;
 
-/** In-flight requests finish (new ones get 503), then the pool closes and the embedded PostgreSQL stops. */
+/** Running jobs and in-flight requests finish (new requests get 503), then the pool closes and the embedded PostgreSQL stops. */
 function shutdown(reason: string, code: number) {
   closingSince = Date.now();
   app.log.info({ reason }, 'shutting down');
@@ -47,8 +45,8 @@ function shutdown(reason: string, code: number) {
     process.exit(1);
   }, config.shutdownGraceMs);
   timer.unref();
-  closing = app
-    .close()
+  closing = (worker?.stop() ?? Promise.resolve())
+    .then(() => app.close())
     .then(() => infra.stop())
     .then(
       () => process.exit(code),

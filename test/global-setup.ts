@@ -1,7 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { createDb } from '../src/db/client.js';
-import { migrate } from '../src/db/migrate.js';
-import { seedTenants } from '../src/db/seed.js';
+import { loadOrCreateDataKey } from '../src/auth/data-key.js';
+import { loadOrCreateSigningKeys } from '../src/auth/keys.js';
+import { prepareDatabase } from '../src/bootstrap.js';
 import { startMinio } from './support/minio-server.js';
 import { startTestPostgres } from './support/postgres.js';
 
@@ -9,6 +12,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     s3: { endpoint: string; accessKey: string; secretKey: string };
+    /** The run's signing key and data key, shared by every app and process as by a deployment's instances. */
+    keys: { signing: string; data: string };
   }
 }
 
@@ -16,17 +21,20 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const [pg, minio] = await Promise.all([startTestPostgres(), startMinio()]);
   try {
-    await migrate(pg.url);
-    const db = createDb(pg.url, 1, { role: null });
-    await seedTenants(db);
-    await db.$disconnect();
+    // Migrations, the tenant seed and the job queues, as the owner: what every instance does at start.
+    await prepareDatabase(pg.url);
   } catch (err) {
     await Promise.all([pg.stop(), minio.stop()]);
     throw err;
   }
+  const keysDir = await mkdtemp(path.join(os.tmpdir(), 'en-akte-keys-'));
+  const keys = { signing: path.join(keysDir, 'signing-key.json'), data: path.join(keysDir, 'secrets.key') };
+  await loadOrCreateSigningKeys(keys.signing);
+  await loadOrCreateDataKey(keys.data);
+  project.provide('keys', keys);
   project.provide('databaseUrl', pg.url);
   project.provide('s3', { endpoint: minio.endpoint, accessKey: minio.accessKey, secretKey: minio.secretKey });
   return async () => {
-    await Promise.all([pg.stop(), minio.stop()]);
+    await Promise.all([pg.stop(), minio.stop(), rm(keysDir, { recursive: true, force: true })]);
   };
 }

@@ -1,6 +1,7 @@
 // The bare baseline of the read scenarios: a plain Fastify app on node-postgres that sends exactly the
-// statements the API sends through Prisma for getFile and listFiles (captured from the wire:
-// BEGIN; set_config('app.tenant_id', …, true); SELECT record_file …; SELECT file_plan_unit … IN (…); COMMIT),
+// statements the API sends for getFile and listFiles (captured from the wire; getFile:
+// BEGIN; set_config('app.tenant_id', …, true); SELECT record_file … JOIN file_plan_unit …; COMMIT;
+// listFiles: BEGIN; set_config; SELECT record_file …; SELECT file_plan_unit … IN (…); COMMIT),
 // as role en_akte_app (so row-level security applies), with the same pool size. No auth, no ORM, no
 // hooks: what is left is the cost of the database round trips and of HTTP itself.
 // Started as a child process by bench/lib/baseline.ts; prints `listening <port>` when ready.
@@ -21,6 +22,15 @@ const COLUMNS = [
   'status', 'closed_on', 'case_count', 'row_version', 'created_at', 'updated_at', 'created_by',
 ]
   .map((c) => (c === 'status' ? `"public"."record_file"."status"::text` : `"public"."record_file"."${c}"`))
+  .join(', ');
+
+/** getFile's one statement: the file with its plan code joined in (src/modules/records/repo.ts). */
+const JOINED = [
+  'id', 'tenant_id', 'plan_unit_id', 'reference', 'title', 'description', 'confidentiality', 'lead_org_unit', 'metadata',
+  'status', 'closed_on', 'case_count', 'row_version', 'created_at', 'updated_at', 'created_by',
+]
+  .map((c) => (c === 'status' ? 'f.status::text AS status' : `f.${c}`))
+  .concat('u.code AS plan_code')
   .join(', ');
 
 interface FileRow {
@@ -97,13 +107,12 @@ app.get<{ Params: { tenant: string; fileId: string } }>('/v1/tenants/:tenant/fil
   if (!tenantId) return reply.code(404).send({ status: 404 });
   const out = await inTenant(tenantId, async (c) => {
     const rows = (
-      await c.query<FileRow>(
-        `SELECT ${COLUMNS} FROM "public"."record_file" WHERE ("public"."record_file"."tenant_id" = $1 AND "public"."record_file"."id" = $2) LIMIT $3 OFFSET $4`,
-        [tenantId, request.params.fileId, 1, 0],
+      await c.query<FileRow & { plan_code: string }>(
+        `SELECT ${JOINED} FROM record_file f JOIN file_plan_unit u ON u.id = f.plan_unit_id WHERE f.tenant_id = $1 AND f.id = $2`,
+        [tenantId, request.params.fileId],
       )
     ).rows;
-    const codes = await planCodes(c, rows);
-    return rows[0] ? toJson(rows[0], codes) : null;
+    return rows[0] ? toJson(rows[0], new Map([[rows[0].plan_unit_id, rows[0].plan_code]])) : null;
   });
   if (!out) return reply.code(404).send({ status: 404 });
   reply.header('etag', `"${out.id}.1"`);

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   calculateJwkThumbprint,
@@ -53,19 +53,34 @@ export async function rotateSigningKeys(file: string, keep = 3): Promise<{ kid: 
   return { kid: fresh.kid, retained: keys.length };
 }
 
-/** Loads the key file, creating it with a fresh ES256 key pair on first start (mode 0600). */
+async function readKeys(file: string): Promise<StoredKey[]> {
+  const stored = (JSON.parse(await readFile(file, 'utf8')) as { keys: StoredKey[] }).keys;
+  if (!Array.isArray(stored) || stored.length === 0) throw new Error(`${file} holds no keys`);
+  return stored;
+}
+
+/**
+ * Loads the key file, creating it with a fresh ES256 key pair on first start (mode 0600). The new
+ * file is written whole under a private name and linked into place, which fails if another
+ * instance got there first: instances starting at once end up with the same key.
+ */
 export async function loadOrCreateSigningKeys(file: string): Promise<SigningKeys> {
   let stored: StoredKey[];
   try {
-    stored = (JSON.parse(await readFile(file, 'utf8')) as { keys: StoredKey[] }).keys;
-    if (!Array.isArray(stored) || stored.length === 0) throw new Error(`${file} holds no keys`);
+    stored = await readKeys(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    stored = [await newKey()];
     await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify({ keys: stored }, null, 2), { mode: 0o600 });
-    await rename(tmp, file);
+    await writeFile(tmp, JSON.stringify({ keys: [await newKey()] }, null, 2), { mode: 0o600 });
+    try {
+      await link(tmp, file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      await unlink(tmp);
+    }
+    stored = await readKeys(file);
   }
   const active = stored[0]!;
   const signingKey = (await importJWK(active, active.alg)) as CryptoKey;

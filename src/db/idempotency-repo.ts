@@ -1,4 +1,7 @@
-import type { TenantTx } from './tenant-tx.js';
+import type { Tx } from './tenant-tx.js';
+
+/** How long a key is remembered (draft-ietf-httpapi-idempotency-key-header); the sweeper purges older ones. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 
 export interface IdempotencyRecordRow {
   fingerprint: string;
@@ -8,66 +11,56 @@ export interface IdempotencyRecordRow {
   createdAt: Date;
 }
 
+/** A key is per caller within a tenant. */
 export interface IdempotencyKeyId {
-  tenantId: string;
   principal: string;
   key: string;
 }
 
-/** Idempotency-Key records in PostgreSQL (every instance sees them), each access in its tenant's scope. */
-export function createIdempotencyRepo(tx: TenantTx) {
-  return {
-    /** Claims the key; false when a record already exists. */
-    claim: (id: IdempotencyKeyId, fingerprint: string): Promise<boolean> =>
-      tx(id.tenantId, async (t) => {
-        const rows = await t.$executeRaw`
-          INSERT INTO idempotency_record (tenant_id, principal, key, fingerprint)
-          VALUES (${id.tenantId}::uuid, ${id.principal}, ${id.key}, ${fingerprint})
-          ON CONFLICT DO NOTHING`;
-        return rows === 1;
-      }),
+/** Idempotency-Key records in PostgreSQL (every instance sees them), bound to a unit of work's tenant. */
+export const idempotencyRepo = (tx: Tx, tenantId: string) => ({
+  /** Claims the key; false when a record already exists. */
+  async claim(id: IdempotencyKeyId, fingerprint: string): Promise<boolean> {
+    const rows = await tx.$executeRaw`
+      INSERT INTO idempotency_record (tenant_id, principal, key, fingerprint)
+      VALUES (${tenantId}::uuid, ${id.principal}, ${id.key}, ${fingerprint})
+      ON CONFLICT DO NOTHING`;
+    return rows === 1;
+  },
 
-    find: (id: IdempotencyKeyId): Promise<IdempotencyRecordRow | null> =>
-      tx(id.tenantId, async (t) => {
-        const row = await t.idempotencyRecord.findUnique({
-          where: { tenantId_principal_key: { tenantId: id.tenantId, principal: id.principal, key: id.key } },
-        });
-        return row
-          ? {
-              fingerprint: row.fingerprint,
-              responseStatus: row.responseStatus,
-              responseHeaders: row.responseHeaders as Record<string, string> | null,
-              responseBody: row.responseBody,
-              createdAt: row.createdAt,
-            }
-          : null;
-      }),
+  async find(id: IdempotencyKeyId): Promise<IdempotencyRecordRow | null> {
+    const row = await tx.idempotencyRecord.findUnique({ where: { tenantId_principal_key: { tenantId, principal: id.principal, key: id.key } } });
+    return row
+      ? {
+          fingerprint: row.fingerprint,
+          responseStatus: row.responseStatus,
+          responseHeaders: row.responseHeaders as Record<string, string> | null,
+          responseBody: row.responseBody,
+          createdAt: row.createdAt,
+        }
+      : null;
+  },
 
-    /** Takes over a claim that was abandoned (its request died) before `staleBefore`. */
-    takeOver: (id: IdempotencyKeyId, fingerprint: string, staleBefore: Date): Promise<boolean> =>
-      tx(id.tenantId, async (t) => {
-        const { count } = await t.idempotencyRecord.updateMany({
-          where: { ...id, completedAt: null, createdAt: { lt: staleBefore } },
-          data: { fingerprint, createdAt: new Date() },
-        });
-        return count === 1;
-      }),
+  /** Takes over a claim that was abandoned (its request died) before `staleBefore`. */
+  async takeOver(id: IdempotencyKeyId, fingerprint: string, staleBefore: Date): Promise<boolean> {
+    const { count } = await tx.idempotencyRecord.updateMany({
+      where: { tenantId, ...id, completedAt: null, createdAt: { lt: staleBefore } },
+      data: { fingerprint, createdAt: new Date() },
+    });
+    return count === 1;
+  },
 
-    complete: (id: IdempotencyKeyId, status: number, headers: Record<string, string>, body: string): Promise<void> =>
-      tx(id.tenantId, async (t) => {
-        await t.idempotencyRecord.updateMany({
-          where: id,
-          data: { responseStatus: status, responseHeaders: headers, responseBody: body, completedAt: new Date() },
-        });
-      }),
+  async complete(id: IdempotencyKeyId, status: number, headers: Record<string, string>, body: string): Promise<void> {
+    await tx.idempotencyRecord.updateMany({
+      where: { tenantId, ...id },
+      data: { responseStatus: status, responseHeaders: headers, responseBody: body, completedAt: new Date() },
+    });
+  },
 
-    release: (id: IdempotencyKeyId): Promise<void> =>
-      tx(id.tenantId, async (t) => {
-        await t.idempotencyRecord.deleteMany({ where: { ...id, completedAt: null } });
-      }),
+  async release(id: IdempotencyKeyId): Promise<void> {
+    await tx.idempotencyRecord.deleteMany({ where: { tenantId, ...id, completedAt: null } });
+  },
 
-    purgeOlderThan: (tenantId: string, before: Date): Promise<number> =>
-      tx(tenantId, async (t) => (await t.idempotencyRecord.deleteMany({ where: { tenantId, createdAt: { lt: before } } })).count),
-  };
-}
-export type IdempotencyRepo = ReturnType<typeof createIdempotencyRepo>;
+  purgeOlderThan: async (before: Date): Promise<number> =>
+    (await tx.idempotencyRecord.deleteMany({ where: { tenantId, createdAt: { lt: before } } })).count,
+});

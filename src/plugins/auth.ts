@@ -2,22 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors as jose, jwtVerify, type JWTPayload } from 'jose';
 import type { Config } from '../config.js';
+import type { Caller } from '../core/index.js';
 import { errors } from '../errors.js';
 import type { SigningKeys, TokenClaims } from '../auth/keys.js';
-
-/** Who is calling: from a verified token. */
-export interface Principal {
-  tenant: string;
-  subject: string;
-  roles: string[];
-  /** OAuth client id when the caller is a machine client. */
-  clientId?: string;
-  tokenId?: string;
-  /** The request this principal acts in (for the audit trail). */
-  requestId?: string;
-  /** Set when a competence-centre caller acts in a town under that town's support grant. */
-  grantId?: string;
-}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -27,7 +14,8 @@ declare module 'fastify' {
     tokens: { sign(claims: TokenClaims, ttlSeconds?: number): Promise<string>; jwks: SigningKeys['jwks'] };
   }
   interface FastifyRequest {
-    principal: Principal | null;
+    /** The verified caller of a /v1 request (set by `authenticate`). */
+    caller: Caller | null;
   }
 }
 
@@ -69,7 +57,7 @@ interface ClaimMap {
 }
 const OWN_CLAIMS: ClaimMap = { tenantClaim: 'tenant', rolesClaim: 'roles' };
 
-function toPrincipal(payload: JWTPayload, map: ClaimMap = OWN_CLAIMS): Principal {
+function toCaller(payload: JWTPayload, map: ClaimMap = OWN_CLAIMS): Caller {
   const tenant = claimAt(payload, map.tenantClaim);
   if (typeof tenant !== 'string' || !SLUG.test(tenant)) throw errors.invalidToken("The token has no valid 'tenant' claim");
   if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 200) {
@@ -107,7 +95,7 @@ export default fp(
         }
       : undefined;
 
-    app.decorateRequest('principal', null);
+    app.decorateRequest('caller', null);
     app.decorate('tokens', {
       jwks: keys.jwks,
       sign: (claims: TokenClaims, ttlSeconds = auth.tokenTtl) =>
@@ -139,11 +127,11 @@ export default fp(
       } catch (err) {
         throw errors.invalidToken(describeJoseError(err));
       }
-      const principal = toPrincipal(payload, source ?? OWN_CLAIMS);
-      if (source && !principal.clientId && typeof payload.azp === 'string' && payload.sub?.startsWith('service-account-')) {
-        principal.clientId = payload.azp;
+      const caller = toCaller(payload, source ?? OWN_CLAIMS);
+      if (source && !caller.clientId && typeof payload.azp === 'string' && payload.sub?.startsWith('service-account-')) {
+        caller.clientId = payload.azp;
       }
-      request.principal = { ...principal, requestId: request.id };
+      request.caller = caller;
     });
 
     app.get(

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { actorOf } from '../auth/permissions.js';
-import type { IdempotencyKeyId, IdempotencyRecordRow, IdempotencyRepo } from '../db/idempotency-repo.js';
+import { actorOf, type RequestContext, type Scope } from '../core/index.js';
+import { idempotencyRepo, type IdempotencyKeyId, type IdempotencyRecordRow } from '../db/idempotency-repo.js';
 import { errors } from '../errors.js';
 
-/** How long a key is remembered, and after how long an unfinished claim counts as abandoned. */
-export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+/** After how long an unfinished claim counts as abandoned (its request died). */
 const ABANDONED_AFTER_MS = 5 * 60_000;
 const KEY_PATTERN = /^[\x21-\x7E]{1,255}$/;
 /** Response headers that belong to the stored response and are replayed. */
@@ -19,6 +18,10 @@ declare module 'fastify' {
       /** Set when a completed record matches: stream routes verify the body, then replay it. */
       replay?: IdempotencyRecordRow;
     } | null;
+  }
+  interface FastifyReply {
+    /** Answers with a stored first response (a replay of the same request). */
+    replayIdempotent(record: IdempotencyRecordRow): FastifyReply;
   }
   interface FastifyContextConfig {
     /** 'stream': the body is a raw stream the handler hashes; the fingerprint covers the headers only. */
@@ -55,32 +58,38 @@ function fingerprintOf(request: FastifyRequest, mode: 'json' | 'stream'): string
  * not stored, so the client may retry them.
  */
 export default fp(
-  async function idempotencyPlugin(app: FastifyInstance, opts: { repo: IdempotencyRepo }) {
-    const { repo } = opts;
+  async function idempotencyPlugin(app: FastifyInstance, opts: { scope: Scope }) {
+    // Each access is a short unit of its own in the request's tenant (not the handler's transaction).
+    const keys = <T>(ctx: RequestContext, fn: (repo: ReturnType<typeof idempotencyRepo>) => Promise<T>) =>
+      opts.scope(ctx, (uow) => fn(uow.repo(idempotencyRepo)));
     app.decorateRequest('idempotency', null);
+    app.decorateReply('replayIdempotent', function (this: FastifyReply, record: IdempotencyRecordRow) {
+      return replayStored(this, record);
+    });
 
     app.decorate('checkIdempotency', async (request: FastifyRequest, reply: FastifyReply) => {
       const key = request.headers['idempotency-key'];
-      if (request.method !== 'POST' || key === undefined || !request.tenant || !request.principal) return;
+      const ctx = request.ctx;
+      if (request.method !== 'POST' || key === undefined || !ctx) return;
       if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
         throw errors.badRequest('Idempotency-Key must be 1-255 visible ASCII characters');
       }
       const mode = request.routeOptions.config.idempotency ?? 'json';
-      const id: IdempotencyKeyId = { tenantId: request.tenant.id, principal: actorOf(request.principal), key };
+      const id: IdempotencyKeyId = { principal: actorOf(ctx.caller), key };
       const fingerprint = fingerprintOf(request, mode);
-      if (await repo.claim(id, fingerprint)) {
+      if (await keys(ctx, (r) => r.claim(id, fingerprint))) {
         request.idempotency = { id };
         return;
       }
-      const existing = await repo.find(id);
+      const existing = await keys(ctx, (r) => r.find(id));
       if (!existing) {
         // Purged between claim and find: claim again.
-        if (await repo.claim(id, fingerprint)) request.idempotency = { id };
+        if (await keys(ctx, (r) => r.claim(id, fingerprint))) request.idempotency = { id };
         else throw errors.idempotencyInProgress();
         return;
       }
       if (existing.responseStatus === null) {
-        if (await repo.takeOver(id, fingerprint, new Date(Date.now() - ABANDONED_AFTER_MS))) {
+        if (await keys(ctx, (r) => r.takeOver(id, fingerprint, new Date(Date.now() - ABANDONED_AFTER_MS)))) {
           request.idempotency = { id };
           return;
         }
@@ -98,7 +107,7 @@ export default fp(
       const idem = request.idempotency;
       if (!idem || idem.replay || reply.getHeader('idempotent-replayed')) return payload;
       if (reply.statusCode >= 500 || typeof payload !== 'string') {
-        await repo.release(idem.id);
+        await keys(request.ctx!, (r) => r.release(idem.id));
         return payload;
       }
       const headers: Record<string, string> = {};
@@ -106,19 +115,20 @@ export default fp(
         const v = reply.getHeader(name);
         if (v !== undefined) headers[name] = String(v);
       }
-      await repo.complete(idem.id, reply.statusCode, headers, payload);
+      await keys(request.ctx!, (r) => r.complete(idem.id, reply.statusCode, headers, payload));
       return payload;
     });
 
     // A request that dies without a response releases its claim.
     app.addHook('onRequestAbort', async (request) => {
-      if (request.idempotency && !request.idempotency.replay) await repo.release(request.idempotency.id).catch(() => undefined);
+      const idem = request.idempotency;
+      if (idem && !idem.replay) await keys(request.ctx!, (r) => r.release(idem.id)).catch(() => undefined);
     });
   },
   { name: 'idempotency', dependencies: ['tenant-context'], fastify: '5.x' },
 );
 
-export function replayStored(reply: FastifyReply, record: IdempotencyRecordRow) {
+function replayStored(reply: FastifyReply, record: IdempotencyRecordRow) {
   reply.code(record.responseStatus!).headers({ ...record.responseHeaders, 'idempotent-replayed': 'true' });
   return reply.serializer((p: unknown) => p as string).send(record.responseBody);
 }

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { webhookDocumentation } from '../modules/events/index.js';
 
 export const API_DESCRIPTION = `EN-Akte is the shared electronic records service (E-Akte) of the towns of the Ennepe-Ruhr-Kreis.
 
@@ -12,7 +13,10 @@ every path (\`/v1/tenants/{tenant}/…\`). Objects of another tenant answer 404,
 \`roles\`; they are verified against the issuer's JWKS (\`/.well-known/jwks.json\` for tokens this service issues).
 
 **Errors** are RFC 9457 \`application/problem+json\` with a stable \`code\`; the \`X-Request-Id\` response header names
-the request in the logs.`;
+the request in the logs.
+
+**Events.** Every change is also an event (see \`webhooks\`): tenant admins subscribe their systems under
+\`/v1/tenants/{tenant}/webhooks\`; deliveries are signed per Standard Webhooks and retried for about a day.`;
 
 /** OpenAPI 3.1 document from the route schemas, and Swagger UI at /docs. */
 export default fp(
@@ -31,7 +35,10 @@ export default fp(
           { name: 'tenants', description: 'Towns, the district and the competence centre' },
           { name: 'auth', description: 'Token verification keys' },
           { name: 'operations', description: 'Health, readiness and metrics' },
+          { name: 'webhooks', description: 'Event subscriptions of the towns’ systems, their deliveries and the events themselves' },
         ],
+        // Plain JSON Schema objects; the plugin's type wants its own OpenAPI object types.
+        webhooks: webhookDocumentation() as never,
         components: {
           securitySchemes: {
             bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },

@@ -1,20 +1,22 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Db } from '../db/client.js';
+import { COMPETENCE_CENTRE, type GrantRef, type RequestContext, type TenantRef } from '../core/index.js';
 import { errors } from '../errors.js';
-import type { Principal } from './auth.js';
-
-export interface TenantRef {
-  id: string;
-  slug: string;
-}
 
 /** Finds the support grant a competence-centre caller may use for a request in a town. */
 export type GrantLookup = (
-  caller: Principal,
-  tenant: TenantRef,
+  ctx: RequestContext,
   request: { write: boolean; params: { fileId?: string; caseId?: string; documentId?: string } },
-) => Promise<{ id: string; roles: readonly string[] } | null>;
+) => Promise<(GrantRef & { roles: readonly string[] }) | null>;
+
+/** Records a read a competence-centre caller made under a grant (writes record themselves). */
+export type GrantReadRecorder = (ctx: RequestContext, read: { route: string; url: string; objectId: string | null }) => Promise<void>;
+
+export interface TenantContextOptions {
+  resolveTenant(slug: string): Promise<TenantRef>;
+  grantFor: GrantLookup;
+  recordGrantRead: GrantReadRecorder;
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,7 +24,8 @@ declare module 'fastify' {
     resolveTenant: (request: FastifyRequest) => Promise<void>;
   }
   interface FastifyRequest {
-    tenant: TenantRef | null;
+    /** Who acts in which tenant under which grant: what services and the audit trail take. */
+    ctx: RequestContext | null;
   }
   interface FastifyContextConfig {
     /** Competence-centre staff reach this route in any town without a grant (asking for one). */
@@ -30,67 +33,55 @@ declare module 'fastify' {
   }
 }
 
-const COMPETENCE_CENTRE = 'kompetenzzentrum';
 const READS = new Set(['GET', 'HEAD']);
 
 /**
  * Resolves the tenant of the path and decides whether the caller may act in it: its own tenant;
  * or, for competence-centre staff, a town that approved a support grant (the grant's scope then
  * replaces the caller's roles, and its id goes into the audit trail). Everyone else gets the same
- * 404 as for an unknown tenant, so paths reveal nothing.
+ * 404 as for an unknown tenant, so paths reveal nothing. The result is the request context.
  */
-/** Records a read a competence-centre caller made under a grant (writes record themselves). */
-export type GrantReadRecorder = (caller: Principal, tenant: TenantRef, read: { route: string; url: string; objectId: string | null }) => Promise<void>;
-
 export default fp(
-  async function tenantContext(app: FastifyInstance, opts: { db: Db; grantFor: GrantLookup; recordGrantRead: GrantReadRecorder }) {
-    // Slug → id never changes once a tenant exists, so it is safe to cache per process.
-    const cache = new Map<string, string>();
-    async function lookup(slug: string): Promise<TenantRef> {
-      let id = cache.get(slug);
-      if (!id) {
-        const row = await opts.db.tenant.findUnique({ where: { slug }, select: { id: true } });
-        if (!row) throw errors.notFound('tenant');
-        id = row.id;
-        cache.set(slug, id);
-      }
-      return { id, slug };
-    }
+  async function tenantContext(app: FastifyInstance, opts: TenantContextOptions) {
+    app.decorateRequest('ctx', null);
 
-    app.decorateRequest('tenant', null);
     app.decorate('resolveTenant', async (request: FastifyRequest) => {
-      const slug = (request.params as { tenant?: string }).tenant;
-      const principal = request.principal;
-      if (!slug || !principal) throw errors.notFound('tenant');
-      if (principal.tenant === slug) {
-        request.tenant = await lookup(slug);
+      const caller = request.caller!;
+      const slug = (request.params as { tenant: string }).tenant;
+      const base = { caller, grant: null, requestId: request.id };
+      if (caller.tenant === slug) {
+        request.ctx = { ...base, tenant: await opts.resolveTenant(slug) };
         return;
       }
-      if (principal.tenant !== COMPETENCE_CENTRE) throw errors.notFound('tenant');
-      const tenant = await lookup(slug);
+      if (caller.tenant !== COMPETENCE_CENTRE) throw errors.notFound('tenant');
+      const tenant = await opts.resolveTenant(slug);
       if (request.routeOptions.config.withoutGrant) {
-        request.tenant = tenant;
+        request.ctx = { ...base, tenant };
         return;
       }
-      const grant = await opts.grantFor(principal, tenant, {
-        write: !READS.has(request.method),
-        params: request.params as { fileId?: string; caseId?: string; documentId?: string },
-      });
+      const grant = await opts.grantFor(
+        { ...base, tenant },
+        { write: !READS.has(request.method), params: request.params as { fileId?: string; caseId?: string; documentId?: string } },
+      );
       if (!grant) throw errors.notFound('tenant');
-      request.tenant = tenant;
-      request.principal = { ...principal, roles: [...grant.roles], grantId: grant.id };
+      request.ctx = {
+        ...base,
+        tenant,
+        caller: { ...caller, roles: [...grant.roles] },
+        grant: { id: grant.id, scope: grant.scope, fileId: grant.fileId },
+      };
     });
 
     // Every action under a grant is visible to the town: writes and content reads record themselves
     // in their transaction; other successful reads are recorded here, after the answer.
     app.addHook('onResponse', async (request, reply) => {
-      const { principal, tenant } = request;
-      if (!principal?.grantId || !tenant || !READS.has(request.method) || reply.statusCode >= 400) return;
+      const ctx = request.ctx;
+      if (!ctx?.grant || !READS.has(request.method) || reply.statusCode >= 400) return;
       const route = request.routeOptions.url ?? '';
       if (route.endsWith('/content')) return;
       const params = request.params as Record<string, string | undefined>;
       const objectId = params.documentId ?? params.caseId ?? params.fileId ?? params.unitId ?? null;
-      await opts.recordGrantRead(principal, tenant, { route, url: request.url, objectId }).catch((err: unknown) => {
+      await opts.recordGrantRead(ctx, { route, url: request.url, objectId }).catch((err: unknown) => {
         request.log.error({ err }, 'could not record a read under a support grant');
       });
     });

@@ -52,6 +52,11 @@ const MATRIX: Record<string, Expectation> = {
   getSupportGrant: { roles: ['tenant-admin', 'auditor'], cc: 'own' },
   approveSupportGrant: { roles: ['tenant-admin'] }, rejectSupportGrant: { roles: ['tenant-admin'] }, revokeSupportGrant: { roles: ['tenant-admin'] },
   listSupportGrantActions: { roles: ['tenant-admin', 'auditor'] },
+  createWebhook: { roles: ['tenant-admin'] }, listWebhooks: { roles: ['tenant-admin'] }, getWebhook: { roles: ['tenant-admin'] },
+  updateWebhook: { roles: ['tenant-admin'] }, disableWebhook: { roles: ['tenant-admin'] }, enableWebhook: { roles: ['tenant-admin'] },
+  deleteWebhook: { roles: ['tenant-admin'] }, rotateWebhookSecret: { roles: ['tenant-admin'] }, testWebhook: { roles: ['tenant-admin'] },
+  listWebhookDeliveries: { roles: ['tenant-admin'] }, getWebhookDelivery: { roles: ['tenant-admin'] },
+  redeliverWebhookDelivery: { roles: ['tenant-admin'] },
 };
 
 interface Operation { id: string; method: string; path: string }
@@ -67,7 +72,7 @@ const ids: Record<string, string> = {};
 let grantId = '';
 
 beforeAll(async () => {
-  t = await buildTestApp();
+  t = await buildTestApp({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1' });
   const f = recordFactories(t, TOWN);
   const unit = await f.unit();
   const file = (await f.clerk.post('/files', { planCode: unit.code, title: 'Matrix' })).json();
@@ -84,7 +89,15 @@ beforeAll(async () => {
   grantId = requested.json().id;
   const approve = await f.as(['tenant-admin']).post(`/support-grants/${grantId}/approve`, undefined, { 'if-match': requested.headers.etag as string });
   expect(approve.statusCode, `${requested.body} ${approve.body}`).toBe(200);
-  Object.assign(ids, { tenant: TOWN, unitId: unit.id, fileId: file.id, caseId: kase.id, documentId: doc.json().id, number: '1', clientId: client.id, grantId, objectId: file.id });
+  const created = await f.as(['tenant-admin']).post('/webhooks', { url: 'http://127.0.0.1:9/matrix', eventTypes: ['*'] });
+  const webhook = created.json();
+  const delivery = (await f.as(['tenant-admin']).post(`/webhooks/${webhook.id}/test`, undefined)).json();
+  // Disabled, so that no worker of another test file tries to deliver to it.
+  await f.as(['tenant-admin']).post(`/webhooks/${webhook.id}/disable`, {}, { 'if-match': created.headers.etag as string });
+  Object.assign(ids, {
+    tenant: TOWN, unitId: unit.id, fileId: file.id, caseId: kase.id, documentId: doc.json().id, number: '1', clientId: client.id, grantId, objectId: file.id,
+    webhookId: webhook.id, deliveryId: delivery.deliveryId,
+  });
 });
 afterAll(() => t.close());
 
@@ -98,6 +111,9 @@ const bodies: Record<string, () => unknown> = {
   requestSupportGrant: () => ({ scope: 'read', reason: 'matrix', durationHours: 1 }),
   approveSupportGrant: () => ({}), rejectSupportGrant: () => ({}), revokeSupportGrant: () => ({}), retireFilePlanUnit: () => undefined,
   rotateClientSecret: () => undefined, disableClient: () => undefined,
+  createWebhook: () => ({ url: 'http://127.0.0.1:9/matrix', eventTypes: ['file.created'] }), updateWebhook: () => ({ eventTypes: ['*'] }),
+  disableWebhook: () => ({}), enableWebhook: () => undefined, rotateWebhookSecret: () => undefined, testWebhook: () => undefined,
+  redeliverWebhookDelivery: () => undefined,
 };
 
 async function call(op: Operation, authorization?: string) {

@@ -2,10 +2,11 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDb, type Db } from '../../src/db/client.js';
-import { createIdempotencyRepo } from '../../src/db/idempotency-repo.js';
-import { createTenantTx } from '../../src/db/tenant-tx.js';
-import { createSweeper } from '../../src/modules/versions/sweeper.js';
+import type PgBoss from 'pg-boss';
+import { VERSION } from '../../src/app.js';
+import { jobDepsOf, jobHandlers, QUEUES } from '../../src/jobs/index.js';
+import { createUploadSweeper } from '../../src/modules/records/index.js';
+import { createServices } from '../../src/services.js';
 import { createBlobStore, type BlobStore } from '../../src/storage/index.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
 import { recordFactories } from '../support/records.js';
@@ -15,7 +16,6 @@ const TENANT = 'breckerfeld';
 let t: TestApp;
 let f: ReturnType<typeof recordFactories>;
 let sql: pg.Client;
-let db: Db;
 let storage: BlobStore;
 let tenantId: string;
 
@@ -24,26 +24,26 @@ beforeAll(async () => {
   f = recordFactories(t, TENANT);
   sql = new pg.Client({ connectionString: inject('databaseUrl') });
   await sql.connect();
-  db = createDb(inject('databaseUrl'), 2);
   storage = createBlobStore(t.config.storage);
   await storage.ensureBucket(TENANT);
   tenantId = (await sql.query('SELECT id FROM tenant WHERE slug = $1', [TENANT])).rows[0].id;
 });
 afterAll(async () => {
   await sql.end();
-  await db.$disconnect();
   await t.close();
 });
 
-const sweeper = (staleAfterMs: number) =>
-  createSweeper({
-    tx: createTenantTx(db),
-    storage,
-    idempotency: createIdempotencyRepo(createTenantTx(db)),
-    tenants: async () => [{ id: tenantId, slug: TENANT }],
-    staleAfterMs,
-    log: t.app.log,
-  });
+/** The scheduled sweep job's handler, over this file's tenant only, with a given stale age. */
+function sweeper(staleAfterMs: number) {
+  const services = createServices({ ...t.deps, version: VERSION });
+  const uploads = createUploadSweeper({ scope: services.scope, storage, staleAfterMs });
+  const sweep = jobHandlers({ ...jobDepsOf(services, t.config, t.app.log), sweeper: uploads, tenants: async () => [{ id: tenantId, slug: TENANT }] })[QUEUES.sweep.name]!;
+  return {
+    findOrphans: uploads.findOrphans,
+    sweep: async (opts: { deep?: boolean } = {}) =>
+      (await sweep({ data: opts } as PgBoss.JobWithMetadata<unknown>, t.deps.jobs)) as { uploads: number; orphans: number; idempotencyKeys: number },
+  };
+}
 
 async function documentWithVersion() {
   const unit = await f.unit();

@@ -80,6 +80,8 @@ interface Targets {
   documentId: string;
   grantId: string;
   clientId: string;
+  webhookId: string;
+  deliveryId: string;
 }
 /** Path parameter → its value, and which object's ETag goes into If-Match. */
 const FILL: Record<string, { value: (x: Targets) => string; object?: keyof Targets; resource: string }> = {
@@ -90,6 +92,8 @@ const FILL: Record<string, { value: (x: Targets) => string; object?: keyof Targe
   number: { value: () => '1', resource: 'version' },
   grantId: { value: (x) => x.grantId, object: 'grantId', resource: 'support grant' },
   clientId: { value: (x) => x.clientId, object: 'clientId', resource: 'client' },
+  webhookId: { value: (x) => x.webhookId, object: 'webhookId', resource: 'webhook' },
+  deliveryId: { value: (x) => x.deliveryId, resource: 'delivery' },
   // The audit history of a hattingen document.
   objectId: { value: (x) => x.documentId, resource: 'object' },
 };
@@ -217,7 +221,8 @@ const asWitten = async (method: string, b: Built) =>
   });
 
 beforeAll(async () => {
-  t = await buildTestApp();
+  // A loopback receiver URL is allowed so that hattingen can subscribe; no worker runs, nothing is sent.
+  t = await buildTestApp({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1' });
   await settled(t.app);
   const h = recordFactories(t, 'hattingen');
   const unit = await h.unit();
@@ -237,7 +242,23 @@ beforeAll(async () => {
     payload: { scope: 'read', reason: 'Isolationstest', ticket: 'KZ-ISO', durationHours: 1 },
   });
   if (grant.statusCode !== 201) throw new Error(`grant: ${grant.statusCode} ${grant.body}`);
-  targets = { unitId: unit.id, fileId: file.id, caseId: kase.id, documentId: doc.id, grantId: grant.json().id, clientId: client.json().id };
+  const webhook = await admin.post('/webhooks', { url: 'http://127.0.0.1:9/isolation', eventTypes: ['file.*'] });
+  if (webhook.statusCode !== 201) throw new Error(`webhook: ${webhook.statusCode} ${webhook.body}`);
+  const delivery = await admin.post(`/webhooks/${webhook.json().id}/test`, undefined);
+  if (delivery.statusCode !== 202) throw new Error(`delivery: ${delivery.statusCode} ${delivery.body}`);
+  // Disabled (its delivery cancelled), so that a worker of another test file never changes it.
+  const disabled = await admin.post(`/webhooks/${webhook.json().id}/disable`, {}, { 'if-match': webhook.headers.etag as string });
+  if (disabled.statusCode !== 200) throw new Error(`disable: ${disabled.statusCode} ${disabled.body}`);
+  targets = {
+    unitId: unit.id,
+    fileId: file.id,
+    caseId: kase.id,
+    documentId: doc.id,
+    grantId: grant.json().id,
+    clientId: client.json().id,
+    webhookId: webhook.json().id,
+    deliveryId: delivery.json().deliveryId,
+  };
 
   const read = async (url: string, by = h.manager) => {
     const res = await by.get(url);
@@ -255,9 +276,11 @@ beforeAll(async () => {
     content: (await h.manager.get(`/documents/${doc.id}/versions/1/content`)).body,
     grant: await read(`/support-grants/${targets.grantId}`, admin),
     client: await read(`/clients/${targets.clientId}`, admin),
+    webhook: await read(`/webhooks/${targets.webhookId}`, admin),
+    deliveries: (await read(`/webhooks/${targets.webhookId}/deliveries`, admin)).body,
     // Reads are audited too (content downloads), so compare what other tenants' actors did to these objects.
     auditByOthers: await Promise.all(
-      Object.values(targets).map(async (id) =>
+      Object.entries(targets).filter(([k]) => k !== 'deliveryId').map(async ([, id]) =>
         ((await read(`/audit/objects/${id}?limit=200`, admin)).body as { items: { actorTenant: string }[] }).items.filter((e) => e.actorTenant !== 'hattingen'),
       ),
     ),
@@ -271,6 +294,8 @@ beforeAll(async () => {
     documentId: etagOf('document'),
     grantId: etagOf('grant'),
     clientId: etagOf('client'),
+    webhookId: etagOf('webhook'),
+    deliveryId: '',
   };
 });
 afterAll(() => t?.close());

@@ -3,10 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
-import { buildApp } from '../../src/app.js';
+import { buildApp, VERSION, type AppDeps } from '../../src/app.js';
+import { loadOrCreateDataKey } from '../../src/auth/data-key.js';
 import { loadOrCreateSigningKeys } from '../../src/auth/keys.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createDb } from '../../src/db/client.js';
+import { createBoss, startJobs, type Worker } from '../../src/jobs/index.js';
+import { createServices } from '../../src/services.js';
 import { createBlobStore } from '../../src/storage/index.js';
 
 export const TEST_ISSUER = 'http://en-akte.test';
@@ -20,6 +23,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     PUBLIC_URL: TEST_ISSUER,
     DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'en-akte-test-')),
     DATABASE_URL: inject('databaseUrl'),
+    AUTH_KEY_FILE: inject('keys').signing,
+    SECRETS_KEY_FILE: inject('keys').data,
     DB_POOL_MAX: '5',
     S3_ENDPOINT: s3.endpoint,
     S3_ACCESS_KEY: s3.accessKey,
@@ -28,6 +33,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     // Test files share two busy cores; load shedding is tested on its own (http-basics).
     MAX_EVENT_LOOP_DELAY_MS: '0',
     SWEEP_INTERVAL_SECONDS: '0',
+    JOB_POLL_INTERVAL_SECONDS: '0.5',
     ...overrides,
   };
 }
@@ -35,6 +41,13 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
 export interface TestApp {
   app: FastifyInstance;
   config: Config;
+  /** What the app was built from (the same database, storage, keys and job queue). */
+  deps: AppDeps;
+  /**
+   * Starts a job worker over the same deps, as `npm start` does in-process: schedules, the outbox
+   * listener, webhook delivery. Stopped by close().
+   */
+  startWorker(): Promise<Worker>;
   /** A real token of the service's own key for `tenant` with `roles`. */
   tokenFor(tenant: string, roles?: string[], sub?: string): Promise<string>;
   /** app.inject with a fresh token of that tenant and roles. */
@@ -45,26 +58,40 @@ export interface TestApp {
 /** Builds the real app (routes, plugins, auth) against the run's PostgreSQL and MinIO. */
 export async function buildTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
   const config = loadConfig(testEnv(overrides));
-  const storage = createBlobStore(config.storage);
-  const app = await buildApp(
-    {
-      config,
-      db: createDb(config.database.url!, config.database.poolMax),
-      storage,
-      keys: await loadOrCreateSigningKeys(config.auth.keyFile),
-    },
-    process.env.TEST_LOG_LEVEL ? { level: process.env.TEST_LOG_LEVEL } : false,
-  );
+  const deps: AppDeps = {
+    config,
+    db: createDb(config.database.url!, config.database.poolMax),
+    storage: createBlobStore(config.storage),
+    keys: await loadOrCreateSigningKeys(config.auth.keyFile),
+    jobs: createBoss(config.database.url!, { max: 3, supervise: true, pollingIntervalSeconds: config.jobs.pollingIntervalSeconds }),
+    dataKey: await loadOrCreateDataKey(config.secretsKeyFile),
+  };
+  const app = await buildApp(deps, process.env.TEST_LOG_LEVEL ? { level: process.env.TEST_LOG_LEVEL } : false);
+  let worker: Worker | undefined;
   const tokenFor = (tenant: string, roles: string[] = [], sub = `user@${tenant}`) =>
     app.tokens.sign({ sub, tenant, roles });
   return {
     app,
     config,
+    deps,
+    async startWorker() {
+      worker ??= await startJobs({
+        boss: deps.jobs,
+        services: createServices({ ...deps, version: VERSION }),
+        config,
+        databaseUrl: config.database.url!,
+        log: app.log,
+      });
+      return worker;
+    },
     tokenFor,
     async injectAs(tenant, roles, opts) {
       const token = await tokenFor(tenant, roles);
       return app.inject({ ...opts, headers: { authorization: `Bearer ${token}`, ...opts.headers } });
     },
-    close: () => app.close(),
+    async close() {
+      await worker?.stop();
+      await app.close();
+    },
   };
 }

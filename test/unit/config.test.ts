@@ -13,6 +13,12 @@ describe('configuration', () => {
     expect(config.database.url).toBeUndefined();
     expect(config.storage).toEqual({ kind: 'local', dir: path.resolve('.data/blobs'), bucketPrefix: 'en-akte-' });
     expect(config.auth).toMatchObject({ issuer: 'http://localhost:3000', audience: 'en-akte', algorithms: ['ES256', 'RS256', 'EdDSA'] });
+    // The worker runs in the process; webhooks may use http only in development.
+    expect(config.jobs.inProcess).toBe(true);
+    expect(config.webhooks).toMatchObject({ timeoutSeconds: 10, maxAttempts: 12, maxPerTenant: 25 });
+    expect(loadConfig({ NODE_ENV: 'development' }).webhooks.allowHttp).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production' }).webhooks.allowHttp).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', WEBHOOK_ALLOW_HTTP: 'true' }).webhooks.allowHttp).toBe(true);
   });
 
   it('selects MinIO when S3_ENDPOINT is set', () => {
@@ -29,6 +35,9 @@ describe('configuration', () => {
     [{ S3_PART_SIZE: '1024' }, 'Invalid configuration: S3_PART_SIZE must be >= 5242880'],
     [{ AUTH_ALGORITHMS: 'HS256' }, 'Invalid configuration: AUTH_ALGORITHMS must match pattern'],
     [{ S3_ENDPOINT: 'http://minio:9000' }, 'Invalid configuration: S3_ACCESS_KEY and S3_SECRET_KEY are required when S3_ENDPOINT is set'],
+    [{ WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1, 10.0.0.0/33' }, 'Invalid configuration: WEBHOOK_ALLOWED_PRIVATE_TARGETS has 10.0.0.0/33, which is neither an IP address nor a CIDR range'],
+    [{ WEBHOOK_ALLOWED_PRIVATE_TARGETS: 'intranet.example' }, 'Invalid configuration: WEBHOOK_ALLOWED_PRIVATE_TARGETS must match pattern'],
+    [{ WORKER_IN_PROCESS: 'maybe' }, 'Invalid configuration: WORKER_IN_PROCESS must be boolean'],
   ])('stops on %o with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

@@ -21,7 +21,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ service: AuditService }> = async 
       params: TenantOnly, querystring: AuditQuery,
       response: { 200: AuditList, ...problemResponses(400, 401, 403, 404, 500) },
     },
-  }, async (request) => service.list(request.principal!, request.tenant!, request.query));
+  }, async (request) => service.list(request.ctx!, request.query));
 
   app.get('/audit/objects/:objectId', {
     schema: {
@@ -30,7 +30,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ service: AuditService }> = async 
       querystring: Type.Object({ limit: AuditQuery.properties.limit, cursor: AuditQuery.properties.cursor }, { additionalProperties: false }),
       response: { 200: AuditList, ...problemResponses(400, 401, 403, 404, 500) },
     },
-  }, async (request) => service.history(request.principal!, request.tenant!, request.params.objectId, request.query));
+  }, async (request) => service.history(request.ctx!, request.params.objectId, request.query));
 
   app.get('/audit/export', {
     schema: {
@@ -46,7 +46,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ service: AuditService }> = async 
     },
   }, async (request, typedReply) => {
     const reply = typedReply as unknown as FastifyReply;
-    const lines = service.exportLines(request.principal!, request.tenant!, request.query);
+    const lines = service.exportLines(request.ctx!, request.query);
     // Pull the first line before answering, so a missing role is a 403, not a broken stream.
     const iterator = lines[Symbol.asyncIterator]();
     const first = await iterator.next();
@@ -55,7 +55,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ service: AuditService }> = async 
       for (let n = await iterator.next(); !n.done; n = await iterator.next()) yield n.value;
     }
     reply.type('application/x-ndjson; charset=utf-8');
-    reply.header('content-disposition', `attachment; filename="audit-${request.tenant!.slug}.jsonl"`);
+    reply.header('content-disposition', `attachment; filename="audit-${request.ctx!.tenant.slug}.jsonl"`);
     return reply.send(Readable.from(rest()));
   });
 
@@ -67,7 +67,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ service: AuditService }> = async 
       params: TenantOnly,
       response: { 200: VerifyResult, ...problemResponses(400, 401, 403, 404, 500) },
     },
-  }, async (request) => service.verify(request.principal!, request.tenant!));
+  }, async (request) => service.verify(request.ctx!));
 };
 
 export default auditRoutes;

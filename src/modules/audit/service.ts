@@ -1,8 +1,5 @@
-import { authorize } from '../../auth/permissions.js';
+import { authorize, type RequestContext, type Scope } from '../../core/index.js';
 import { errors } from '../../errors.js';
-import type { TenantTx } from '../../db/tenant-tx.js';
-import type { Principal } from '../../plugins/auth.js';
-import type { TenantRef } from '../../plugins/tenant-context.js';
 import { createChainVerifier, type StoredEvent, type VerifyResult } from './chain.js';
 import { auditRepo, toStored, type AuditFilter } from './repo.js';
 import type { AuditEventBody, AuditQuery } from './schemas.js';
@@ -27,48 +24,50 @@ const present = ({ tenantId: _tenant, ...e }: StoredEvent): AuditEventBody => ({
 });
 
 /** Reading the audit trail: lists, one object's history, JSON Lines export and chain verification. */
-export function createAuditService(deps: { tx: TenantTx }) {
-  const { tx } = deps;
+export function createAuditService(deps: { scope: Scope }) {
+  const { scope } = deps;
 
   /** All events matching a filter, in seq order, read page by page (each page its own short transaction). */
-  async function* stream(tenant: TenantRef, filter: AuditFilter): AsyncIterable<StoredEvent> {
+  async function* stream(ctx: RequestContext, filter: AuditFilter): AsyncIterable<StoredEvent> {
     let afterSeq = filter.afterSeq;
     for (;;) {
-      const rows = await tx(tenant.id, (t) => auditRepo.page(t, tenant.id, { ...filter, afterSeq }, PAGE));
+      const rows = await scope(ctx, async (uow) => uow.repo(auditRepo).page({ ...filter, afterSeq }, PAGE));
       for (const r of rows) yield toStored(r);
       if (rows.length < PAGE) return;
       afterSeq = Number(rows.at(-1)!.seq);
     }
   }
 
+  async function list(ctx: RequestContext, q: AuditQuery) {
+    authorize(ctx, 'audit:read');
+    const rows = await scope(ctx, async (uow) =>
+      uow.repo(auditRepo).page({ ...toFilter(q), afterSeq: q.cursor ? Number(q.cursor) : undefined }, q.limit + 1),
+    );
+    const items = rows.slice(0, q.limit).map((r) => present(toStored(r)));
+    return { items, next: rows.length > q.limit ? String(items.at(-1)!.seq) : null };
+  }
+
   return {
-    async list(caller: Principal, tenant: TenantRef, q: AuditQuery) {
-      authorize(caller, 'audit:read');
-      const rows = await tx(tenant.id, (t) =>
-        auditRepo.page(t, tenant.id, { ...toFilter(q), afterSeq: q.cursor ? Number(q.cursor) : undefined }, q.limit + 1),
-      );
-      const items = rows.slice(0, q.limit).map((r) => present(toStored(r)));
-      return { items, next: rows.length > q.limit ? String(items.at(-1)!.seq) : null };
-    },
+    list,
 
     /** The history of one object; 404 when the tenant has no event about it (unknown or foreign id). */
-    async history(caller: Principal, tenant: TenantRef, objectId: string, q: { limit: number; cursor?: string }) {
-      const page = await this.list(caller, tenant, { ...q, objectId });
+    async history(ctx: RequestContext, objectId: string, q: { limit: number; cursor?: string }) {
+      const page = await list(ctx, { ...q, objectId });
       if (page.items.length === 0 && !q.cursor) throw errors.notFound('object');
       return page;
     },
 
     /** JSON Lines, one event per line, streamed: exports never hold the trail in memory. */
-    async *exportLines(caller: Principal, tenant: TenantRef, q: Omit<AuditQuery, 'limit' | 'cursor'>): AsyncIterable<string> {
-      authorize(caller, 'audit:read');
-      for await (const e of stream(tenant, toFilter(q))) yield `${JSON.stringify(present(e))}\n`;
+    async *exportLines(ctx: RequestContext, q: Omit<AuditQuery, 'limit' | 'cursor'>): AsyncIterable<string> {
+      authorize(ctx, 'audit:read');
+      for await (const e of stream(ctx, toFilter(q))) yield `${JSON.stringify(present(e))}\n`;
     },
 
     /** Walks the whole chain and reports the first broken link. */
-    async verify(caller: Principal, tenant: TenantRef): Promise<VerifyResult> {
-      authorize(caller, 'audit:read');
+    async verify(ctx: RequestContext): Promise<VerifyResult> {
+      authorize(ctx, 'audit:read');
       const verifier = createChainVerifier();
-      for await (const e of stream(tenant, {})) if (!verifier.push(e)) break;
+      for await (const e of stream(ctx, {})) if (!verifier.push(e)) break;
       return verifier.result();
     },
   };

@@ -1,45 +1,7 @@
 import { uuidv7 } from 'uuidv7';
-import type { Tx } from '../../db/tenant-tx.js';
-import type { Principal } from '../../plugins/auth.js';
+import type { AuditChange, AuditEntry, AuditLogFactory, AuditReceipt, DomainEvent, EventDraft } from '../../core/index.js';
 import { canonicalJson, eventHash, GENESIS_HASH } from './chain.js';
 import { auditRepo } from './repo.js';
-
-export interface AuditEntry {
-  /** What happened, `<object>.<verb>`: file.created, version.content-read, grant.approved… */
-  action: string;
-  objectType: string;
-  objectId?: string | null;
-  old?: Record<string, unknown> | null;
-  new?: Record<string, unknown> | null;
-}
-
-/**
- * Appends an event to the tenant's hash chain, in the caller's transaction: the change and its
- * record commit together or not at all. Records both identities and the grant when the
- * competence centre acts under one.
- */
-export async function appendAudit(tx: Tx, tenantId: string, caller: Principal, entry: AuditEntry): Promise<void> {
-  const head = await auditRepo.lockHead(tx, tenantId);
-  const fields = {
-    tenantId,
-    seq: (head?.seq ?? 0) + 1,
-    id: uuidv7(),
-    at: new Date().toISOString(),
-    actorTenant: caller.tenant,
-    actorSub: caller.subject,
-    clientId: caller.clientId ?? null,
-    grantId: caller.grantId ?? null,
-    action: entry.action,
-    objectType: entry.objectType,
-    objectId: entry.objectId ?? null,
-    // Normalised through JSON so the hash covers exactly what jsonb will give back.
-    oldValues: entry.old ? (JSON.parse(JSON.stringify(entry.old)) as unknown) : null,
-    newValues: entry.new ? (JSON.parse(JSON.stringify(entry.new)) as unknown) : null,
-    requestId: caller.requestId ?? null,
-    prevHash: head?.hash ?? GENESIS_HASH,
-  };
-  await auditRepo.insert(tx, { ...fields, hash: eventHash(fields) });
-}
 
 /** Old and new values of the fields that differ between two representations. */
 export function changes(before: object, after: object): { old: Record<string, unknown>; new: Record<string, unknown> } {
@@ -56,19 +18,57 @@ export function changes(before: object, after: object): { old: Record<string, un
   return out;
 }
 
-/** Records a change: the old and new values of the fields that differ, plus `extra` (a reason…). */
-export async function appendChange(
-  tx: Tx,
-  tenantId: string,
-  caller: Principal,
-  e: { action: string; objectType: string; objectId: string; before: object; after: object; extra?: Record<string, unknown> },
-): Promise<void> {
-  const diff = changes(e.before, e.after);
-  await appendAudit(tx, tenantId, caller, {
-    action: e.action,
-    objectType: e.objectType,
-    objectId: e.objectId,
-    old: diff.old,
-    new: { ...diff.new, ...e.extra },
-  });
-}
+/** Normalised through JSON, so the hash covers exactly what jsonb gives back. */
+const normalised = (v: Record<string, unknown> | null | undefined) => (v ? (JSON.parse(JSON.stringify(v)) as unknown) : null);
+
+/**
+ * The audit trail of a unit of work: appends to the tenant's hash chain in the unit's transaction,
+ * recording both identities and the grant when the competence centre acts under one. The events
+ * a change emits go to the outbox in the same statement as its audit event, carrying its hash.
+ */
+export const createAuditLog: AuditLogFactory = (tx, ctx, emitted) => {
+  const repo = auditRepo(tx, ctx.tenant.id);
+
+  async function append(entry: AuditEntry, ...drafts: EventDraft[]): Promise<AuditReceipt> {
+    const head = await repo.lockHead();
+    const fields = {
+      tenantId: ctx.tenant.id,
+      seq: (head?.seq ?? 0) + 1,
+      id: uuidv7(),
+      at: new Date().toISOString(),
+      actorTenant: ctx.caller.tenant,
+      actorSub: ctx.caller.subject,
+      clientId: ctx.caller.clientId ?? null,
+      grantId: ctx.grant?.id ?? null,
+      action: entry.action,
+      objectType: entry.objectType,
+      objectId: entry.objectId ?? null,
+      oldValues: normalised(entry.old),
+      newValues: normalised(entry.new),
+      requestId: ctx.requestId,
+      prevHash: head?.hash ?? GENESIS_HASH,
+    };
+    const stored = { ...fields, hash: eventHash(fields) };
+    const events: DomainEvent[] = drafts.map((d) => ({
+      ...d,
+      id: uuidv7(),
+      tenant: ctx.tenant.slug,
+      timestamp: stored.at,
+      audit: { seq: stored.seq, hash: stored.hash },
+    }));
+    await repo.insert(
+      stored,
+      events.map((e) => ({ id: e.id, type: e.type, subjectType: e.subject.type, subjectId: e.subject.id, parents: e.parents, data: e.data })),
+    );
+    emitted.push(...events);
+    return { seq: stored.seq, hash: stored.hash };
+  }
+
+  return {
+    append,
+    change(c: AuditChange, ...events: EventDraft[]) {
+      const diff = changes(c.before, c.after);
+      return append({ action: c.action, objectType: c.objectType, objectId: c.objectId, old: diff.old, new: { ...diff.new, ...c.extra } }, ...events);
+    },
+  };
+};

@@ -26,8 +26,8 @@ const clientRoutes: FastifyPluginAsyncTypebox<{ service: ClientService }> = asyn
       response: { 201: withSecret('The client with its secret'), ...problemResponses(400, 401, 403, 404, 415, 500) },
     },
   }, async (request, reply) => {
-    const c = await service.createClient(request.principal!, request.tenant!, request.body);
-    reply.header('etag', c.etag).header('location', `/v1/tenants/${request.tenant!.slug}/clients/${c.value.id}`);
+    const c = await service.createClient(request.ctx!, request.body);
+    reply.header('etag', c.etag).header('location', `/v1/tenants/${request.ctx!.tenant.slug}/clients/${c.value.id}`);
     reply.header('cache-control', 'no-store');
     return reply.code(201).send({ ...c.value, clientSecret: c.secret });
   });
@@ -38,7 +38,7 @@ const clientRoutes: FastifyPluginAsyncTypebox<{ service: ClientService }> = asyn
       params: TenantOnly, querystring: ClientListQuery,
       response: { 200: ClientList, ...problemResponses(400, 401, 403, 404, 500) },
     },
-  }, async (request) => service.listClients(request.principal!, request.tenant!, request.query));
+  }, async (request) => service.listClients(request.ctx!, request.query));
 
   app.get('/clients/:clientId', {
     schema: {
@@ -47,7 +47,7 @@ const clientRoutes: FastifyPluginAsyncTypebox<{ service: ClientService }> = asyn
       response: { 200: withEtag('ApiClient', 'The client (never its secret)'), ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request, reply) => {
-    const c = await service.getClient(request.principal!, request.tenant!, request.params.clientId);
+    const c = await service.getClient(request.ctx!, request.params.clientId);
     return reply.header('etag', c.etag).send(c.value);
   });
 
@@ -60,7 +60,7 @@ const clientRoutes: FastifyPluginAsyncTypebox<{ service: ClientService }> = asyn
       response: { 200: withSecret('The client with its new secret'), ...problemResponses(400, 401, 403, 404, 409, 412, 428, 500) },
     },
   }, async (request, reply) => {
-    const c = await service.rotateSecret(request.principal!, request.tenant!, request.params.clientId, request.headers['if-match']);
+    const c = await service.rotateSecret(request.ctx!, request.params.clientId, request.headers['if-match']);
     reply.header('etag', c.etag).header('cache-control', 'no-store');
     return { ...c.value, clientSecret: c.secret! };
   });
@@ -74,7 +74,7 @@ const clientRoutes: FastifyPluginAsyncTypebox<{ service: ClientService }> = asyn
       response: { 200: withEtag('ApiClient', 'The disabled client'), ...problemResponses(400, 401, 403, 404, 409, 412, 428, 500) },
     },
   }, async (request, reply) => {
-    const c = await service.disableClient(request.principal!, request.tenant!, request.params.clientId, request.headers['if-match']);
+    const c = await service.disableClient(request.ctx!, request.params.clientId, request.headers['if-match']);
     return reply.header('etag', c.etag).send(c.value);
   });
 };

@@ -1,19 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
 import type { TokenClaims } from '../../auth/keys.js';
-import { actorOf, authorize } from '../../auth/permissions.js';
 import { hashSecret, newSecret, verifySecret } from '../../auth/secrets.js';
+import { actorOf, authorize, type RequestContext, type Scope } from '../../core/index.js';
 import type { Db } from '../../db/client.js';
-import type { TenantTx } from '../../db/tenant-tx.js';
 import { AppError, errors } from '../../errors.js';
 import { afterId, idPage } from '../../lib/cursor.js';
 import { etagOf } from '../../lib/etag.js';
 import { requireIfMatch } from '../../lib/preconditions.js';
-import type { Principal } from '../../plugins/auth.js';
-import type { TenantRef } from '../../plugins/tenant-context.js';
-import { appendAudit } from '../audit/writer.js';
 import type { Versioned } from '../../lib/reply.js';
-import { clientRepo, type ClientRow } from './repo.js';
+import { clientRepo, clientsForToken, type ClientRow } from './repo.js';
 import type { ApiClient } from './schemas.js';
 
 export function toApiClient(row: ClientRow): ApiClient {
@@ -47,80 +43,79 @@ function oauthError(status: 400 | 401, error: string, description: string): AppE
 
 /** Machine clients of a tenant and the OAuth 2.0 client-credentials token endpoint. */
 export function createClientService(deps: {
-  tx: TenantTx;
+  scope: Scope;
   db: Db;
   sign: (claims: TokenClaims) => Promise<string>;
   tokenTtl: number;
 }) {
-  const { tx } = deps;
+  const { scope } = deps;
 
-  async function changeSecretOrState(caller: Principal, tenant: TenantRef, id: string, ifMatch: string | undefined, what: 'rotate' | 'disable') {
-    authorize(caller, 'clients:manage');
+  // Secrets are hashed before the unit of work opens: scrypt takes tens of milliseconds.
+  async function changeSecretOrState(ctx: RequestContext, id: string, ifMatch: string | undefined, what: 'rotate' | 'disable') {
+    authorize(ctx, 'clients:manage');
     const secret = what === 'rotate' ? newSecret() : undefined;
     const secretHash = secret ? await hashSecret(secret) : undefined;
-    const v = await tx(tenant.id, async (t) => {
-      const row = await clientRepo.findById(t, tenant.id, id);
+    const v = await scope(ctx, async (uow) => {
+      const repo = uow.repo(clientRepo);
+      const row = await repo.findById(id);
       if (!row) throw errors.notFound('client');
       requireIfMatch(ifMatch, etagOf(row.id, row.rowVersion));
       if (row.disabledAt) throw errors.conflict('The client is disabled');
-      const changed = await clientRepo.update(
-        t, tenant.id, id, row.rowVersion,
+      const changed = await repo.update(
+        id, row.rowVersion,
         what === 'rotate' ? { secretHash, secretRotatedAt: new Date() } : { disabledAt: new Date() },
       );
       // Someone changed it since it was read (a concurrent rotation): this secret would never work.
       if (!changed) throw errors.preconditionFailed();
-      await appendAudit(t, tenant.id, caller, {
+      await uow.audit.append({
         action: what === 'rotate' ? 'client.secret-rotated' : 'client.disabled',
         objectType: 'client',
         objectId: id,
         new: { clientId: row.clientId },
       });
-      return versioned((await clientRepo.findById(t, tenant.id, id))!);
+      return versioned((await repo.findById(id))!);
     });
     return { ...v, secret };
   }
 
   return {
     /** Registers a client; the secret is returned once and stored only as a scrypt hash. */
-    async createClient(caller: Principal, tenant: TenantRef, input: { name: string; roles: string[] }) {
-      authorize(caller, 'clients:manage');
+    async createClient(ctx: RequestContext, input: { name: string; roles: string[] }) {
+      authorize(ctx, 'clients:manage');
       const secret = newSecret();
       const secretHash = await hashSecret(secret);
-      const v = await tx(tenant.id, async (t) => {
-        const row = await clientRepo.create(t, {
+      const v = await scope(ctx, async (uow) => {
+        const row = await uow.repo(clientRepo).create({
           id: uuidv7(),
-          tenantId: tenant.id,
-          clientId: newClientId(tenant.slug, input.name),
+          clientId: newClientId(ctx.tenant.slug, input.name),
           name: input.name,
           roles: input.roles,
           secretHash,
-          createdBy: actorOf(caller),
+          createdBy: actorOf(ctx.caller),
         });
         const created = versioned(row);
-        await appendAudit(t, tenant.id, caller, { action: 'client.created', objectType: 'client', objectId: row.id, new: created.value });
+        await uow.audit.append({ action: 'client.created', objectType: 'client', objectId: row.id, new: created.value });
         return created;
       });
       return { ...v, secret };
     },
 
-    async listClients(caller: Principal, tenant: TenantRef, q: { limit: number; cursor?: string }) {
-      authorize(caller, 'clients:manage');
+    async listClients(ctx: RequestContext, q: { limit: number; cursor?: string }) {
+      authorize(ctx, 'clients:manage');
       const after = afterId(q.cursor);
-      const rows = await tx(tenant.id, (t) => clientRepo.page(t, tenant.id, { afterId: after, limit: q.limit + 1 }));
+      const rows = await scope(ctx, async (uow) => uow.repo(clientRepo).page({ afterId: after, limit: q.limit + 1 }));
       return idPage(rows, q.limit, toApiClient);
     },
 
-    async getClient(caller: Principal, tenant: TenantRef, id: string) {
-      authorize(caller, 'clients:manage');
-      const row = await tx(tenant.id, (t) => clientRepo.findById(t, tenant.id, id));
+    async getClient(ctx: RequestContext, id: string) {
+      authorize(ctx, 'clients:manage');
+      const row = await scope(ctx, async (uow) => uow.repo(clientRepo).findById(id));
       if (!row) throw errors.notFound('client');
       return versioned(row);
     },
 
-    rotateSecret: (caller: Principal, tenant: TenantRef, id: string, ifMatch: string | undefined) =>
-      changeSecretOrState(caller, tenant, id, ifMatch, 'rotate'),
-    disableClient: (caller: Principal, tenant: TenantRef, id: string, ifMatch: string | undefined) =>
-      changeSecretOrState(caller, tenant, id, ifMatch, 'disable'),
+    rotateSecret: (ctx: RequestContext, id: string, ifMatch: string | undefined) => changeSecretOrState(ctx, id, ifMatch, 'rotate'),
+    disableClient: (ctx: RequestContext, id: string, ifMatch: string | undefined) => changeSecretOrState(ctx, id, ifMatch, 'disable'),
 
     /** OAuth 2.0 client credentials (RFC 6749 §4.4): a short-lived token with the client's tenant and roles. */
     async issueToken(input: { grantType?: string; clientId?: string; clientSecret?: string }) {
@@ -128,7 +123,7 @@ export function createClientService(deps: {
         throw oauthError(400, 'unsupported_grant_type', 'Only grant_type=client_credentials is supported');
       }
       if (!input.clientId || !input.clientSecret) throw oauthError(401, 'invalid_client', 'Client authentication failed');
-      const client = await clientRepo.forToken(deps.db, input.clientId);
+      const client = await clientsForToken(deps.db).find(input.clientId);
       // Hash even when the client is unknown, so timing does not tell which client ids exist.
       const ok = await verifySecret(input.clientSecret, client?.secretHash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$' + 'A'.repeat(43));
       if (!client || !ok || client.disabled) throw oauthError(401, 'invalid_client', 'Client authentication failed');

@@ -6,7 +6,6 @@ export type PlanUnitRow = FilePlanUnit;
 
 export interface NewPlanUnit {
   id: string;
-  tenantId: string;
   code: string;
   parentId: string | null;
   title: string;
@@ -22,17 +21,15 @@ export type PlanUnitChanges = Partial<Pick<NewPlanUnit, 'title' | 'description' 
   retiredAt?: Date;
 };
 
-export const filePlanRepo = {
-  findById: (tx: Tx, tenantId: string, id: string) => tx.filePlanUnit.findFirst({ where: { tenantId, id } }),
+/** The file plan of one tenant, bound to a unit of work's transaction. */
+export const filePlanRepo = (tx: Tx, tenantId: string) => ({
+  findById: (id: string) => tx.filePlanUnit.findFirst({ where: { tenantId, id } }),
 
-  findByCode: (tx: Tx, tenantId: string, code: string) => tx.filePlanUnit.findFirst({ where: { tenantId, code } }),
+  findByCode: (code: string) => tx.filePlanUnit.findFirst({ where: { tenantId, code } }),
 
-  findByCodes: (tx: Tx, tenantId: string, codes: string[]) =>
-    tx.filePlanUnit.findMany({ where: { tenantId, code: { in: codes } } }),
+  all: () => tx.filePlanUnit.findMany({ where: { tenantId }, orderBy: { code: 'asc' } }),
 
-  all: (tx: Tx, tenantId: string) => tx.filePlanUnit.findMany({ where: { tenantId }, orderBy: { code: 'asc' } }),
-
-  page: (tx: Tx, tenantId: string, q: { parentId?: string | null; retired?: boolean; afterId?: string; limit: number }) =>
+  page: (q: { parentId?: string | null; retired?: boolean; afterId?: string; limit: number }) =>
     tx.filePlanUnit.findMany({
       where: {
         tenantId,
@@ -44,16 +41,16 @@ export const filePlanRepo = {
       take: q.limit,
     }),
 
-  create: (tx: Tx, unit: NewPlanUnit) => tx.filePlanUnit.create({ data: unit }),
+  create: (unit: NewPlanUnit) => tx.filePlanUnit.create({ data: { ...unit, tenantId } }),
 
-  createMany: (tx: Tx, units: NewPlanUnit[]) => tx.filePlanUnit.createMany({ data: units }),
+  createMany: (units: NewPlanUnit[]) => tx.filePlanUnit.createMany({ data: units.map((u) => ({ ...u, tenantId })) }),
 
   /** Applies changes only if the row still has `rowVersion`; false when someone else changed it first. */
-  async update(tx: Tx, tenantId: string, id: string, rowVersion: number, changes: PlanUnitChanges): Promise<boolean> {
+  async update(id: string, rowVersion: number, changes: PlanUnitChanges): Promise<boolean> {
     const { count } = await tx.filePlanUnit.updateMany({
       where: { tenantId, id, rowVersion },
       data: { ...changes, rowVersion: { increment: 1 }, updatedAt: new Date() },
     });
     return count === 1;
   },
-};
+});

@@ -14,14 +14,15 @@ import {
   PlanUnitListQuery,
   UpdatePlanUnit,
 } from './schemas.js';
-import type { FilePlanService } from './service.js';
+import type { InScope } from '../../core/index.js';
+import type { FilePlanOps } from './service.js';
 
 const TenantOnly = Type.Object({ tenant: Slug }, { additionalProperties: false });
 const UnitParams = IdParam('unitId', 'file-plan unit');
 const tags = ['file plan'];
 const security = [{ bearerAuth: [] }];
 
-const filePlanRoutes: FastifyPluginAsyncTypebox<{ service: FilePlanService }> = async (app, { service }) => {
+const filePlanRoutes: FastifyPluginAsyncTypebox<{ service: InScope<FilePlanOps> }> = async (app, { service }) => {
   app.addSchema(PlanUnit);
 
   app.get('/file-plan', {
@@ -31,7 +32,7 @@ const filePlanRoutes: FastifyPluginAsyncTypebox<{ service: FilePlanService }> = 
       params: TenantOnly, querystring: PlanTreeQuery,
       response: { 200: described(PlanTree, 'Top-level units with their children'), ...problemResponses(400, 401, 403, 404, 500) },
     },
-  }, async (request) => ({ units: await service.getTree(request.principal!, request.tenant!, request.query.includeRetired) }));
+  }, async (request) => ({ units: await service.getTree(request.ctx!, request.query.includeRetired) }));
 
   app.get('/file-plan/units', {
     schema: {
@@ -40,7 +41,7 @@ const filePlanRoutes: FastifyPluginAsyncTypebox<{ service: FilePlanService }> = 
       params: TenantOnly, querystring: PlanUnitListQuery,
       response: { 200: PlanUnitList, ...problemResponses(400, 401, 403, 404, 500) },
     },
-  }, async (request) => service.listUnits(request.principal!, request.tenant!, request.query));
+  }, async (request) => service.listUnits(request.ctx!, request.query));
 
   app.post('/file-plan/units', {
     schema: {
@@ -51,8 +52,8 @@ const filePlanRoutes: FastifyPluginAsyncTypebox<{ service: FilePlanService }> = 
       response: { 201: created('PlanUnit', 'The new unit'), ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 500) },
     },
   }, async (request, reply) => {
-    const unit = await service.createUnit(request.principal!, request.tenant!, request.body);
-    return sendVersioned(reply, unit, 201, `/v1/tenants/${request.tenant!.slug}/file-plan/units/${unit.value.id}`);
+    const unit = await service.createUnit(request.ctx!, request.body);
+    return sendVersioned(reply, unit, 201, `/v1/tenants/${request.ctx!.tenant.slug}/file-plan/units/${unit.value.id}`);
   });
 
   app.post('/file-plan/import', {
@@ -66,7 +67,7 @@ const filePlanRoutes: FastifyPluginAsyncTypebox<{ service: FilePlanService }> = 
       params: TenantOnly, headers: IdempotencyHeaders, body: ImportPlan,
       response: { 201: described(ImportResult, 'How many units were created'), ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 500) },
     },
-  }, async (request, reply) => reply.code(201).send(await service.importPlan(request.principal!, request.tenant!, request.body.units)));
+  }, async (request, reply) => reply.code(201).send(await service.importPlan(request.ctx!, request.body.units)));
 
   app.get('/file-plan/units/:unitId', {
     schema: {
@@ -74,7 +75,7 @@ const filePlanRoutes: FastifyPluginAsyncTypebox<{ service: FilePlanService }> = 
       params: UnitParams,
       response: { 200: withEtag('PlanUnit', 'The unit'), ...problemResponses(400, 401, 403, 404, 500) },
     },
-  }, async (request, reply) => sendVersioned(reply, await service.getUnit(request.principal!, request.tenant!, request.params.unitId)));
+  }, async (request, reply) => sendVersioned(reply, await service.getUnit(request.ctx!, request.params.unitId)));
 
   app.patch('/file-plan/units/:unitId', {
     schema: {
@@ -85,7 +86,7 @@ const filePlanRoutes: FastifyPluginAsyncTypebox<{ service: FilePlanService }> = 
       response: { 200: withEtag('PlanUnit', 'The changed unit'), ...problemResponses(400, 401, 403, 404, 409, 412, 415, 428, 500) },
     },
   }, async (request, reply) =>
-    sendVersioned(reply, await service.updateUnit(request.principal!, request.tenant!, request.params.unitId, request.headers['if-match'], request.body)));
+    sendVersioned(reply, await service.updateUnit(request.ctx!, request.params.unitId, request.headers['if-match'], request.body)));
 
   app.post('/file-plan/units/:unitId/retire', {
     schema: {
@@ -96,7 +97,7 @@ const filePlanRoutes: FastifyPluginAsyncTypebox<{ service: FilePlanService }> = 
       response: { 200: withEtag('PlanUnit', 'The retired unit'), ...problemResponses(400, 401, 403, 404, 409, 412, 428, 500) },
     },
   }, async (request, reply) =>
-    sendVersioned(reply, await service.retireUnit(request.principal!, request.tenant!, request.params.unitId, request.headers['if-match'])));
+    sendVersioned(reply, await service.retireUnit(request.ctx!, request.params.unitId, request.headers['if-match'])));
 };
 
 export default filePlanRoutes;

@@ -1,16 +1,13 @@
 import { uuidv7 } from 'uuidv7';
-import { actorOf, authorize } from '../../auth/permissions.js';
-import { isUniqueViolation, type TenantTx } from '../../db/tenant-tx.js';
+import { actorOf, authorize, type UnitOfWork } from '../../core/index.js';
+import { isUniqueViolation } from '../../db/tenant-tx.js';
 import { errors } from '../../errors.js';
 import { afterId, idPage } from '../../lib/cursor.js';
 import { formatOptionalDate, optionalDate } from '../../lib/dates.js';
 import { etagOf } from '../../lib/etag.js';
 import { requireIfMatch } from '../../lib/preconditions.js';
 import type { Versioned } from '../../lib/reply.js';
-import type { Principal } from '../../plugins/auth.js';
-import type { TenantRef } from '../../plugins/tenant-context.js';
-import { appendAudit, appendChange } from '../audit/writer.js';
-import { filePlanRepo as repo, type NewPlanUnit, type PlanUnitRow } from './repo.js';
+import { filePlanRepo, type NewPlanUnit, type PlanUnitChanges, type PlanUnitRow } from './repo.js';
 import type { CreatePlanUnit, PlanTreeNode, PlanUnit, UpdatePlanUnit } from './schemas.js';
 
 /** The parent of `32.10.05` is `32.10`; top-level codes have none. */
@@ -45,184 +42,184 @@ function checkValidity(from: string | null | undefined, until: string | null | u
   }
 }
 
-/** File plan (Aktenplan): units are created, changed and retired, never deleted. */
-export function createFilePlanService(deps: { tx: TenantTx }) {
-  const { tx } = deps;
+const newUnit = (input: CreatePlanUnit, parentId: string | null, actor: string): NewPlanUnit => ({
+  id: uuidv7(),
+  code: input.code,
+  parentId,
+  title: input.title,
+  description: input.description ?? null,
+  retentionYears: input.retentionYears,
+  disposal: input.disposal,
+  validFrom: optionalDate(input.validFrom) ?? null,
+  validUntil: optionalDate(input.validUntil) ?? null,
+  createdBy: actor,
+});
 
-  const newUnit = (tenant: TenantRef, input: CreatePlanUnit, parentId: string | null, actor: string): NewPlanUnit => ({
-    id: uuidv7(),
-    tenantId: tenant.id,
-    code: input.code,
-    parentId,
-    title: input.title,
-    description: input.description ?? null,
-    retentionYears: input.retentionYears,
-    disposal: input.disposal,
-    validFrom: optionalDate(input.validFrom) ?? null,
-    validUntil: optionalDate(input.validUntil) ?? null,
-    createdBy: actor,
-  });
-
-  return {
-    /** Creates one unit under its parent (derived from the code). */
-    async createUnit(caller: Principal, tenant: TenantRef, input: CreatePlanUnit): Promise<Versioned<PlanUnit>> {
-      authorize(caller, 'plan:write');
-      checkValidity(input.validFrom, input.validUntil);
-      return tx(tenant.id, async (t) => {
-        const parentCode = parentCodeOf(input.code);
-        let parentId: string | null = null;
-        if (parentCode) {
-          const parent = await repo.findByCode(t, tenant.id, parentCode);
-          if (!parent) throw errors.unprocessable(`Parent unit ${parentCode} does not exist; create it first`);
-          if (parent.retiredAt) throw errors.unitRetired(parentCode);
-          parentId = parent.id;
-        }
-        let created: PlanUnitRow;
-        try {
-          created = await repo.create(t, newUnit(tenant, input, parentId, actorOf(caller)));
-        } catch (err) {
-          if (isUniqueViolation(err)) throw errors.conflict(`Unit ${input.code} already exists`);
-          throw err;
-        }
-        const v = versioned(created);
-        await appendAudit(t, tenant.id, caller, { action: 'unit.created', objectType: 'file-plan-unit', objectId: created.id, new: v.value });
-        return v;
-      });
-    },
-
-    /**
-     * Imports a whole plan at once, all or nothing: parents may come from the same batch or exist
-     * already; any duplicate or missing parent rejects the whole import.
-     */
-    async importPlan(caller: Principal, tenant: TenantRef, units: CreatePlanUnit[]): Promise<{ created: number }> {
-      authorize(caller, 'plan:write');
-      const seen = new Set<string>();
-      const duplicates = units.filter((u) => (seen.has(u.code) ? true : (seen.add(u.code), false))).map((u) => u.code);
-      if (duplicates.length) throw errors.conflict(`Codes appear twice in the import: ${[...new Set(duplicates)].join(', ')}`);
-      for (const u of units) checkValidity(u.validFrom, u.validUntil);
-      // Parents before children: sort by depth, then code.
-      const depth = (code: string) => code.split('.').length;
-      const ordered = [...units].sort((a, b) => depth(a.code) - depth(b.code) || a.code.localeCompare(b.code));
-      return tx(tenant.id, async (t) => {
-        const existing = new Map((await repo.all(t, tenant.id)).map((r) => [r.code, r]));
-        const clashes = ordered.filter((u) => existing.has(u.code)).map((u) => u.code);
-        if (clashes.length) throw errors.conflict(`Units already exist: ${clashes.slice(0, 20).join(', ')}`);
-        const ids = new Map<string, string>();
-        const rows: NewPlanUnit[] = [];
-        for (const u of ordered) {
-          const parentCode = parentCodeOf(u.code);
-          let parentId: string | null = null;
-          if (parentCode) {
-            const fromExisting = existing.get(parentCode);
-            if (fromExisting?.retiredAt) throw errors.unitRetired(parentCode);
-            parentId = ids.get(parentCode) ?? fromExisting?.id ?? null;
-            if (!parentId) throw errors.unprocessable(`Unit ${u.code}: parent ${parentCode} is neither in the import nor in the plan`);
-          }
-          const row = newUnit(tenant, u, parentId, actorOf(caller));
-          ids.set(u.code, row.id);
-          rows.push(row);
-        }
-        try {
-          await repo.createMany(t, rows);
-        } catch (err) {
-          if (isUniqueViolation(err)) throw errors.conflict('A unit of the import was created concurrently; nothing was imported');
-          throw err;
-        }
-        await appendAudit(t, tenant.id, caller, {
-          action: 'plan.imported',
-          objectType: 'file-plan',
-          new: { created: rows.length, codes: rows.map((r) => r.code) },
-        });
-        return { created: rows.length };
-      });
-    },
-
-    async getUnit(caller: Principal, tenant: TenantRef, id: string): Promise<Versioned<PlanUnit>> {
-      authorize(caller, 'plan:read');
-      const row = await tx(tenant.id, (t) => repo.findById(t, tenant.id, id));
-      if (!row) throw errors.notFound('file-plan unit');
-      return versioned(row);
-    },
-
-    async listUnits(
-      caller: Principal,
-      tenant: TenantRef,
-      q: { limit: number; cursor?: string; parentCode?: string; retired?: boolean },
-    ): Promise<{ items: PlanUnit[]; next: string | null }> {
-      authorize(caller, 'plan:read');
-      const after = afterId(q.cursor);
-      return tx(tenant.id, async (t) => {
-        let parentId: string | undefined;
-        if (q.parentCode) {
-          const parent = await repo.findByCode(t, tenant.id, q.parentCode);
-          if (!parent) return { items: [], next: null };
-          parentId = parent.id;
-        }
-        const rows = await repo.page(t, tenant.id, { parentId, retired: q.retired, afterId: after, limit: q.limit + 1 });
-        return idPage(rows, q.limit, toPlanUnit);
-      });
-    },
-
-    /** The whole plan as a tree, ordered by code. */
-    async getTree(caller: Principal, tenant: TenantRef, includeRetired: boolean): Promise<PlanTreeNode[]> {
-      authorize(caller, 'plan:read');
-      const rows = await tx(tenant.id, (t) => repo.all(t, tenant.id));
-      const nodes = new Map<string, PlanTreeNode>();
-      const roots: PlanTreeNode[] = [];
-      for (const row of rows) {
-        if (!includeRetired && row.retiredAt) continue;
-        nodes.set(row.id, { ...toPlanUnit(row), children: [] });
-      }
-      for (const row of rows) {
-        const node = nodes.get(row.id);
-        if (!node) continue;
-        const parent = row.parentId ? nodes.get(row.parentId) : undefined;
-        if (parent) parent.children.push(node);
-        else if (!row.parentId) roots.push(node);
-      }
-      return roots;
-    },
-
-    async updateUnit(caller: Principal, tenant: TenantRef, id: string, ifMatch: string | undefined, input: UpdatePlanUnit) {
-      authorize(caller, 'plan:write');
-      return tx(tenant.id, async (t) => {
-        const row = await repo.findById(t, tenant.id, id);
-        if (!row) throw errors.notFound('file-plan unit');
-        requireIfMatch(ifMatch, etagOf(row.id, row.rowVersion));
-        if (row.retiredAt) throw errors.unitRetired(row.code);
-        const from = input.validFrom !== undefined ? input.validFrom : formatOptionalDate(row.validFrom);
-        const until = input.validUntil !== undefined ? input.validUntil : formatOptionalDate(row.validUntil);
-        checkValidity(from, until);
-        const ok = await repo.update(t, tenant.id, id, row.rowVersion, {
-          title: input.title,
-          description: input.description,
-          retentionYears: input.retentionYears,
-          disposal: input.disposal,
-          validFrom: optionalDate(input.validFrom),
-          validUntil: optionalDate(input.validUntil),
-        });
-        if (!ok) throw errors.preconditionFailed();
-        const after = versioned((await repo.findById(t, tenant.id, id))!);
-        await appendChange(t, tenant.id, caller, { action: 'unit.updated', objectType: 'file-plan-unit', objectId: id, before: toPlanUnit(row), after: after.value });
-        return after;
-      });
-    },
-
-    /** Retires (stilllegen) a unit: it keeps its files, takes no new ones. Irreversible. */
-    async retireUnit(caller: Principal, tenant: TenantRef, id: string, ifMatch: string | undefined) {
-      authorize(caller, 'plan:write');
-      return tx(tenant.id, async (t) => {
-        const row = await repo.findById(t, tenant.id, id);
-        if (!row) throw errors.notFound('file-plan unit');
-        requireIfMatch(ifMatch, etagOf(row.id, row.rowVersion));
-        if (row.retiredAt) throw errors.unitRetired(row.code);
-        if (!(await repo.update(t, tenant.id, id, row.rowVersion, { retiredAt: new Date() }))) throw errors.preconditionFailed();
-        const after = versioned((await repo.findById(t, tenant.id, id))!);
-        await appendChange(t, tenant.id, caller, { action: 'unit.retired', objectType: 'file-plan-unit', objectId: id, before: toPlanUnit(row), after: after.value });
-        return after;
-      });
-    },
-  };
+/** Locks nothing: unit rows change under optimistic concurrency (row version in the UPDATE). */
+async function loadForWrite(uow: UnitOfWork, id: string, ifMatch: string | undefined) {
+  const row = await uow.repo(filePlanRepo).findById(id);
+  if (!row) throw errors.notFound('file-plan unit');
+  requireIfMatch(ifMatch, etagOf(row.id, row.rowVersion));
+  if (row.retiredAt) throw errors.unitRetired(row.code);
+  return row;
 }
 
-export type FilePlanService = ReturnType<typeof createFilePlanService>;
+/** File plan (Aktenplan): units are created, changed and retired, never deleted. */
+export const filePlanOps = {
+  /** Creates one unit under its parent (derived from the code). */
+  async createUnit(uow: UnitOfWork, input: CreatePlanUnit): Promise<Versioned<PlanUnit>> {
+    authorize(uow.ctx, 'plan:write');
+    checkValidity(input.validFrom, input.validUntil);
+    const repo = uow.repo(filePlanRepo);
+    const parentCode = parentCodeOf(input.code);
+    let parentId: string | null = null;
+    if (parentCode) {
+      const parent = await repo.findByCode(parentCode);
+      if (!parent) throw errors.unprocessable(`Parent unit ${parentCode} does not exist; create it first`);
+      if (parent.retiredAt) throw errors.unitRetired(parentCode);
+      parentId = parent.id;
+    }
+    let created: PlanUnitRow;
+    try {
+      created = await repo.create(newUnit(input, parentId, actorOf(uow.ctx.caller)));
+    } catch (err) {
+      if (isUniqueViolation(err)) throw errors.conflict(`Unit ${input.code} already exists`);
+      throw err;
+    }
+    const v = versioned(created);
+    await uow.audit.append({ action: 'unit.created', objectType: 'file-plan-unit', objectId: created.id, new: v.value });
+    return v;
+  },
+
+  /**
+   * Imports a whole plan at once, all or nothing: parents may come from the same batch or exist
+   * already; any duplicate or missing parent rejects the whole import.
+   */
+  async importPlan(uow: UnitOfWork, units: CreatePlanUnit[]): Promise<{ created: number }> {
+    authorize(uow.ctx, 'plan:write');
+    const seen = new Set<string>();
+    const duplicates = units.filter((u) => (seen.has(u.code) ? true : (seen.add(u.code), false))).map((u) => u.code);
+    if (duplicates.length) throw errors.conflict(`Codes appear twice in the import: ${[...new Set(duplicates)].join(', ')}`);
+    for (const u of units) checkValidity(u.validFrom, u.validUntil);
+    // Parents before children: sort by depth, then code.
+    const depth = (code: string) => code.split('.').length;
+    const ordered = [...units].sort((a, b) => depth(a.code) - depth(b.code) || a.code.localeCompare(b.code));
+    const repo = uow.repo(filePlanRepo);
+    const existing = new Map((await repo.all()).map((r) => [r.code, r]));
+    const clashes = ordered.filter((u) => existing.has(u.code)).map((u) => u.code);
+    if (clashes.length) throw errors.conflict(`Units already exist: ${clashes.slice(0, 20).join(', ')}`);
+    const ids = new Map<string, string>();
+    const rows: NewPlanUnit[] = [];
+    for (const u of ordered) {
+      const parentCode = parentCodeOf(u.code);
+      let parentId: string | null = null;
+      if (parentCode) {
+        const fromExisting = existing.get(parentCode);
+        if (fromExisting?.retiredAt) throw errors.unitRetired(parentCode);
+        parentId = ids.get(parentCode) ?? fromExisting?.id ?? null;
+        if (!parentId) throw errors.unprocessable(`Unit ${u.code}: parent ${parentCode} is neither in the import nor in the plan`);
+      }
+      const row = newUnit(u, parentId, actorOf(uow.ctx.caller));
+      ids.set(u.code, row.id);
+      rows.push(row);
+    }
+    try {
+      await repo.createMany(rows);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw errors.conflict('A unit of the import was created concurrently; nothing was imported');
+      throw err;
+    }
+    await uow.audit.append({
+      action: 'plan.imported',
+      objectType: 'file-plan',
+      new: { created: rows.length, codes: rows.map((r) => r.code) },
+    });
+    return { created: rows.length };
+  },
+
+  async getUnit(uow: UnitOfWork, id: string): Promise<Versioned<PlanUnit>> {
+    authorize(uow.ctx, 'plan:read');
+    const row = await uow.repo(filePlanRepo).findById(id);
+    if (!row) throw errors.notFound('file-plan unit');
+    return versioned(row);
+  },
+
+  async listUnits(uow: UnitOfWork, q: { limit: number; cursor?: string; parentCode?: string; retired?: boolean }): Promise<{ items: PlanUnit[]; next: string | null }> {
+    authorize(uow.ctx, 'plan:read');
+    const after = afterId(q.cursor);
+    const repo = uow.repo(filePlanRepo);
+    let parentId: string | undefined;
+    if (q.parentCode) {
+      const parent = await repo.findByCode(q.parentCode);
+      if (!parent) return { items: [], next: null };
+      parentId = parent.id;
+    }
+    const rows = await repo.page({ parentId, retired: q.retired, afterId: after, limit: q.limit + 1 });
+    return idPage(rows, q.limit, toPlanUnit);
+  },
+
+  /** The whole plan as a tree, ordered by code. */
+  async getTree(uow: UnitOfWork, includeRetired: boolean): Promise<PlanTreeNode[]> {
+    authorize(uow.ctx, 'plan:read');
+    const rows = await uow.repo(filePlanRepo).all();
+    const nodes = new Map<string, PlanTreeNode>();
+    const roots: PlanTreeNode[] = [];
+    for (const row of rows) {
+      if (!includeRetired && row.retiredAt) continue;
+      nodes.set(row.id, { ...toPlanUnit(row), children: [] });
+    }
+    for (const row of rows) {
+      const node = nodes.get(row.id);
+      if (!node) continue;
+      const parent = row.parentId ? nodes.get(row.parentId) : undefined;
+      if (parent) parent.children.push(node);
+      else if (!row.parentId) roots.push(node);
+    }
+    return roots;
+  },
+
+  async updateUnit(uow: UnitOfWork, id: string, ifMatch: string | undefined, input: UpdatePlanUnit) {
+    authorize(uow.ctx, 'plan:write');
+    const row = await loadForWrite(uow, id, ifMatch);
+    const from = input.validFrom !== undefined ? input.validFrom : formatOptionalDate(row.validFrom);
+    const until = input.validUntil !== undefined ? input.validUntil : formatOptionalDate(row.validUntil);
+    checkValidity(from, until);
+    return changeUnit(uow, row, 'unit.updated', {
+      title: input.title,
+      description: input.description,
+      retentionYears: input.retentionYears,
+      disposal: input.disposal,
+      validFrom: optionalDate(input.validFrom),
+      validUntil: optionalDate(input.validUntil),
+    });
+  },
+
+  /** Retires (stilllegen) a unit: it keeps its files, takes no new ones. Irreversible. */
+  async retireUnit(uow: UnitOfWork, id: string, ifMatch: string | undefined) {
+    authorize(uow.ctx, 'plan:write');
+    return changeUnit(uow, await loadForWrite(uow, id, ifMatch), 'unit.retired', { retiredAt: new Date() });
+  },
+
+  /**
+   * The unit a new file is filed under (records context): 422 when it does not exist, 409
+   * unit-retired when it takes no new files.
+   */
+  async unitForFiling(uow: UnitOfWork, ref: { planUnitId?: string; planCode?: string }): Promise<{ id: string; code: string }> {
+    const repo = uow.repo(filePlanRepo);
+    const unit = ref.planUnitId ? await repo.findById(ref.planUnitId) : await repo.findByCode(ref.planCode!);
+    if (!unit) throw errors.unprocessable('The file-plan unit does not exist');
+    if (unit.retiredAt) throw errors.unitRetired(unit.code);
+    return { id: unit.id, code: unit.code };
+  },
+};
+
+/** Applies a change under the row version read, and records its old and new values. */
+async function changeUnit(uow: UnitOfWork, row: PlanUnitRow, action: string, changes: PlanUnitChanges) {
+  const repo = uow.repo(filePlanRepo);
+  if (!(await repo.update(row.id, row.rowVersion, changes))) throw errors.preconditionFailed();
+  const after = versioned((await repo.findById(row.id))!);
+  await uow.audit.change({ action, objectType: 'file-plan-unit', objectId: row.id, before: toPlanUnit(row), after: after.value });
+  return after;
+}
+
+export type FilePlanOps = typeof filePlanOps;

@@ -5,7 +5,6 @@ export type { GrantRow };
 
 export interface NewGrant {
   id: string;
-  tenantId: string;
   grantee: string;
   requestedBy: string;
   scope: 'read' | 'read_write';
@@ -17,13 +16,14 @@ export interface NewGrant {
 
 export type GrantChanges = Partial<Pick<GrantRow, 'status' | 'decidedBy' | 'decidedAt' | 'validFrom' | 'validUntil' | 'revokedBy' | 'revokedAt'>>;
 
-export const grantRepo = {
-  create: (tx: Tx, g: NewGrant) => tx.supportGrant.create({ data: g }),
+/** Support grants of one tenant, bound to a unit of work's transaction. */
+export const grantRepo = (tx: Tx, tenantId: string) => ({
+  create: (g: NewGrant) => tx.supportGrant.create({ data: { ...g, tenantId } }),
 
-  findById: (tx: Tx, tenantId: string, id: string) => tx.supportGrant.findFirst({ where: { tenantId, id } }),
+  findById: (id: string) => tx.supportGrant.findFirst({ where: { tenantId, id } }),
 
   /** `expired` is approved with validUntil passed; `approved` means still valid. */
-  page: (tx: Tx, tenantId: string, q: { status?: GrantRow['status'] | 'expired'; party?: string; afterId?: string; limit: number }) =>
+  page: (q: { status?: GrantRow['status'] | 'expired'; party?: string; afterId?: string; limit: number }) =>
     tx.supportGrant.findMany({
       where: {
         tenantId,
@@ -40,13 +40,13 @@ export const grantRepo = {
     }),
 
   /** Approved, unexpired grants of a staff member in a tenant. */
-  active: (tx: Tx, tenantId: string, grantee: string, now: Date) =>
+  active: (grantee: string, now: Date) =>
     tx.supportGrant.findMany({
       where: { tenantId, grantee, status: 'approved', validFrom: { lte: now }, validUntil: { gt: now } },
       orderBy: { validUntil: 'desc' },
     }),
 
-  async update(tx: Tx, tenantId: string, id: string, rowVersion: number, changes: GrantChanges): Promise<boolean> {
+  async update(id: string, rowVersion: number, changes: GrantChanges): Promise<boolean> {
     const { count } = await tx.supportGrant.updateMany({
       where: { tenantId, id, rowVersion },
       data: { ...changes, rowVersion: { increment: 1 }, updatedAt: new Date() },
@@ -54,14 +54,13 @@ export const grantRepo = {
     return count === 1;
   },
 
-  /** The file an object belongs to (for grants limited to one file); null when unknown. */
-  async fileOf(tx: Tx, tenantId: string, ref: { fileId?: string; caseId?: string; documentId?: string }): Promise<string | null> {
-    if (ref.fileId) return ref.fileId;
-    if (ref.caseId) return (await tx.recordCase.findFirst({ where: { tenantId, id: ref.caseId }, select: { fileId: true } }))?.fileId ?? null;
-    if (ref.documentId) {
-      const doc = await tx.recordDocument.findFirst({ where: { tenantId, id: ref.documentId }, select: { case: { select: { fileId: true } } } });
-      return doc?.case.fileId ?? null;
-    }
-    return null;
-  },
-};
+  /** Approved grants whose time ran out and whose expiry is not yet recorded, locked (one job records each once). */
+  expiredUnrecorded: (now: Date) =>
+    tx.$queryRaw<{ id: string; grantee: string; validUntil: Date }[]>`
+      SELECT id, grantee, valid_until AS "validUntil" FROM support_grant
+      WHERE tenant_id = ${tenantId}::uuid AND status = 'approved' AND valid_until <= ${now.toISOString()}::timestamptz
+        AND expiry_recorded_at IS NULL
+      ORDER BY valid_until LIMIT 500 FOR UPDATE SKIP LOCKED`,
+
+  markExpiryRecorded: (id: string) => tx.supportGrant.updateMany({ where: { tenantId, id }, data: { expiryRecordedAt: new Date() } }),
+});

@@ -3,10 +3,10 @@ import { Type } from 'typebox';
 import { sendVersioned } from '../../lib/reply.js';
 import { IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
 import { created, withEtag } from '../../schemas/responses.js';
-import type { AuditService } from '../audit/service.js';
-import { AuditList, AuditQuery } from '../audit/schemas.js';
+import type { InScope } from '../../core/index.js';
+import { AuditList, AuditQuery, type AuditService } from '../audit/index.js';
 import { DecisionBody, GrantList, GrantListQuery, RequestGrant, SupportGrant } from './schemas.js';
-import type { GrantService } from './service.js';
+import type { GrantOps } from './service.js';
 
 const TenantOnly = Type.Object({ tenant: Slug }, { additionalProperties: false });
 const GrantParams = IdParam('grantId', 'support grant');
@@ -16,7 +16,7 @@ const security = [{ bearerAuth: [] }];
 // Competence-centre staff reach these routes in any town: that is how they ask.
 const config = { withoutGrant: true };
 
-const grantRoutes: FastifyPluginAsyncTypebox<{ service: GrantService; audit: AuditService }> = async (app, { service, audit }) => {
+const grantRoutes: FastifyPluginAsyncTypebox<{ service: InScope<GrantOps>; audit: AuditService }> = async (app, { service, audit }) => {
   app.addSchema(SupportGrant);
 
   app.post('/support-grants', {
@@ -31,8 +31,8 @@ const grantRoutes: FastifyPluginAsyncTypebox<{ service: GrantService; audit: Aud
       response: { 201: created('SupportGrant', 'The request, status requested'), ...problemResponses(400, 401, 403, 404, 415, 422, 500) },
     },
   }, async (request, reply) => {
-    const g = await service.requestGrant(request.principal!, request.tenant!, request.body);
-    return sendVersioned(reply, g, 201, `/v1/tenants/${request.tenant!.slug}/support-grants/${g.value.id}`);
+    const g = await service.requestGrant(request.ctx!, request.body);
+    return sendVersioned(reply, g, 201, `/v1/tenants/${request.ctx!.tenant.slug}/support-grants/${g.value.id}`);
   });
 
   app.get('/support-grants', {
@@ -44,7 +44,7 @@ const grantRoutes: FastifyPluginAsyncTypebox<{ service: GrantService; audit: Aud
       params: TenantOnly, querystring: GrantListQuery,
       response: { 200: GrantList, ...problemResponses(400, 401, 403, 404, 500) },
     },
-  }, async (request) => service.listGrants(request.principal!, request.tenant!, request.query));
+  }, async (request) => service.listGrants(request.ctx!, request.query));
 
   app.get('/support-grants/:grantId', {
     config,
@@ -53,7 +53,7 @@ const grantRoutes: FastifyPluginAsyncTypebox<{ service: GrantService; audit: Aud
       params: GrantParams,
       response: { 200: withEtag('SupportGrant', 'The grant'), ...problemResponses(400, 401, 403, 404, 500) },
     },
-  }, async (request, reply) => sendVersioned(reply, await service.getGrant(request.principal!, request.tenant!, request.params.grantId)));
+  }, async (request, reply) => sendVersioned(reply, await service.getGrant(request.ctx!, request.params.grantId)));
 
   for (const action of ['approve', 'reject', 'revoke'] as const) {
     app.post(`/support-grants/:grantId/${action}`, {
@@ -65,7 +65,7 @@ const grantRoutes: FastifyPluginAsyncTypebox<{ service: GrantService; audit: Aud
         response: { 200: withEtag('SupportGrant', 'The grant after the decision'), ...problemResponses(400, 401, 403, 404, 409, 412, 428, 500) },
       },
     }, async (request, reply) =>
-      sendVersioned(reply, await service[action](request.principal!, request.tenant!, request.params.grantId, request.headers['if-match'], request.body?.note)));
+      sendVersioned(reply, await service[action](request.ctx!, request.params.grantId, request.headers['if-match'], request.body?.note)));
   }
 
   app.get('/support-grants/:grantId/actions', {
@@ -78,8 +78,8 @@ const grantRoutes: FastifyPluginAsyncTypebox<{ service: GrantService; audit: Aud
       response: { 200: AuditList, ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request) => {
-    await service.getGrant(request.principal!, request.tenant!, request.params.grantId);
-    return audit.list(request.principal!, request.tenant!, { ...request.query, grantId: request.params.grantId });
+    await service.getGrant(request.ctx!, request.params.grantId);
+    return audit.list(request.ctx!, { ...request.query, grantId: request.params.grantId });
   });
 };
 

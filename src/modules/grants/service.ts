@@ -1,16 +1,20 @@
 import { uuidv7 } from 'uuidv7';
-import { actorOf, authorize, can, GRANT_SCOPE_ROLES } from '../../auth/permissions.js';
-import type { TenantTx } from '../../db/tenant-tx.js';
+import {
+  actorOf,
+  authorize,
+  can,
+  COMPETENCE_CENTRE,
+  eventOf,
+  GRANT_SCOPE_ROLES,
+  type Caller,
+  type GrantRef,
+  type UnitOfWork,
+} from '../../core/index.js';
 import { errors } from '../../errors.js';
 import { afterId, idPage } from '../../lib/cursor.js';
 import { etagOf } from '../../lib/etag.js';
 import { requireIfMatch } from '../../lib/preconditions.js';
-import type { Principal } from '../../plugins/auth.js';
-import type { TenantRef } from '../../plugins/tenant-context.js';
-import { appendAudit } from '../audit/writer.js';
 import type { Versioned } from '../../lib/reply.js';
-import { fileRepo } from '../files/repo.js';
-import { COMPETENCE_CENTRE } from '../tenants/service.js';
 import { grantRepo, type GrantRow } from './repo.js';
 import type { RequestGrant, SupportGrant } from './schemas.js';
 
@@ -38,107 +42,115 @@ export function toSupportGrant(row: GrantRow, now = new Date()): SupportGrant {
 
 const versioned = (row: GrantRow): Versioned<SupportGrant> => ({ value: toSupportGrant(row), etag: etagOf(row.id, row.rowVersion) });
 
-const isCompetenceCentre = (p: Principal) => p.tenant === COMPETENCE_CENTRE;
+const isCompetenceCentre = (c: Caller) => c.tenant === COMPETENCE_CENTRE;
 
 /** The access a competence-centre caller has in a town right now, if any. */
-export interface ActiveGrant {
-  id: string;
+export interface ActiveGrant extends GrantRef {
   roles: readonly string[];
-  scope: 'read' | 'read_write';
-  fileId: string | null;
 }
+
+/** What grants need from the records context. */
+export interface GrantDeps {
+  fileExists(uow: UnitOfWork, fileId: string): Promise<boolean>;
+  fileOfObject(uow: UnitOfWork, ref: { fileId?: string; caseId?: string; documentId?: string }): Promise<string | null>;
+}
+
+const DECISIONS = {
+  approve: { status: 'approved', event: 'grant.approved' },
+  reject: { status: 'rejected', event: 'grant.rejected' },
+  revoke: { status: 'revoked', event: 'grant.revoked' },
+} as const;
+type Decision = keyof typeof DECISIONS;
 
 /**
  * Support grants: the competence centre asks, the town decides (approve, reject, revoke), and only
  * an approved, unexpired grant lets a competence-centre token act in the town, within its scope.
  */
-export function createGrantService(deps: { tx: TenantTx }) {
-  const { tx } = deps;
-
-  async function decide(
-    caller: Principal,
-    tenant: TenantRef,
-    id: string,
-    ifMatch: string | undefined,
-    action: 'approve' | 'reject' | 'revoke',
-    note: string | undefined,
-  ) {
-    authorize(caller, 'grants:decide');
-    if (isCompetenceCentre(caller)) throw errors.forbidden('Only the town decides on its grants');
-    return tx(tenant.id, async (t) => {
-      const row = await grantRepo.findById(t, tenant.id, id);
-      if (!row) throw errors.notFound('support grant');
-      requireIfMatch(ifMatch, etagOf(row.id, row.rowVersion));
-      const now = new Date();
-      const actor = actorOf(caller);
-      let changed: boolean;
-      if (action === 'revoke') {
-        if (row.status !== 'approved' && row.status !== 'requested') throw errors.conflict(`A ${row.status} grant cannot be revoked`);
-        changed = await grantRepo.update(t, tenant.id, id, row.rowVersion, { status: 'revoked', revokedBy: actor, revokedAt: now });
-      } else {
-        if (row.status !== 'requested') throw errors.conflict(`The grant is already ${row.status}`);
-        changed = await grantRepo.update(t, tenant.id, id, row.rowVersion, {
-          status: action === 'approve' ? 'approved' : 'rejected',
-          decidedBy: actor,
-          decidedAt: now,
-          ...(action === 'approve' ? { validFrom: now, validUntil: new Date(now.getTime() + row.durationHours * 3600_000) } : {}),
-        });
-      }
-      // A concurrent decision won: this one never took effect, so it is neither answered nor recorded as one.
-      if (!changed) throw errors.preconditionFailed();
-      const after = versioned((await grantRepo.findById(t, tenant.id, id))!);
-      await appendAudit(t, tenant.id, caller, {
-        action: `grant.${action === 'approve' ? 'approved' : action === 'reject' ? 'rejected' : 'revoked'}`,
+export function grantOps(deps: GrantDeps) {
+  async function decide(uow: UnitOfWork, id: string, ifMatch: string | undefined, action: Decision, note: string | undefined) {
+    authorize(uow.ctx, 'grants:decide');
+    if (isCompetenceCentre(uow.ctx.caller)) throw errors.forbidden('Only the town decides on its grants');
+    const repo = uow.repo(grantRepo);
+    const row = await repo.findById(id);
+    if (!row) throw errors.notFound('support grant');
+    requireIfMatch(ifMatch, etagOf(row.id, row.rowVersion));
+    const now = new Date();
+    const actor = actorOf(uow.ctx.caller);
+    let changed: boolean;
+    if (action === 'revoke') {
+      if (row.status !== 'approved' && row.status !== 'requested') throw errors.conflict(`A ${row.status} grant cannot be revoked`);
+      changed = await repo.update(id, row.rowVersion, { status: 'revoked', revokedBy: actor, revokedAt: now });
+    } else {
+      if (row.status !== 'requested') throw errors.conflict(`The grant is already ${row.status}`);
+      changed = await repo.update(id, row.rowVersion, {
+        status: DECISIONS[action].status,
+        decidedBy: actor,
+        decidedAt: now,
+        ...(action === 'approve' ? { validFrom: now, validUntil: new Date(now.getTime() + row.durationHours * 3600_000) } : {}),
+      });
+    }
+    // A concurrent decision won: this one never took effect, so it is neither answered nor recorded as one.
+    if (!changed) throw errors.preconditionFailed();
+    const after = versioned((await repo.findById(id))!);
+    const g = after.value;
+    const event =
+      action === 'approve'
+        ? eventOf('grant.approved', id, {}, { grantee: g.grantee, scope: g.scope, fileId: g.fileId, validUntil: g.validUntil! })
+        : eventOf(DECISIONS[action].event, id, {}, { grantee: g.grantee });
+    await uow.audit.append(
+      {
+        action: DECISIONS[action].event,
         objectType: 'support-grant',
         objectId: id,
         old: { status: toSupportGrant(row).status },
-        new: { status: after.value.status, validUntil: after.value.validUntil, ...(note ? { note } : {}) },
-      });
-      return after;
-    });
+        new: { status: g.status, validUntil: g.validUntil, ...(note ? { note } : {}) },
+      },
+      event,
+    );
+    return after;
   }
 
   return {
-    /** A competence-centre staff member asks a town for access. */
-    async requestGrant(caller: Principal, tenant: TenantRef, input: RequestGrant): Promise<Versioned<SupportGrant>> {
+    /** A competence-centre staff member asks a town for access; the town learns of it by `grant.requested`. */
+    async requestGrant(uow: UnitOfWork, input: RequestGrant): Promise<Versioned<SupportGrant>> {
+      const { caller } = uow.ctx;
       if (!isCompetenceCentre(caller)) throw errors.forbidden('Only competence-centre staff request support grants');
       authorize(caller, 'grants:request');
-      if (tenant.slug === COMPETENCE_CENTRE) throw errors.unprocessable('The competence centre needs no grant for itself');
-      return tx(tenant.id, async (t) => {
-        if (input.fileId && !(await fileRepo.findById(t, tenant.id, input.fileId))) throw errors.unprocessable('The file does not exist');
-        const row = await grantRepo.create(t, {
-          id: uuidv7(),
-          tenantId: tenant.id,
-          grantee: input.grantee ?? caller.subject,
-          requestedBy: caller.subject,
-          scope: input.scope === 'read-write' ? 'read_write' : 'read',
-          fileId: input.fileId ?? null,
-          reason: input.reason,
-          ticket: input.ticket ?? null,
-          durationHours: input.durationHours,
-        });
-        const v = versioned(row);
-        await appendAudit(t, tenant.id, caller, { action: 'grant.requested', objectType: 'support-grant', objectId: row.id, new: v.value });
-        return v;
+      if (uow.tenant.slug === COMPETENCE_CENTRE) throw errors.unprocessable('The competence centre needs no grant for itself');
+      if (input.fileId && !(await deps.fileExists(uow, input.fileId))) throw errors.unprocessable('The file does not exist');
+      const row = await uow.repo(grantRepo).create({
+        id: uuidv7(),
+        grantee: input.grantee ?? caller.subject,
+        requestedBy: caller.subject,
+        scope: input.scope === 'read-write' ? 'read_write' : 'read',
+        fileId: input.fileId ?? null,
+        reason: input.reason,
+        ticket: input.ticket ?? null,
+        durationHours: input.durationHours,
       });
+      const v = versioned(row);
+      await uow.audit.append(
+        { action: 'grant.requested', objectType: 'support-grant', objectId: row.id, new: v.value },
+        eventOf('grant.requested', row.id, {}, { grantee: row.grantee, scope: v.value.scope, fileId: row.fileId, durationHours: row.durationHours }),
+      );
+      return v;
     },
 
     /** The town sees every grant; competence-centre staff see those they asked for or hold (cc-admin: all). */
-    async listGrants(caller: Principal, tenant: TenantRef, q: { limit: number; cursor?: string; status?: SupportGrant['status'] }) {
+    async listGrants(uow: UnitOfWork, q: { limit: number; cursor?: string; status?: SupportGrant['status'] }) {
+      const { caller } = uow.ctx;
       const cc = isCompetenceCentre(caller);
-      if (cc) authorize(caller, 'grants:request');
-      else authorize(caller, 'grants:read');
+      authorize(caller, cc ? 'grants:request' : 'grants:read');
       const party = cc && !caller.roles.includes('cc-admin') ? caller.subject : undefined;
-      const after = afterId(q.cursor);
-      const rows = await tx(tenant.id, (t) => grantRepo.page(t, tenant.id, { status: q.status, party, afterId: after, limit: q.limit + 1 }));
+      const rows = await uow.repo(grantRepo).page({ status: q.status, party, afterId: afterId(q.cursor), limit: q.limit + 1 });
       return idPage(rows, q.limit, (r) => toSupportGrant(r));
     },
 
-    async getGrant(caller: Principal, tenant: TenantRef, id: string): Promise<Versioned<SupportGrant>> {
+    async getGrant(uow: UnitOfWork, id: string): Promise<Versioned<SupportGrant>> {
+      const { caller } = uow.ctx;
       const cc = isCompetenceCentre(caller);
-      if (cc) authorize(caller, 'grants:request');
-      else authorize(caller, 'grants:read');
-      const row = await tx(tenant.id, (t) => grantRepo.findById(t, tenant.id, id));
+      authorize(caller, cc ? 'grants:request' : 'grants:read');
+      const row = await uow.repo(grantRepo).findById(id);
       if (!row) throw errors.notFound('support grant');
       if (cc && !caller.roles.includes('cc-admin') && row.grantee !== caller.subject && row.requestedBy !== caller.subject) {
         throw errors.notFound('support grant');
@@ -146,37 +158,44 @@ export function createGrantService(deps: { tx: TenantTx }) {
       return versioned(row);
     },
 
-    approve: (caller: Principal, tenant: TenantRef, id: string, ifMatch: string | undefined, note?: string) =>
-      decide(caller, tenant, id, ifMatch, 'approve', note),
-    reject: (caller: Principal, tenant: TenantRef, id: string, ifMatch: string | undefined, note?: string) =>
-      decide(caller, tenant, id, ifMatch, 'reject', note),
-    revoke: (caller: Principal, tenant: TenantRef, id: string, ifMatch: string | undefined, note?: string) =>
-      decide(caller, tenant, id, ifMatch, 'revoke', note),
+    approve: (uow: UnitOfWork, id: string, ifMatch: string | undefined, note?: string) => decide(uow, id, ifMatch, 'approve', note),
+    reject: (uow: UnitOfWork, id: string, ifMatch: string | undefined, note?: string) => decide(uow, id, ifMatch, 'reject', note),
+    revoke: (uow: UnitOfWork, id: string, ifMatch: string | undefined, note?: string) => decide(uow, id, ifMatch, 'revoke', note),
 
     /**
      * The grant a competence-centre caller may use for this request, or null. Read grants allow
      * only reads; a grant for one file only requests about that file, its cases and documents.
      */
     async activeGrantFor(
-      caller: Principal,
-      tenant: TenantRef,
+      uow: UnitOfWork,
       request: { write: boolean; params: { fileId?: string; caseId?: string; documentId?: string } },
     ): Promise<ActiveGrant | null> {
+      const { caller } = uow.ctx;
       if (!isCompetenceCentre(caller) || !can(caller, 'grants:request')) return null;
-      return tx(tenant.id, async (t) => {
-        const grants = await grantRepo.active(t, tenant.id, caller.subject, new Date());
-        const usable = grants.filter((g) => !request.write || g.scope === 'read_write');
-        const whole = usable.find((g) => g.fileId === null);
-        const chosen = whole ?? (await (async () => {
-          const fileScoped = usable.filter((g) => g.fileId !== null);
-          if (!fileScoped.length) return undefined;
-          const file = await grantRepo.fileOf(t, tenant.id, request.params);
-          return file ? fileScoped.find((g) => g.fileId === file) : undefined;
-        })());
-        return chosen ? { id: chosen.id, scope: chosen.scope, fileId: chosen.fileId, roles: GRANT_SCOPE_ROLES[chosen.scope] } : null;
-      });
+      const grants = await uow.repo(grantRepo).active(caller.subject, new Date());
+      const usable = grants.filter((g) => !request.write || g.scope === 'read_write');
+      let chosen = usable.find((g) => g.fileId === null);
+      if (!chosen && usable.some((g) => g.fileId !== null)) {
+        const file = await deps.fileOfObject(uow, request.params);
+        chosen = file ? usable.find((g) => g.fileId === file) : undefined;
+      }
+      return chosen ? { id: chosen.id, scope: chosen.scope, fileId: chosen.fileId, roles: GRANT_SCOPE_ROLES[chosen.scope] } : null;
+    },
+
+    /** Records every grant whose time ran out since the last run: audit event and `grant.expired` (a job). */
+    async recordExpiredGrants(uow: UnitOfWork): Promise<number> {
+      const repo = uow.repo(grantRepo);
+      const expired = await repo.expiredUnrecorded(new Date());
+      for (const g of expired) {
+        await repo.markExpiryRecorded(g.id);
+        await uow.audit.append(
+          { action: 'grant.expired', objectType: 'support-grant', objectId: g.id, new: { status: 'expired', validUntil: g.validUntil.toISOString() } },
+          eventOf('grant.expired', g.id, {}, { grantee: g.grantee, validUntil: g.validUntil.toISOString() }),
+        );
+      }
+      return expired.length;
     },
   };
 }
 
-export type GrantService = ReturnType<typeof createGrantService>;
+export type GrantOps = ReturnType<typeof grantOps>;

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { errors } from '../../errors.js';
 import { problemResponses } from '../../schemas/common.js';
-import { sendProblem } from '../../plugins/errors.js';
 
 export interface ReadinessProbe {
   name: string;
@@ -49,7 +48,7 @@ export default async function healthRoutes(app: FastifyInstance, opts: { probes:
         response: { 200: Ready, ...problemResponses(503) },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const results = await Promise.all(
         opts.probes.map(async (probe) => {
           try {
@@ -64,7 +63,7 @@ export default async function healthRoutes(app: FastifyInstance, opts: { probes:
       const checks = Object.fromEntries(results);
       const down = results.filter(([, state]) => state === 'down').map(([name]) => name);
       if (down.length > 0) {
-        return sendProblem(reply, errors.unavailable(`Not ready: ${down.join(', ')} unreachable`, { checks }));
+        throw errors.unavailable(`Not ready: ${down.join(', ')} unreachable`, { checks });
       }
       return { status: 'ready' as const, checks: checks as Record<string, 'up'> };
     },

@@ -3,9 +3,11 @@ import type { Tx } from '../../db/tenant-tx.js';
 import type { Tenant as TenantRow } from '../../generated/prisma/client.js';
 import type { Tenant } from './schemas.js';
 
-/** The tenant's reference pattern, read inside a tenant transaction. */
-export const referencePatternOf = async (tx: Tx, tenantId: string): Promise<string> =>
-  (await tx.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { referencePattern: true } })).referencePattern;
+/** The settings of the unit of work's tenant. */
+export const tenantSettingsRepo = (tx: Tx, tenantId: string) => ({
+  referencePattern: async (): Promise<string> =>
+    (await tx.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { referencePattern: true } })).referencePattern,
+});
 
 export interface TenantRepo {
   findBySlug(slug: string): Promise<Tenant | null>;
@@ -13,6 +15,8 @@ export interface TenantRepo {
   list(opts: { afterSlug?: string; limit: number }): Promise<Tenant[]>;
   listSlugs(): Promise<string[]>;
   listRefs(): Promise<{ id: string; slug: string }[]>;
+  /** Id and slug of a tenant (the tenant directory is shared reference data, readable by the API role). */
+  refBySlug(slug: string): Promise<{ id: string; slug: string } | null>;
 }
 
 const toTenant = (row: TenantRow): Tenant => ({
@@ -39,6 +43,7 @@ export function createTenantRepo(db: Db): TenantRepo {
       });
       return rows.map(toTenant);
     },
+    refBySlug: (slug) => db.tenant.findUnique({ where: { slug }, select: { id: true, slug: true } }),
     async listRefs() {
       return db.tenant.findMany({ select: { id: true, slug: true }, orderBy: { slug: 'asc' } });
     },

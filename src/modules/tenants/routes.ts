@@ -21,7 +21,7 @@ const tenantRoutes: FastifyPluginAsyncTypebox<{ service: TenantService }> = asyn
         response: { 200: TenantList, ...problemResponses(400, 401, 500) },
       },
     },
-    async (request) => service.listVisibleTenants(request.principal!, request.query),
+    async (request) => service.listVisibleTenants(request.caller!, request.query),
   );
 
   app.get(
@@ -43,7 +43,7 @@ const tenantRoutes: FastifyPluginAsyncTypebox<{ service: TenantService }> = asyn
       },
     },
     async (request, reply) => {
-      const tenant = await service.getTenant(request.principal!, request.params.tenant);
+      const tenant = await service.getTenant(request.caller!, request.params.tenant);
       const etag = etagOf(tenant.id, tenant.updatedAt);
       reply.header('etag', etag);
       if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null);

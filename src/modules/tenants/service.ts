@@ -1,14 +1,12 @@
-import type { Principal } from '../../plugins/auth.js';
+import { COMPETENCE_CENTRE, type Caller } from '../../core/index.js';
 import { errors } from '../../errors.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import type { TenantRepo } from './repo.js';
 import type { Tenant } from './schemas.js';
 
-export const COMPETENCE_CENTRE = 'kompetenzzentrum';
-
 export interface TenantService {
-  listVisibleTenants(caller: Principal, page: { limit: number; cursor?: string }): Promise<{ items: Tenant[]; next: string | null }>;
-  getTenant(caller: Principal, slug: string): Promise<Tenant>;
+  listVisibleTenants(caller: Caller, page: { limit: number; cursor?: string }): Promise<{ items: Tenant[]; next: string | null }>;
+  getTenant(caller: Caller, slug: string): Promise<Tenant>;
 }
 
 const isSlugCursor = (v: unknown): v is { after: string } =>
@@ -19,7 +17,7 @@ const isSlugCursor = (v: unknown): v is { after: string } =>
  * (names only, never records: those need a support grant).
  */
 export function createTenantService(deps: { repo: TenantRepo }): TenantService {
-  const seesAll = (caller: Principal) => caller.tenant === COMPETENCE_CENTRE;
+  const seesAll = (caller: Caller) => caller.tenant === COMPETENCE_CENTRE;
 
   return {
     async listVisibleTenants(caller, page) {

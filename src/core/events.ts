@@ -1,0 +1,116 @@
+import { Type, type Static, type TSchema } from 'typebox';
+
+/**
+ * The event catalogue: everything EN-Akte tells other systems about (webhooks now; the search
+ * index later). An event is written to the outbox together with its audit event, in the same
+ * statement, so an event exists exactly when its change committed. Data stays small: identifiers,
+ * states and the names of changed fields, never content bytes and never titles or names (a receiver
+ * that needs more reads the object with its own token).
+ */
+const Reference = Type.String({ description: 'Aktenzeichen of the file or case' });
+const Changed = Type.Array(Type.String(), { description: 'Names of the fields that changed (values are in the audit trail)' });
+const Grantee = Type.String({ description: 'Competence-centre staff member the grant is for' });
+const GrantScope = Type.Union([Type.Literal('read'), Type.Literal('read-write')]);
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+const spec = <S extends SubjectType, D extends TSchema>(subject: S, summary: string, data: D) => ({ subject, summary, data });
+
+export const SUBJECT_TYPES = ['file', 'case', 'document', 'version', 'support-grant', 'webhook'] as const;
+export type SubjectType = (typeof SUBJECT_TYPES)[number];
+
+export const EVENT_CATALOGUE = {
+  'file.created': spec('file', 'A file (Akte) was created', Type.Object({ reference: Reference, planCode: Type.String(), confidentiality: Type.String() })),
+  'file.updated': spec('file', "A file's metadata changed", Type.Object({ reference: Reference, changed: Changed })),
+  'file.closed': spec('file', 'A file was closed (zdA)', Type.Object({ reference: Reference, closedOn: Type.String({ format: 'date' }), casesClosed: Type.Integer() })),
+  'file.reopened': spec('file', 'A closed file was reopened by a records manager', Type.Object({ reference: Reference })),
+  'case.created': spec('case', 'A case (Vorgang) was opened in a file', Type.Object({ reference: Reference })),
+  'case.updated': spec('case', "A case's metadata changed", Type.Object({ reference: Reference, changed: Changed })),
+  'case.closed': spec('case', 'A case was closed (zdA), on its own or with its file', Type.Object({ reference: Reference, closedOn: Type.String({ format: 'date' }) })),
+  'case.reopened': spec('case', 'A closed case was reopened by a records manager', Type.Object({ reference: Reference })),
+  'document.created': spec('document', 'A document was added to a case', Type.Object({ kind: Type.String() })),
+  'document.updated': spec('document', "A document's metadata changed", Type.Object({ changed: Changed })),
+  'document.checked-out': spec('document', 'A document was checked out (locked for editing)', Type.Object({ by: Type.String(), until: Type.String({ format: 'date-time' }) })),
+  'document.checked-in': spec(
+    'document',
+    'A check-out ended: released by its holder, checked in with a new version, or broken by a records manager',
+    Type.Object({ by: Type.String(), how: Type.Union([Type.Literal('released'), Type.Literal('version'), Type.Literal('broken')]) }),
+  ),
+  'version.created': spec(
+    'version',
+    'A new immutable version of a document was stored',
+    Type.Object({ number: Type.Integer({ minimum: 1 }), size: Type.Integer({ minimum: 0, format: 'int64' }), sha256: Type.String(), mediaType: Type.String() }),
+  ),
+  'grant.requested': spec(
+    'support-grant',
+    'The competence centre asks the town for support access; the town decides',
+    Type.Object({ grantee: Grantee, scope: GrantScope, fileId: Nullable(Type.String({ format: 'uuid' })), durationHours: Type.Integer() }),
+  ),
+  'grant.approved': spec('support-grant', 'The town approved a support grant', Type.Object({ grantee: Grantee, scope: GrantScope, fileId: Nullable(Type.String({ format: 'uuid' })), validUntil: Type.String({ format: 'date-time' }) })),
+  'grant.rejected': spec('support-grant', 'The town rejected a support grant', Type.Object({ grantee: Grantee })),
+  'grant.revoked': spec('support-grant', 'The town revoked a support grant', Type.Object({ grantee: Grantee })),
+  'grant.expired': spec('support-grant', 'A support grant reached its end', Type.Object({ grantee: Grantee, validUntil: Type.String({ format: 'date-time' }) })),
+  'webhook.test': spec('webhook', 'A test event, sent on request to one subscription', Type.Object({ message: Type.String() })),
+} as const;
+
+export type EventType = keyof typeof EVENT_CATALOGUE;
+export const EVENT_TYPES = Object.keys(EVENT_CATALOGUE) as EventType[];
+export type EventData<T extends EventType> = Static<(typeof EVENT_CATALOGUE)[T]['data']>;
+
+/** The parents of an event's subject: a version names its document, case and file. */
+export interface EventParents {
+  fileId?: string;
+  caseId?: string;
+  documentId?: string;
+}
+
+/** An event as a service emits it; the audit writer adds id, tenant, time and the audit link. */
+export interface EventDraft<T extends EventType = EventType> {
+  type: T;
+  subject: { type: SubjectType; id: string };
+  parents: EventParents;
+  data: EventData<T>;
+}
+
+/** Builds a draft; the subject type comes from the catalogue. */
+export function eventOf<T extends EventType>(type: T, subjectId: string, parents: EventParents, data: EventData<T>): EventDraft<T> {
+  return { type, subject: { type: EVENT_CATALOGUE[type].subject, id: subjectId }, parents, data };
+}
+
+/** An event as it is stored in the outbox and delivered (the webhook payload). */
+export interface DomainEvent<T extends EventType = EventType> extends EventDraft<T> {
+  /** UUIDv7; also the `webhook-id` of every delivery, so receivers can drop duplicates. */
+  id: string;
+  tenant: string;
+  /** RFC 3339, the time of the change. */
+  timestamp: string;
+  /** The audit event that records the same change. */
+  audit: { seq: number; hash: string };
+}
+
+/** The payload schema of one event type (OpenAPI `webhooks` section). */
+export function eventPayloadSchema(type: EventType) {
+  const entry = EVENT_CATALOGUE[type];
+  return Type.Object(
+    {
+      id: Type.String({ format: 'uuid', description: 'Event id (UUIDv7); the same in every delivery attempt (webhook-id header)' }),
+      type: Type.Literal(type),
+      timestamp: Type.String({ format: 'date-time', description: 'When the change happened' }),
+      tenant: Type.String({ description: 'Tenant slug' }),
+      subject: Type.Object({ type: Type.Literal(entry.subject), id: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
+      parents: Type.Object(
+        {
+          fileId: Type.Optional(Type.String({ format: 'uuid' })),
+          caseId: Type.Optional(Type.String({ format: 'uuid' })),
+          documentId: Type.Optional(Type.String({ format: 'uuid' })),
+        },
+        { additionalProperties: false, description: 'The file, case and document the subject belongs to' },
+      ),
+      data: entry.data,
+      audit: Type.Object(
+        { seq: Type.Integer({ format: 'int64' }), hash: Type.String({ pattern: '^[0-9a-f]{64}$' }) },
+        { additionalProperties: false, description: "Sequence and hash of the audit event recording the change (GET …/audit?objectId=…)" },
+      ),
+    },
+    { additionalProperties: false, description: entry.summary },
+  );
+}

@@ -1,0 +1,93 @@
+import type { Db } from '../db/client.js';
+import { createTenantTx, type Tx } from '../db/tenant-tx.js';
+import type { AuditLog } from './audit.js';
+import type { RequestContext } from './context.js';
+import type { DomainEvent } from './events.js';
+import type { TenantRef } from './tenant.js';
+
+/** Builds a repository bound to one transaction and tenant: repos never take the tenant id by hand. */
+export type RepoFactory<R> = (tx: Tx, tenantId: string) => R;
+
+/**
+ * One transaction in one tenant (row-level security set once), carrying what every service
+ * needs: the request context, tenant-bound repositories, the audit trail and the events written
+ * so far. Several services can act in one unit; it commits or rolls back as a whole.
+ */
+export interface UnitOfWork {
+  readonly ctx: RequestContext;
+  readonly tenant: TenantRef;
+  /** The repository of `factory`, bound to this unit (one instance per unit). */
+  repo<R>(factory: RepoFactory<R>): R;
+  readonly audit: AuditLog;
+  /** The events this unit wrote to the outbox (delivered by the jobs once it commits). */
+  readonly events: { readonly emitted: readonly DomainEvent[] };
+  /** Queued work, written in this unit's transaction: it exists exactly when the unit commits. */
+  readonly jobs: JobSender;
+}
+
+/** Opens a unit of work for `ctx`, runs `work` in it and commits. */
+export type Scope = <T>(ctx: RequestContext, work: (uow: UnitOfWork) => Promise<T>) => Promise<T>;
+
+export type AuditLogFactory = (tx: Tx, ctx: RequestContext, emitted: DomainEvent[]) => AuditLog;
+
+export interface JobOptions {
+  /** Start no earlier than this many seconds from now. */
+  startAfterSeconds?: number;
+  retryLimit?: number;
+  /** Seconds before the first retry; with `retryBackoff` it doubles each time, with jitter. */
+  retryDelay?: number;
+  retryBackoff?: boolean;
+  /** An active job that has not finished after this long counts as failed (and is retried). */
+  expireInSeconds?: number;
+  singletonKey?: string;
+}
+
+/** Puts jobs on a queue (pg-boss) inside a transaction. */
+export interface JobSender {
+  send(queue: string, data: object, options?: JobOptions): Promise<void>;
+  /** Several jobs of one queue in one statement. */
+  sendMany(queue: string, jobs: { data: object; options?: JobOptions }[]): Promise<void>;
+}
+
+export type JobSenderFactory = (tx: Tx) => JobSender;
+
+export function createScope(db: Db, factories: { audit: AuditLogFactory; jobs: JobSenderFactory }): Scope {
+  const tenantTx = createTenantTx(db);
+  return (ctx, work) =>
+    tenantTx(ctx.tenant.id, (tx) => {
+      const repos = new Map<RepoFactory<unknown>, unknown>();
+      const emitted: DomainEvent[] = [];
+      const uow: UnitOfWork = {
+        ctx,
+        tenant: ctx.tenant,
+        repo<R>(factory: RepoFactory<R>): R {
+          if (!repos.has(factory)) repos.set(factory, factory(tx, ctx.tenant.id));
+          return repos.get(factory) as R;
+        },
+        audit: factories.audit(tx, ctx, emitted),
+        events: { emitted },
+        jobs: factories.jobs(tx),
+      };
+      return work(uow);
+    });
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any argument list; the mapped type below keeps them exact
+type Op = (uow: UnitOfWork, ...args: any[]) => Promise<unknown>;
+
+/** Service operations as routes call them: with a request context instead of a unit of work. */
+export type InScope<T> = {
+  [K in keyof T]: T[K] extends (uow: UnitOfWork, ...args: infer A) => Promise<infer R> ? (ctx: RequestContext, ...args: A) => Promise<R> : never;
+};
+
+/**
+ * Each operation of `ops` in a unit of its own: `bound.createFile(ctx, input)` runs
+ * `ops.createFile(uow, input)` in one transaction. Workflows call `ops` with a shared unit instead.
+ */
+export function inScope<T extends Record<string, Op>>(scope: Scope, ops: T): InScope<T> {
+  const bound: Record<string, unknown> = {};
+  for (const [name, op] of Object.entries(ops)) {
+    bound[name] = (ctx: RequestContext, ...args: unknown[]) => scope(ctx, (uow) => op(uow, ...args));
+  }
+  return bound as InScope<T>;
+}

@@ -1,0 +1,104 @@
+import os from 'node:os';
+import type PgBoss from 'pg-boss';
+import type { FastifyBaseLogger } from 'fastify';
+import { jobContext, type Scope, type TenantRef } from '../core/index.js';
+import { IDEMPOTENCY_TTL_MS, idempotencyRepo } from '../db/idempotency-repo.js';
+import { dispatchBatch, DISPATCH_BATCH, hasPendingEvents, purgeDispatchedEvents, type EventConsumer } from '../modules/events/index.js';
+import type { GrantOps } from '../modules/grants/index.js';
+import type { UploadSweeper } from '../modules/records/index.js';
+import { DELIVERY_QUEUE, purgeDeliveries, type DeliveryJob, type Webhooks } from '../modules/webhooks/index.js';
+import type { QueueSpec } from './boss.js';
+
+/** Every queue EN-Akte uses; `installJobs` creates them. */
+export const QUEUES = {
+  sweep: { name: 'records.sweep', policy: 'stately' },
+  catchUp: { name: 'events.catch-up', policy: 'stately' },
+  dispatch: { name: 'events.dispatch', policy: 'stately' },
+  deliver: { name: DELIVERY_QUEUE, policy: 'standard' },
+  grantExpiry: { name: 'grants.expire', policy: 'stately' },
+} as const satisfies Record<string, QueueSpec>;
+
+export const ALL_QUEUES: QueueSpec[] = Object.values(QUEUES);
+
+export interface JobDeps {
+  scope: Scope;
+  tenants: () => Promise<TenantRef[]>;
+  sweeper: UploadSweeper;
+  webhooks: Webhooks;
+  grants: GrantOps;
+  consumers: EventConsumer[];
+  eventRetentionDays: number;
+  log: FastifyBaseLogger;
+}
+
+export interface DispatchJob {
+  tenantId: string;
+  tenantSlug: string;
+}
+
+/** Which process ran a job (kept in the job's output). */
+export const INSTANCE = `${os.hostname()}:${process.pid}`;
+
+type Handler = (job: PgBoss.JobWithMetadata<unknown>, boss: PgBoss) => Promise<object | void>;
+
+/** The handlers, by queue. Each runs once per job; pg-boss retries a job whose handler throws. */
+export function jobHandlers(deps: JobDeps): Record<string, Handler> {
+  const { scope, log } = deps;
+  const perTenant = async <T>(name: string, fn: (tenant: TenantRef) => Promise<T>) => {
+    const out: Record<string, T> = {};
+    for (const tenant of await deps.tenants()) out[tenant.slug] = await fn(tenant);
+    return out;
+  };
+
+  return {
+    /** Leftover uploads (with `deep`: unreferenced objects), expired Idempotency-Keys, old events and deliveries. */
+    [QUEUES.sweep.name]: async (job) => {
+      const deep = (job.data as { deep?: boolean }).deep === true;
+      const now = Date.now();
+      const retention = new Date(now - deps.eventRetentionDays * 86400_000);
+      const totals = { uploads: 0, orphans: 0, idempotencyKeys: 0, deliveries: 0, events: 0 };
+      await perTenant('sweep', async (tenant) => {
+        const swept = await deps.sweeper.sweepTenant(tenant, { deep });
+        const purged = await scope(jobContext(tenant, 'sweeper'), async (uow) => ({
+          idempotencyKeys: await uow.repo(idempotencyRepo).purgeOlderThan(new Date(now - IDEMPOTENCY_TTL_MS)),
+          deliveries: await purgeDeliveries(uow, retention),
+          events: await purgeDispatchedEvents(uow, retention),
+        }));
+        for (const [k, v] of Object.entries({ ...swept, ...purged })) totals[k as keyof typeof totals] += v;
+      });
+      if (Object.values(totals).some((n) => n > 0)) log.info({ sweep: totals }, 'sweeper collected leftovers');
+      return { ...totals, instance: INSTANCE };
+    },
+
+    /** Finds tenants with undispatched events (after downtime, or a lost notification) and dispatches them. */
+    [QUEUES.catchUp.name]: async (_job, boss) => {
+      const pending = await perTenant('catch-up', (tenant) => scope(jobContext(tenant, 'events'), (uow) => hasPendingEvents(uow)));
+      const tenants = await deps.tenants();
+      for (const t of tenants) if (pending[t.slug]) await boss.send(QUEUES.dispatch.name, { tenantId: t.id, tenantSlug: t.slug } satisfies DispatchJob, { singletonKey: t.id });
+      return { tenants: tenants.filter((t) => pending[t.slug]).map((t) => t.slug), instance: INSTANCE };
+    },
+
+    /** Hands a tenant's undispatched events to the consumers, batch by batch, each batch one unit. */
+    [QUEUES.dispatch.name]: async (job) => {
+      const { tenantId, tenantSlug } = job.data as DispatchJob;
+      const ctx = jobContext({ id: tenantId, slug: tenantSlug }, 'events');
+      let dispatched = 0;
+      for (;;) {
+        const n = await scope(ctx, (uow) => dispatchBatch(uow, deps.consumers));
+        dispatched += n;
+        if (n < DISPATCH_BATCH) return { dispatched, instance: INSTANCE };
+      }
+    },
+
+    [QUEUES.deliver.name]: async (job) => {
+      const status = await deps.webhooks.deliver(job.data as DeliveryJob, { retryCount: job.retryCount, retryLimit: job.retryLimit });
+      return { status, instance: INSTANCE };
+    },
+
+    /** Records support grants whose time ran out (`grant.expired`). */
+    [QUEUES.grantExpiry.name]: async () => ({
+      expired: await perTenant('grant-expiry', (tenant) => scope(jobContext(tenant, 'grant-expiry'), (uow) => deps.grants.recordExpiredGrants(uow))),
+      instance: INSTANCE,
+    }),
+  };
+}

@@ -1,0 +1,2 @@
+/** Liveness and readiness. */
+export { default as healthRoutes } from './routes.js';

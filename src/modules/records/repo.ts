@@ -1,0 +1,342 @@
+import type { Tx } from '../../db/tenant-tx.js';
+import { Prisma } from '../../generated/prisma/client.js';
+
+/**
+ * The records chain in PostgreSQL: files (Akten), cases (Vorgänge), documents, immutable versions
+ * and uploads in progress. Bound to one unit of work's transaction and tenant; the only code of
+ * the records context that talks to Prisma.
+ */
+
+export type Status = 'open' | 'closed';
+
+export interface FileRow {
+  id: string;
+  tenantId: string;
+  planUnitId: string;
+  /** Code of the file-plan unit, joined in. */
+  planCode: string;
+  reference: string;
+  title: string;
+  description: string | null;
+  confidentiality: string;
+  leadOrgUnit: string | null;
+  metadata: unknown;
+  status: Status;
+  closedOn: Date | null;
+  caseCount: number;
+  rowVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
+  createdBy: string;
+}
+
+export interface CaseRow {
+  id: string;
+  tenantId: string;
+  fileId: string;
+  reference: string;
+  title: string;
+  description: string | null;
+  metadata: unknown;
+  status: Status;
+  closedOn: Date | null;
+  rowVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
+  createdBy: string;
+}
+
+export interface DocumentRow {
+  id: string;
+  tenantId: string;
+  caseId: string;
+  title: string;
+  kind: string;
+  receivedOn: Date | null;
+  sentOn: Date | null;
+  sender: string | null;
+  addressee: string | null;
+  metadata: unknown;
+  versionCount: number;
+  checkedOutBy: string | null;
+  checkedOutUntil: Date | null;
+  rowVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
+  createdBy: string;
+}
+
+/** A document with the states of its case and file: what writability is decided on. */
+export interface DocumentInChain extends DocumentRow {
+  fileId: string;
+  caseStatus: Status;
+  fileStatus: Status;
+}
+
+export interface VersionRow {
+  id: string;
+  tenantId: string;
+  documentId: string;
+  number: number;
+  storageKey: string;
+  size: bigint;
+  sha256: string;
+  mediaType: string;
+  filename: string;
+  uploadedBy: string;
+  createdAt: Date;
+}
+
+export type Lock = 'update' | 'share';
+
+export interface NewFile {
+  id: string;
+  planUnitId: string;
+  reference: string;
+  title: string;
+  description: string | null;
+  confidentiality: string;
+  leadOrgUnit: string | null;
+  metadata: object;
+  createdBy: string;
+}
+export type FileChanges = Partial<Pick<NewFile, 'title' | 'description' | 'confidentiality' | 'leadOrgUnit' | 'metadata'>> & {
+  status?: Status;
+  closedOn?: Date | null;
+};
+
+export interface NewCase {
+  id: string;
+  fileId: string;
+  reference: string;
+  title: string;
+  description: string | null;
+  metadata: object;
+  createdBy: string;
+}
+export type CaseChanges = Partial<Pick<NewCase, 'title' | 'description' | 'metadata'>> & { status?: Status; closedOn?: Date | null };
+
+export interface NewDocument {
+  id: string;
+  caseId: string;
+  title: string;
+  kind: string;
+  receivedOn: Date | null;
+  sentOn: Date | null;
+  sender: string | null;
+  addressee: string | null;
+  metadata: object;
+  createdBy: string;
+}
+export type DocumentChanges = Partial<Omit<NewDocument, 'id' | 'caseId' | 'createdBy'>> & {
+  checkedOutBy?: string | null;
+  checkedOutUntil?: Date | null;
+  versionCount?: number;
+};
+
+export type NewVersion = Omit<VersionRow, 'tenantId' | 'createdAt'>;
+
+export interface FileQuery {
+  planUnitId?: string;
+  status?: Status;
+  referencePrefix?: string;
+  titlePrefix?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+  afterId?: string;
+  limit: number;
+}
+
+const FILE = Prisma.sql`f.id, f.tenant_id AS "tenantId", f.plan_unit_id AS "planUnitId", u.code AS "planCode", f.reference, f.title,
+  f.description, f.confidentiality, f.lead_org_unit AS "leadOrgUnit", f.metadata, f.status::text AS status, f.closed_on AS "closedOn",
+  f.case_count AS "caseCount", f.row_version AS "rowVersion", f.created_at AS "createdAt", f.updated_at AS "updatedAt",
+  f.created_by AS "createdBy"`;
+const CASE = Prisma.sql`c.id, c.tenant_id AS "tenantId", c.file_id AS "fileId", c.reference, c.title, c.description, c.metadata,
+  c.status::text AS status, c.closed_on AS "closedOn", c.row_version AS "rowVersion", c.created_at AS "createdAt",
+  c.updated_at AS "updatedAt", c.created_by AS "createdBy"`;
+const DOCUMENT = Prisma.sql`d.id, d.tenant_id AS "tenantId", d.case_id AS "caseId", d.title, d.kind, d.received_on AS "receivedOn",
+  d.sent_on AS "sentOn", d.sender, d.addressee, d.metadata, d.version_count AS "versionCount", d.checked_out_by AS "checkedOutBy",
+  d.checked_out_until AS "checkedOutUntil", d.row_version AS "rowVersion", d.created_at AS "createdAt", d.updated_at AS "updatedAt",
+  d.created_by AS "createdBy"`;
+const lockClause = (lock: Lock | undefined, alias: string) =>
+  lock === 'update' ? Prisma.raw(` FOR UPDATE OF ${alias}`) : lock === 'share' ? Prisma.raw(` FOR SHARE OF ${alias}`) : Prisma.empty;
+
+/** Prisma's startsWith becomes LIKE 'x%' without escaping (prisma/prisma#19506): `%` and `_` are literal here. */
+const likeLiteral = (s: string) => s.replace(/[\\%_]/g, '\\$&');
+
+const stamp = () => ({ rowVersion: { increment: 1 }, updatedAt: new Date() });
+const withCode = <R extends { planUnit: { code: string } }>({ planUnit, ...row }: R) => ({ ...row, planCode: planUnit.code });
+
+export const recordsRepo = (tx: Tx, tenantId: string) => ({
+  // ---- files -------------------------------------------------------------------------------
+
+  /** One file with its plan code in one statement; `lock` holds the row until commit. */
+  async file(id: string, lock?: Lock): Promise<FileRow | null> {
+    const rows = await tx.$queryRaw<FileRow[]>`
+      SELECT ${FILE} FROM record_file f JOIN file_plan_unit u ON u.id = f.plan_unit_id
+      WHERE f.tenant_id = ${tenantId}::uuid AND f.id = ${id}::uuid${lockClause(lock, 'f')}`;
+    return rows[0] ?? null;
+  },
+
+  /** Next number in a reference scope; the counter row stays locked until commit, so numbers never repeat. */
+  async nextSequence(scope: string): Promise<number> {
+    const rows = await tx.$queryRaw<{ last_seq: number }[]>`
+      INSERT INTO reference_counter (tenant_id, scope, last_seq) VALUES (${tenantId}::uuid, ${scope}, 1)
+      ON CONFLICT (tenant_id, scope) DO UPDATE SET last_seq = reference_counter.last_seq + 1
+      RETURNING last_seq`;
+    return rows[0]!.last_seq;
+  },
+
+  referenceExists: async (reference: string) => (await tx.recordFile.count({ where: { tenantId, reference } })) > 0,
+
+  async createFile(f: NewFile, planCode: string): Promise<FileRow> {
+    const row = await tx.recordFile.create({ data: { ...f, tenantId } });
+    return { ...row, planCode };
+  },
+
+  async updateFile(before: FileRow, changes: FileChanges): Promise<FileRow> {
+    const row = await tx.recordFile.update({ where: { id: before.id, tenantId }, data: { ...changes, ...stamp() } });
+    return { ...row, planCode: before.planCode };
+  },
+
+  /** Counts up the file's case numbers (the file row is locked by the caller). */
+  async nextCaseNumber(fileId: string): Promise<number> {
+    const rows = await tx.$queryRaw<{ case_count: number }[]>`
+      UPDATE record_file SET case_count = case_count + 1 WHERE tenant_id = ${tenantId}::uuid AND id = ${fileId}::uuid
+      RETURNING case_count`;
+    return rows[0]!.case_count;
+  },
+
+  async filePage(q: FileQuery): Promise<FileRow[]> {
+    const rows = await tx.recordFile.findMany({
+      where: {
+        tenantId,
+        planUnitId: q.planUnitId,
+        status: q.status,
+        reference: q.referencePrefix ? { startsWith: likeLiteral(q.referencePrefix) } : undefined,
+        title: q.titlePrefix ? { startsWith: likeLiteral(q.titlePrefix) } : undefined,
+        createdAt: q.createdFrom || q.createdTo ? { gte: q.createdFrom, lt: q.createdTo } : undefined,
+        id: q.afterId ? { gt: q.afterId } : undefined,
+      },
+      include: { planUnit: { select: { code: true } } },
+      orderBy: { id: 'asc' },
+      take: q.limit,
+    });
+    return rows.map(withCode);
+  },
+
+  // ---- cases -------------------------------------------------------------------------------
+
+  async case(id: string, lock?: Lock): Promise<CaseRow | null> {
+    const rows = await tx.$queryRaw<CaseRow[]>`
+      SELECT ${CASE} FROM record_case c WHERE c.tenant_id = ${tenantId}::uuid AND c.id = ${id}::uuid${lockClause(lock, 'c')}`;
+    return rows[0] ?? null;
+  },
+
+  /** The file of a case, or of a document with its case: resolved before locking top-down. */
+  async parentsOf(ref: { caseId: string } | { documentId: string }): Promise<{ fileId: string; caseId: string } | null> {
+    const rows =
+      'caseId' in ref
+        ? await tx.$queryRaw<{ fileId: string; caseId: string }[]>`
+            SELECT c.file_id AS "fileId", c.id AS "caseId" FROM record_case c WHERE c.tenant_id = ${tenantId}::uuid AND c.id = ${ref.caseId}::uuid`
+        : await tx.$queryRaw<{ fileId: string; caseId: string }[]>`
+            SELECT c.file_id AS "fileId", c.id AS "caseId" FROM record_document d JOIN record_case c ON c.id = d.case_id
+            WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${ref.documentId}::uuid`;
+    return rows[0] ?? null;
+  },
+
+  createCase: (c: NewCase): Promise<CaseRow> => tx.recordCase.create({ data: { ...c, tenantId } }),
+
+  updateCase: (id: string, changes: CaseChanges): Promise<CaseRow> =>
+    tx.recordCase.update({ where: { id, tenantId }, data: { ...changes, ...stamp() } }),
+
+  /** The open cases of a file, locked for closing, in id order (the order every closer takes). */
+  async openCasesOfFile(fileId: string): Promise<CaseRow[]> {
+    return tx.$queryRaw<CaseRow[]>`
+      SELECT ${CASE} FROM record_case c WHERE c.tenant_id = ${tenantId}::uuid AND c.file_id = ${fileId}::uuid AND c.status = 'open'
+      ORDER BY c.id FOR UPDATE OF c`;
+  },
+
+  countOpenCases: (fileId: string) => tx.recordCase.count({ where: { tenantId, fileId, status: 'open' } }),
+
+  casePage: (fileId: string, q: { status?: Status; afterId?: string; limit: number }): Promise<CaseRow[]> =>
+    tx.recordCase.findMany({
+      where: { tenantId, fileId, status: q.status, id: q.afterId ? { gt: q.afterId } : undefined },
+      orderBy: { id: 'asc' },
+      take: q.limit,
+    }),
+
+  // ---- documents ---------------------------------------------------------------------------
+
+  async document(id: string, lock?: 'update'): Promise<DocumentRow | null> {
+    const rows = await tx.$queryRaw<DocumentRow[]>`
+      SELECT ${DOCUMENT} FROM record_document d WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid${lockClause(lock, 'd')}`;
+    return rows[0] ?? null;
+  },
+
+  /** A document with the states of its case and file, in one statement (no locks: a pre-check). */
+  async documentInChain(id: string): Promise<DocumentInChain | null> {
+    const rows = await tx.$queryRaw<DocumentInChain[]>`
+      SELECT ${DOCUMENT}, c.file_id AS "fileId", c.status::text AS "caseStatus", f.status::text AS "fileStatus"
+      FROM record_document d JOIN record_case c ON c.id = d.case_id JOIN record_file f ON f.id = c.file_id
+      WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid`;
+    return rows[0] ?? null;
+  },
+
+  createDocument: (d: NewDocument): Promise<DocumentRow> => tx.recordDocument.create({ data: { ...d, tenantId } }),
+
+  updateDocument: (id: string, changes: DocumentChanges): Promise<DocumentRow> =>
+    tx.recordDocument.update({ where: { id, tenantId }, data: { ...changes, ...stamp() } }),
+
+  documentPage: (caseId: string, q: { afterId?: string; limit: number }): Promise<DocumentRow[]> =>
+    tx.recordDocument.findMany({
+      where: { tenantId, caseId, id: q.afterId ? { gt: q.afterId } : undefined },
+      orderBy: { id: 'asc' },
+      take: q.limit,
+    }),
+
+  // ---- versions and uploads ----------------------------------------------------------------
+
+  createVersion: (v: NewVersion): Promise<VersionRow> => tx.documentVersion.create({ data: { ...v, tenantId } }),
+
+  version: (documentId: string, number: number): Promise<VersionRow | null> =>
+    tx.documentVersion.findFirst({ where: { tenantId, documentId, number } }),
+
+  versionPage: (documentId: string, q: { afterNumber?: number; limit: number }): Promise<VersionRow[]> =>
+    tx.documentVersion.findMany({
+      where: { tenantId, documentId, number: q.afterNumber ? { gt: q.afterNumber } : undefined },
+      orderBy: { number: 'asc' },
+      take: q.limit,
+    }),
+
+  /** Records an upload before its first byte is stored, so a crash leaves a findable leftover. */
+  startUpload: (u: { id: string; documentId: string; storageKey: string }) => tx.versionUpload.create({ data: { ...u, tenantId } }),
+
+  /** Removes the upload record; false when the sweeper already collected it. */
+  async finishUpload(id: string): Promise<boolean> {
+    const { count } = await tx.versionUpload.deleteMany({ where: { tenantId, id } });
+    return count === 1;
+  },
+
+  markUploadFailed: (id: string) => tx.versionUpload.updateMany({ where: { tenantId, id }, data: { state: 'failed' } }),
+
+  staleUploads: (q: { startedBefore: Date; failedBefore: Date; limit: number }) =>
+    tx.versionUpload.findMany({
+      where: {
+        tenantId,
+        OR: [{ createdAt: { lt: q.startedBefore } }, { state: 'failed', createdAt: { lt: q.failedBefore } }],
+      },
+      take: q.limit,
+    }),
+
+  /** Which of these storage keys belong to a version or a running upload. */
+  async knownKeys(keys: string[]): Promise<Set<string>> {
+    const [versions, uploads] = await Promise.all([
+      tx.documentVersion.findMany({ where: { tenantId, storageKey: { in: keys } }, select: { storageKey: true } }),
+      tx.versionUpload.findMany({ where: { tenantId, storageKey: { in: keys } }, select: { storageKey: true } }),
+    ]);
+    return new Set([...versions, ...uploads].map((r) => r.storageKey));
+  },
+});
+
+export type RecordsRepo = ReturnType<typeof recordsRepo>;

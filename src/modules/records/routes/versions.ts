@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { errors } from '../../../errors.js';
+import { filenameFromDisposition, parseSha256Digest, sanitizeFilename } from '../../../lib/http-content.js';
+import { IdParam, problemResponses } from '../../../schemas/common.js';
+import { contentEtag } from '../present.js';
+import { ContentHeaders, UploadHeaders, UploadQuery, Version, VersionList, VersionListQuery, VersionParams } from '../schemas/versions.js';
+import type { IncomingContent } from '../workflows.js';
+import type { RecordRouteOptions } from './index.js';
+
+const DocParams = IdParam('documentId', 'document');
+const tags = ['versions'];
+const security = [{ bearerAuth: [] }];
+const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]{1,100}\/[a-z0-9!#$&^_.+-]{1,100}(\s*;\s*[a-z0-9_.-]{1,50}=("[^"\r\n]{0,100}"|[^;,\s"]{1,100}))*$/i;
+type Body = Pick<IncomingContent, 'body' | 'mediaType' | 'filename'>;
+
+/** The content of an upload: the raw body, or the single file part of a multipart body. */
+async function readContent(request: FastifyRequest, queryFilename: string | undefined): Promise<Body> {
+  if (request.isMultipart()) {
+    const part = await request.file();
+    if (!part) throw errors.badRequest('The multipart body has no file part');
+    const mediaType = MEDIA_TYPE.test(part.mimetype) ? part.mimetype : 'application/octet-stream';
+    return { body: part.file, mediaType, filename: sanitizeFilename(queryFilename ?? part.filename) };
+  }
+  const header = request.headers['content-type'];
+  if (header !== undefined && !MEDIA_TYPE.test(header)) throw errors.unsupportedMediaType('Content-Type is not a valid media type');
+  return {
+    body: request.body as Readable,
+    mediaType: header ?? 'application/octet-stream',
+    filename: sanitizeFilename(queryFilename ?? filenameFromDisposition(request.headers['content-disposition'] as string | undefined)),
+  };
+}
+
+async function sha256Of(body: AsyncIterable<Uint8Array>): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of body) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+const versionRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app, { records, workflows, maxBytes }) => {
+  app.addSchema(Version);
+
+  // Content is any media type, streamed as it arrives: no parser buffers it (JSON documents included).
+  app.removeAllContentTypeParsers();
+  await app.register(multipart, {
+    // One byte more than allowed: busboy then hands the store maxBytes + 1 bytes, and the store's
+    // limit fails the upload (413) instead of busboy silently truncating the part at the limit.
+    limits: { files: 1, fileSize: maxBytes + 1, fields: 10, parts: 11, fieldSize: 64 * 1024, headerPairs: 50 },
+    throwFileSizeLimit: true,
+  });
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+
+  app.post('/documents/:documentId/versions', {
+    config: { idempotency: 'stream' },
+    schema: {
+      tags, security, operationId: 'addVersion',
+      summary: 'Add a version: upload content (raw body or multipart)',
+      description:
+        'Send the content as the raw body with its Content-Type (any media type, Content-Length or chunked), or as ' +
+        'multipart/form-data with one file part. The name comes from `?filename=`, Content-Disposition or the file part. ' +
+        'The content is streamed to storage while its SHA-256 and size are computed; with `Content-Digest: sha-256=:…:` ' +
+        'it is verified (422 digest-mismatch, nothing stored). Requires the document ETag in If-Match: concurrent uploads ' +
+        'with the same ETag produce exactly one version, the others get 412. Versions are numbered 1..n without gaps and ' +
+        'never change. The `Document-ETag` response header is the If-Match for the next version.',
+      params: DocParams, querystring: UploadQuery, headers: UploadHeaders,
+      consumes: ['application/octet-stream', 'multipart/form-data', '*/*'],
+      // Documents the body for OpenAPI; the stream itself is not validated (see src/lib/validation.ts).
+      body: { type: 'string', format: 'binary', description: 'The content: any media type, or multipart/form-data with one file part' },
+      response: {
+        201: {
+          ...Type.Ref('Version'),
+          description: 'The stored version',
+          headers: {
+            location: { type: 'string', description: 'URL of the version' },
+            etag: { type: 'string', description: 'ETag of the content (its SHA-256)' },
+            'document-etag': { type: 'string', description: 'New ETag of the document: If-Match for the next version' },
+          },
+        },
+        ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 500),
+      },
+    },
+  }, async (request, reply) => {
+    const length = Number(request.headers['content-length'] ?? 0);
+    if (length > maxBytes) throw errors.payloadTooLarge(maxBytes);
+    const digestHeader = request.headers['content-digest'];
+    let expectedSha256: string | undefined;
+    if (digestHeader) {
+      try {
+        expectedSha256 = parseSha256Digest(digestHeader) ?? undefined;
+      } catch (err) {
+        throw errors.badRequest(`Content-Digest: ${(err as Error).message}`);
+      }
+    }
+    const content = await readContent(request, request.query.filename);
+
+    const replay = request.idempotency?.replay;
+    if (replay) {
+      // Same key, same headers: the same content replays the first response, other content is a misuse.
+      // A first attempt that failed (no version, no sha256) is replayed as it was.
+      const sent = await sha256Of(content.body);
+      const first = JSON.parse(replay.responseBody ?? '{}') as { sha256?: string };
+      if (replay.responseStatus === 201 && first.sha256 !== sent) throw errors.idempotencyKeyReused();
+      return reply.replayIdempotent(replay);
+    }
+
+    const stored = await workflows.addVersion(request.ctx!, request.params.documentId, request.headers['if-match'], {
+      ...content,
+      expectedSha256,
+      checkin: request.query.checkin,
+    });
+    reply.header('location', `/v1/tenants/${request.ctx!.tenant.slug}/documents/${request.params.documentId}/versions/${stored.version.number}`);
+    reply.header('etag', contentEtag(stored.version.sha256));
+    reply.header('document-etag', stored.documentEtag);
+    return reply.code(201).send(stored.version);
+  });
+
+  app.get('/documents/:documentId/versions', {
+    schema: {
+      tags, security, operationId: 'listVersions', summary: 'List the versions of a document (oldest first)',
+      params: DocParams, querystring: VersionListQuery,
+      response: { 200: VersionList, ...problemResponses(400, 401, 403, 404, 500) },
+    },
+  }, async (request) => records.listVersions(request.ctx!, request.params.documentId, request.query));
+
+  app.get('/documents/:documentId/versions/:number', {
+    schema: {
+      tags, security, operationId: 'getVersion', summary: 'Read one version’s metadata',
+      params: VersionParams,
+      response: { 200: { ...Type.Ref('Version'), description: 'The version' }, ...problemResponses(400, 401, 403, 404, 500) },
+    },
+  }, async (request) => records.getVersion(request.ctx!, request.params.documentId, request.params.number));
+
+  app.get('/documents/:documentId/versions/:number/content', {
+    schema: {
+      tags, security, operationId: 'getVersionContent',
+      summary: 'Download a version’s content (streamed, with Range)',
+      description:
+        'Streams the bytes with their media type. One `Range` (bytes=a-b, a-, -n) answers 206 with Content-Range; ' +
+        'several ranges answer the whole content. `If-Range` and `If-None-Match` use the content ETag (its SHA-256). ' +
+        '`Repr-Digest` (and on 200 `Content-Digest`) carry the SHA-256 (RFC 9530); Content-Disposition the original name (RFC 6266).',
+      params: VersionParams, headers: ContentHeaders,
+      produces: ['*/*'],
+      response: {
+        200: { description: 'The content', content: { '*/*': { schema: { type: 'string', format: 'binary' } } } },
+        206: { description: 'The requested byte range', content: { '*/*': { schema: { type: 'string', format: 'binary' } } } },
+        304: { description: 'Not modified (If-None-Match matched)', type: 'null' },
+        ...problemResponses(400, 401, 403, 404, 416, 500),
+      },
+    },
+  }, async (request, typedReply) => {
+    // Streams are sent as they are; the typed reply only knows the schema's string body.
+    const reply = typedReply as unknown as FastifyReply;
+    const answer = await workflows.serveContent(request.ctx!, request.params.documentId, request.params.number, {
+      range: request.headers.range,
+      ifRange: request.headers['if-range'],
+      ifNoneMatch: request.headers['if-none-match'],
+    });
+    reply.code(answer.status).headers(answer.headers);
+    return answer.body ? reply.send(answer.body) : reply.send();
+  });
+};
+
+export default versionRoutes;

@@ -1,0 +1,127 @@
+import { Type, type Static } from 'typebox';
+import { Cursor, IsoDate, Limit, Metadata, Timestamp, Uuid } from '../../../schemas/common.js';
+import { PlanCode } from '../../file-plan/index.js';
+
+export const Confidentiality = Type.Union(
+  [Type.Literal('001'), Type.Literal('002'), Type.Literal('003'), Type.Literal('004'), Type.Literal('005')],
+  { description: 'XDOMEA Vertraulichkeitsstufe: 001 geheim, 002 VS-NfD, 003 offen, 004 streng geheim, 005 vertraulich' },
+);
+
+export const Status = Type.Union([Type.Literal('open'), Type.Literal('closed')], {
+  description: 'open, or closed (zdA: zu den Akten): closed objects and everything in them are read-only',
+});
+
+export const RecordFile = Type.Object(
+  {
+    id: Uuid,
+    reference: Type.String({ description: 'Aktenzeichen, unique in the tenant and never reused' }),
+    planUnitId: Uuid,
+    planCode: PlanCode,
+    title: Type.String(),
+    description: Type.Union([Type.String(), Type.Null()]),
+    confidentiality: Confidentiality,
+    leadOrgUnit: Type.Union([Type.String(), Type.Null()], { description: 'Federführende Organisationseinheit' }),
+    metadata: Metadata,
+    status: Status,
+    closedOn: Type.Union([IsoDate, Type.Null()], { description: 'zdA date' }),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    createdBy: Type.String(),
+  },
+  {
+    $id: 'RecordFile',
+    additionalProperties: false,
+    examples: [
+      {
+        id: '01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c11',
+        reference: '32.10.05-0042/2026',
+        planUnitId: '01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c10',
+        planCode: '32.10.05',
+        title: 'Gewerbeanmeldungen Innenstadt',
+        description: null,
+        confidentiality: '003',
+        leadOrgUnit: 'FB 32 Ordnung',
+        metadata: {},
+        status: 'open',
+        closedOn: null,
+        createdAt: '2026-11-25T10:00:00.000Z',
+        updatedAt: '2026-11-25T10:00:00.000Z',
+        createdBy: 'client:gewerbe-fachverfahren',
+      },
+    ],
+  },
+);
+export type RecordFile = Static<typeof RecordFile>;
+
+const editable = {
+  title: Type.String({ minLength: 1, maxLength: 500 }),
+  description: Type.Union([Type.String({ maxLength: 4000 }), Type.Null()]),
+  confidentiality: Confidentiality,
+  leadOrgUnit: Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()]),
+  metadata: Metadata,
+};
+
+export const CreateFile = Type.Object(
+  {
+    planUnitId: Type.Optional(Type.String({ format: 'uuid', description: 'The file-plan unit (or give planCode)' })),
+    planCode: Type.Optional(PlanCode),
+    title: editable.title,
+    description: Type.Optional(editable.description),
+    confidentiality: Type.Optional(editable.confidentiality),
+    leadOrgUnit: Type.Optional(editable.leadOrgUnit),
+    metadata: Type.Optional(editable.metadata),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ planCode: '32.10.05', title: 'Gewerbeanmeldungen Innenstadt', leadOrgUnit: 'FB 32 Ordnung' }],
+  },
+);
+export type CreateFile = Static<typeof CreateFile>;
+
+export const UpdateFile = Type.Object(
+  {
+    title: Type.Optional(editable.title),
+    description: Type.Optional(editable.description),
+    confidentiality: Type.Optional(editable.confidentiality),
+    leadOrgUnit: Type.Optional(editable.leadOrgUnit),
+    metadata: Type.Optional(editable.metadata),
+  },
+  { additionalProperties: false, minProperties: 1, examples: [{ title: 'Gewerbeanmeldungen Innenstadt 2026' }] },
+);
+export type UpdateFile = Static<typeof UpdateFile>;
+
+export const CloseBody = Type.Object(
+  {
+    closedOn: Type.Optional(IsoDate),
+    closeOpenCases: Type.Optional(Type.Boolean({ description: 'Close the open cases of the file on the same date' })),
+  },
+  { additionalProperties: false, examples: [{ closedOn: '2026-11-25', closeOpenCases: true }] },
+);
+
+export const ReopenBody = Type.Object(
+  { reason: Type.String({ minLength: 3, maxLength: 1000, description: 'Why the file is reopened (kept in the audit trail)' }) },
+  { additionalProperties: false, examples: [{ reason: 'Widerspruch eingegangen' }] },
+);
+
+export const FileListQuery = Type.Object(
+  {
+    limit: Limit,
+    cursor: Type.Optional(Cursor),
+    planUnitId: Type.Optional(Type.String({ format: 'uuid' })),
+    status: Type.Optional(Status),
+    referencePrefix: Type.Optional(Type.String({ minLength: 1, maxLength: 120, description: 'Reference starts with' })),
+    titlePrefix: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Title starts with (case-sensitive)' })),
+    createdFrom: Type.Optional(Type.String({ format: 'date-time', description: 'Created at or after' })),
+    createdTo: Type.Optional(Type.String({ format: 'date-time', description: 'Created before' })),
+  },
+  { additionalProperties: false },
+);
+export type FileListQuery = Static<typeof FileListQuery>;
+
+export const FileList = Type.Object(
+  {
+    items: Type.Array(Type.Unsafe<RecordFile>(Type.Ref('RecordFile'))),
+    next: Type.Union([Type.String(), Type.Null()], { description: 'Cursor of the next page; null on the last page' }),
+  },
+  { additionalProperties: false },
+);

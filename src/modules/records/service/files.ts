@@ -1,0 +1,158 @@
+import { uuidv7 } from 'uuidv7';
+import { actorOf, authorize, eventOf, type UnitOfWork } from '../../../core/index.js';
+import { isUniqueViolation } from '../../../db/tenant-tx.js';
+import { errors } from '../../../errors.js';
+import { afterId, idPage } from '../../../lib/cursor.js';
+import { formatDate, parseDate, today } from '../../../lib/dates.js';
+import { checkMetadata } from '../../../lib/metadata.js';
+import type { Versioned } from '../../../lib/reply.js';
+import { assertCurrent, assertWritable, lockFile } from '../guard.js';
+import { applyChange } from './change.js';
+import { toRecordFile, versioned } from '../present.js';
+import { germanYear, referenceScope, renderReference } from '../reference.js';
+import { recordsRepo, type FileRow } from '../repo.js';
+import type { CreateFile, FileListQuery, RecordFile, UpdateFile } from '../schemas/files.js';
+
+/** A zdA date may be today or in the past, never in the future. */
+export function closeDate(closedOn: string | undefined): Date {
+  const date = closedOn ?? today();
+  if (date > today()) {
+    throw errors.validation('closedOn lies in the future', [{ path: 'body/closedOn', message: 'must not be after today' }]);
+  }
+  return parseDate(date);
+}
+
+/** What filing a file needs from the rest of the service (file plan, tenant settings). */
+export interface FilingDeps {
+  /** The file-plan unit a new file goes under: 422 when unknown, 409 unit-retired when retired. */
+  unitForFiling(uow: UnitOfWork, ref: { planUnitId?: string; planCode?: string }): Promise<{ id: string; code: string }>;
+  /** The tenant's reference pattern (Aktenzeichen). */
+  referencePattern(uow: UnitOfWork): Promise<string>;
+}
+
+/** Files (Akten): created under a file-plan unit with a generated reference, changed, closed, reopened. */
+export function fileOps(deps: FilingDeps) {
+  /**
+   * Locks a file for closing (zdA) and checks that it may close: open, and `ifMatch` current.
+   * The close workflow then closes its open cases and the file in the same unit.
+   */
+  async function beginClose(uow: UnitOfWork, id: string, ifMatch: string | undefined) {
+    authorize(uow.ctx, 'records:write');
+    const file = await lockFile(uow, id);
+    assertCurrent(file, ifMatch);
+    if (file.status === 'closed') throw errors.objectClosed('file');
+    return file;
+  }
+
+  return {
+    beginClose,
+
+    /**
+     * Creates a file (Akte) and assigns its reference. Many clients may create files at once:
+     * the counter row serialises them per scope, so references are unique and never reused.
+     */
+    async createFile(uow: UnitOfWork, input: CreateFile): Promise<Versioned<RecordFile>> {
+      authorize(uow.ctx, 'records:write');
+      checkMetadata(input.metadata);
+      if ((input.planUnitId === undefined) === (input.planCode === undefined)) {
+        throw errors.validation('Give either planUnitId or planCode', [{ path: 'body', message: 'needs exactly one of planUnitId, planCode' }]);
+      }
+      const repo = uow.repo(recordsRepo);
+      const unit = await deps.unitForFiling(uow, { planUnitId: input.planUnitId, planCode: input.planCode });
+      const pattern = await deps.referencePattern(uow);
+      const parts = { plan: unit.code, year: germanYear() };
+      const scope = referenceScope(pattern, parts);
+      // A pattern like {plan}{seq} can render the same text in two scopes; skip numbers already taken.
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const reference = renderReference(pattern, parts, await repo.nextSequence(scope));
+        if (await repo.referenceExists(reference)) continue;
+        let v: Versioned<RecordFile>;
+        try {
+          const row = await repo.createFile(
+            {
+              id: uuidv7(),
+              planUnitId: unit.id,
+              reference,
+              title: input.title,
+              description: input.description ?? null,
+              confidentiality: input.confidentiality ?? '003',
+              leadOrgUnit: input.leadOrgUnit ?? null,
+              metadata: input.metadata ?? {},
+              createdBy: actorOf(uow.ctx.caller),
+            },
+            unit.code,
+          );
+          v = versioned('file', row);
+        } catch (err) {
+          if (isUniqueViolation(err)) throw errors.conflict('The reference was taken concurrently; retry');
+          throw err;
+        }
+        await uow.audit.append(
+          { action: 'file.created', objectType: 'file', objectId: v.value.id, new: v.value },
+          eventOf('file.created', v.value.id, {}, { reference, planCode: unit.code, confidentiality: v.value.confidentiality }),
+        );
+        return v;
+      }
+      throw errors.conflict('No free reference found for this pattern; check the tenant reference pattern');
+    },
+
+    async getFile(uow: UnitOfWork, id: string): Promise<Versioned<RecordFile>> {
+      authorize(uow.ctx, 'records:read');
+      const row = await uow.repo(recordsRepo).file(id);
+      if (!row) throw errors.notFound('file');
+      return versioned('file', row);
+    },
+
+    async listFiles(uow: UnitOfWork, q: FileListQuery): Promise<{ items: RecordFile[]; next: string | null }> {
+      authorize(uow.ctx, 'records:read');
+      const rows = await uow.repo(recordsRepo).filePage({
+        planUnitId: q.planUnitId,
+        status: q.status,
+        referencePrefix: q.referencePrefix,
+        titlePrefix: q.titlePrefix,
+        createdFrom: q.createdFrom ? new Date(q.createdFrom) : undefined,
+        createdTo: q.createdTo ? new Date(q.createdTo) : undefined,
+        afterId: afterId(q.cursor),
+        limit: q.limit + 1,
+      });
+      return idPage(rows, q.limit, toRecordFile);
+    },
+
+    async updateFile(uow: UnitOfWork, id: string, ifMatch: string | undefined, input: UpdateFile) {
+      authorize(uow.ctx, 'records:write');
+      checkMetadata(input.metadata);
+      const file = await lockFile(uow, id);
+      assertCurrent(file, ifMatch);
+      assertWritable(uow, { file });
+      return applyChange(uow, 'file', file, (repo) => repo.updateFile(file, input), {
+        action: 'file.updated',
+        event: (after, changed) => eventOf('file.updated', id, {}, { reference: after.reference, changed }),
+      });
+    },
+
+    /** Closes a file locked by `beginClose` once its cases are closed; `casesClosed` closed with it. */
+    async closeFile(uow: UnitOfWork, file: FileRow, closedOn: Date, casesClosed: number) {
+      const id = file.id;
+      const open = await uow.repo(recordsRepo).countOpenCases(id);
+      if (open > 0) throw errors.openCases(open);
+      return applyChange(uow, 'file', file, (repo) => repo.updateFile(file, { status: 'closed', closedOn }), {
+        action: 'file.closed',
+        extra: { casesClosed },
+        event: (after) => eventOf('file.closed', id, {}, { reference: after.reference, closedOn: formatDate(closedOn), casesClosed }),
+      });
+    },
+
+    /** Reopens a closed file: a deliberate act of a records manager, with a reason. Cases stay closed. */
+    async reopenFile(uow: UnitOfWork, id: string, ifMatch: string | undefined, reason: string) {
+      authorize(uow.ctx, 'records:reopen');
+      const file = await lockFile(uow, id);
+      assertCurrent(file, ifMatch);
+      if (file.status !== 'closed') throw errors.conflict('The file is not closed');
+      return applyChange(uow, 'file', file, (repo) => repo.updateFile(file, { status: 'open', closedOn: null }), {
+        action: 'file.reopened',
+        extra: { reason },
+        event: (after) => eventOf('file.reopened', id, {}, { reference: after.reference }),
+      });
+    },
+  };
+}

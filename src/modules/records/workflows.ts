@@ -1,0 +1,40 @@
+import type { Readable } from 'node:stream';
+import type { RequestContext } from '../../core/index.js';
+import type { Versioned } from '../../lib/reply.js';
+import type { RecordFile } from './schemas/files.js';
+import type { StoredVersion } from './service/versions.js';
+
+/**
+ * The commands of the records routes that span more than one step or component. src/workflows/
+ * implements them (each in one unit of work); the routes only know these shapes.
+ */
+export interface RecordWorkflows {
+  /** Closes a file (zdA), with its open cases when `closeOpenCases` is set, in one unit. */
+  closeFile(ctx: RequestContext, fileId: string, ifMatch: string | undefined, input: { closedOn?: string; closeOpenCases?: boolean }): Promise<Versioned<RecordFile>>;
+  /** Adds a version: record the upload, stream it to storage while hashing, commit or discard. */
+  addVersion(ctx: RequestContext, documentId: string, ifMatch: string | undefined, content: IncomingContent): Promise<StoredVersion>;
+  /** Decides how to answer a content download (304, 200, 206), records the read and opens the stream. */
+  serveContent(ctx: RequestContext, documentId: string, number: number, conditions: ContentConditions): Promise<ContentAnswer>;
+}
+
+export interface IncomingContent {
+  body: AsyncIterable<Uint8Array>;
+  mediaType: string;
+  filename: string;
+  /** Hex SHA-256 from Content-Digest, verified after streaming. */
+  expectedSha256?: string;
+  checkin: boolean;
+}
+
+export interface ContentConditions {
+  range?: string;
+  ifRange?: string;
+  ifNoneMatch?: string;
+}
+
+export interface ContentAnswer {
+  status: 200 | 206 | 304;
+  headers: Record<string, string | number>;
+  /** The bytes (absent for 304). */
+  body?: Readable;
+}

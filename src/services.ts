@@ -1,0 +1,76 @@
+import type PgBoss from 'pg-boss';
+import type { Config } from './config.js';
+import { createScope, inScope } from './core/index.js';
+import type { Db } from './db/client.js';
+import { jobSenderFor } from './jobs/boss.js';
+import { createSealer } from './lib/sealed.js';
+import { createAuditLog, createAuditService } from './modules/audit/index.js';
+import { createClientService } from './modules/clients/index.js';
+import { filePlanOps } from './modules/file-plan/index.js';
+import { grantOps } from './modules/grants/index.js';
+import { createRecords, createUploadSweeper } from './modules/records/index.js';
+import { createTenantDirectory, createTenantRepo, createTenantService, referencePattern } from './modules/tenants/index.js';
+import { createSender, createWebhooks, parseAllowList } from './modules/webhooks/index.js';
+import type { BlobStore } from './storage/index.js';
+import { createRecordWorkflows } from './workflows/index.js';
+
+export interface ServiceDeps {
+  config: Config;
+  db: Db;
+  storage: BlobStore;
+  /** pg-boss, started or not: jobs are written with its SQL inside units of work. */
+  jobs: PgBoss;
+  /** The data key that seals stored secrets. */
+  dataKey: Buffer;
+  version: string;
+}
+
+/**
+ * The composition root: every service, wired once, for the API, the worker and the scripts. Each
+ * module gets what it uses, and nothing reaches another module but through its index.
+ */
+export function createServices(deps: ServiceDeps) {
+  const { config, db, storage } = deps;
+  const scope = createScope(db, { audit: createAuditLog, jobs: jobSenderFor(deps.jobs) });
+  const tenants = createTenantDirectory(db);
+  const records = createRecords({ unitForFiling: filePlanOps.unitForFiling, referencePattern });
+  const grants = grantOps({ fileExists: records.fileExists, fileOfObject: records.fileOfObject });
+  const w = config.webhooks;
+  const policy = { allowHttp: w.allowHttp, allowedPrivate: parseAllowList(w.allowedPrivateTargets) };
+  const webhooks = createWebhooks({
+    scope,
+    sealer: createSealer(deps.dataKey),
+    sender: createSender({
+      policy,
+      timeoutMs: w.timeoutSeconds * 1000,
+      userAgent: `EN-Akte-Webhooks/${deps.version}`,
+    }),
+    settings: {
+      policy,
+      timeoutSeconds: w.timeoutSeconds,
+      maxAttempts: w.maxAttempts,
+      retryDelaySeconds: w.retryDelaySeconds,
+      disableAfterFailures: w.disableAfterFailures,
+      maxPerTenant: w.maxPerTenant,
+      secretGraceHours: w.secretGraceHours,
+    },
+  });
+  return {
+    scope,
+    tenants,
+    tenantService: createTenantService({ repo: createTenantRepo(db) }),
+    records,
+    recordsApi: inScope(scope, records),
+    workflows: createRecordWorkflows({ scope, records, storage, maxBytes: config.uploads.maxBytes }),
+    filePlanApi: inScope(scope, filePlanOps),
+    grants,
+    grantsApi: inScope(scope, grants),
+    audit: createAuditService({ scope }),
+    webhooks,
+    sweeper: createUploadSweeper({ scope, storage, staleAfterMs: config.uploads.staleAfterSeconds * 1000 }),
+    clients: (sign: Parameters<typeof createClientService>[0]['sign']) =>
+      createClientService({ scope, db, sign, tokenTtl: config.auth.tokenTtl }),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,48 @@
+import pino from 'pino';
+import { VERSION } from './app.js';
+import { startInfrastructure } from './bootstrap.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { startJobs } from './jobs/index.js';
+import { createServices } from './services.js';
+
+/**
+ * `npm run worker`: the job worker alone (sweeper, event dispatch, webhook delivery, grant expiry),
+ * beside API-only instances (WORKER_IN_PROCESS=false). Any number may run; schedules still run once.
+ */
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}
+
+const log = pino({ level: config.logLevel, base: { component: 'worker' } });
+const infra = await startInfrastructure(config, log, { worker: true });
+const worker = await startJobs({ boss: infra.jobs, services: createServices({ ...infra, version: VERSION }), config, databaseUrl: infra.databaseUrl, log });
+log.info('worker started');
+
+let closing = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'stopping worker');
+    const timer = setTimeout(() => process.exit(1), config.shutdownGraceMs);
+    timer.unref();
+    worker
+      .stop()
+      .then(() => infra.db.$disconnect())
+      .then(() => infra.stop())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, 'error while stopping');
+          process.exit(1);
+        },
+      );
+  });
+}

@@ -1,0 +1,74 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../support/app.js';
+import { recordFactories } from '../support/records.js';
+
+/**
+ * The SQL statements a request sends, counted where the driver puts them on the wire
+ * (pg.Client#query, which Prisma's adapter uses for every statement including BEGIN and COMMIT).
+ * Exact numbers: a change that adds a round trip to the hot paths fails here.
+ */
+const sent: string[] = [];
+const original = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  const first = args[0] as string | { text?: string };
+  sent.push(typeof first === 'string' ? first : (first?.text ?? '?'));
+  return (original as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof original;
+
+async function counting<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+  sent.length = 0;
+  const result = await fn();
+  // The idempotency record and grant reads complete after the response is sent (onSend/onResponse).
+  await new Promise((r) => setTimeout(r, 50));
+  return { result, statements: [...sent] };
+}
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await buildTestApp();
+});
+afterAll(() => t.close());
+
+describe('SQL statements per request', () => {
+  it('GET a file: 4 (BEGIN, set_config, the file with its plan code, COMMIT)', async () => {
+    const f = recordFactories(t, 'herdecke');
+    const file = await f.file();
+    await f.clerk.get(`/files/${file.id}`);
+    const get = await counting(() => f.clerk.get(`/files/${file.id}`));
+    expect(get.result.statusCode).toBe(200);
+    expect(get.statements.map(kind)).toEqual(['BEGIN', 'set_config', 'SELECT record_file JOIN file_plan_unit', 'COMMIT']);
+  });
+
+  it('POST a version: 18 in two units (prepare 5, commit 13, the outbox row riding on the audit insert); 8 more with Idempotency-Key', async () => {
+    const f = recordFactories(t, 'herdecke');
+    const doc = await f.document((await f.kase((await f.file()).id)).id);
+    const up = await counting(() => f.upload(f.clerk, doc.id, 'eins', doc.etag));
+    expect(up.result.statusCode).toBe(201);
+    expect(up.statements.map(kind)).toEqual([
+      'BEGIN', 'set_config', 'SELECT record_document JOIN record_case', 'INSERT version_upload', 'COMMIT',
+      'BEGIN', 'set_config', 'SELECT record_document JOIN record_case', 'SELECT record_file JOIN file_plan_unit', 'SELECT record_case', 'SELECT record_document',
+      'DELETE version_upload', 'INSERT document_version', 'UPDATE record_document', 'advisory lock', 'SELECT audit_event', 'INSERT audit_event + outbox_event', 'COMMIT',
+    ]);
+    const withKey = await counting(() =>
+      f.upload(f.clerk, doc.id, 'zwei', up.result.headers['document-etag'] as string, { 'idempotency-key': `k-${Date.now()}` }),
+    );
+    expect(withKey.result.statusCode).toBe(201);
+    // Claiming the key (4) before, completing it (4) after: each a short unit of its own.
+    expect(withKey.statements).toHaveLength(26);
+  });
+});
+
+/** A short name for a statement as the driver sent it. */
+function kind(sql: string): string {
+  const s = sql.replace(/\s+/g, ' ').trim();
+  if (s === 'BEGIN' || s === 'COMMIT') return s;
+  if (s.includes('set_config')) return 'set_config';
+  if (s.includes('pg_advisory_xact_lock')) return 'advisory lock';
+  if (/^WITH a AS \( INSERT INTO audit_event/.test(s) && s.includes('INSERT INTO outbox_event')) return 'INSERT audit_event + outbox_event';
+  const verb = s.split(' ')[0]!.toUpperCase();
+  const table = (t: string) => new RegExp(`"?(public"?\\.)?"?${t}"?\\b`).test(s);
+  const tables = ['record_document', 'record_case', 'record_file', 'file_plan_unit', 'version_upload', 'document_version', 'audit_event'].filter(table);
+  if (verb === 'SELECT' && tables.length > 1) return `SELECT ${tables[0]} JOIN ${tables[1]}`;
+  return `${verb} ${tables[0] ?? '?'}`;
+}
