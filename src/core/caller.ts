@@ -1,3 +1,5 @@
+import type { Confidentiality } from './confidentiality.js';
+
 /**
  * Who is calling, from a verified token: a person or machine client of a town, competence-centre
  * staff, or (for scheduled work) a job. Everything every layer needs to know about the caller.
@@ -11,6 +13,8 @@ export interface Caller {
   /** OAuth client id when the caller is a machine client. */
   clientId?: string;
   tokenId?: string;
+  /** The highest confidentiality level the caller may see (src/core/confidentiality.ts); jobs see all. */
+  clearance?: Confidentiality;
 }
 
 /** The actor recorded in createdBy, uploadedBy and check-outs. */

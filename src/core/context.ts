@@ -22,5 +22,5 @@ export interface RequestContext {
 
 /** The context of scheduled or queued work acting in a tenant (recorded as `job:<name>`). */
 export function jobContext(tenant: TenantRef, job: string): RequestContext {
-  return { tenant, caller: { tenant: tenant.slug, subject: `job:${job}`, roles: [] }, grant: null, requestId: null };
+  return { tenant, caller: { tenant: tenant.slug, subject: `job:${job}`, roles: [], clearance: '004' }, grant: null, requestId: null };
 }
