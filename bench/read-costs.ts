@@ -13,6 +13,7 @@ import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { startInfrastructure } from '../src/bootstrap.js';
 import { loadConfig } from '../src/config.js';
+import { jobContext } from '../src/core/index.js';
 import { createTenantTx } from '../src/db/tenant-tx.js';
 import { recordsRepo } from '../src/modules/records/repo.js';
 import { startTestPostgres } from '../test/support/postgres.js';
@@ -71,6 +72,7 @@ try {
   const token = await app.tokens.sign({ sub: 'bench', tenant: 'witten', roles: ['clerk'] });
   const jwks = createLocalJWKSet(infra.keys.jwks);
   const tx = createTenantTx(infra.db);
+  const benchCtx = jobContext({ id: tenantId, slug: 'witten' }, 'bench');
   const pool = new pg.Pool({ connectionString: db.url, max: 1, options: '-c role=en_akte_app' });
   const cols = `id, tenant_id, plan_unit_id, reference, title, description, confidentiality, lead_org_unit, metadata, status::text, closed_on, case_count, row_version, created_at, updated_at, created_by`;
   const joined = `f.id, f.tenant_id, f.plan_unit_id, u.code, f.reference, f.title, f.description, f.confidentiality, f.lead_org_unit, f.metadata, f.status::text, f.closed_on, f.case_count, f.row_version, f.created_at, f.updated_at, f.created_by`;
@@ -107,7 +109,7 @@ try {
     ['JWT verify (jose, ES256, own key set)', () =>
       jwtVerify(token, jwks, { issuer: config.auth.issuer, audience: config.auth.audience, algorithms: config.auth.algorithms })],
     ['GET one file: raw pg, the same 4 statements', (i) => rawGet(get(i))],
-    ['GET one file: Prisma tx + recordsRepo.file', (i) => tx(tenantId, (t) => recordsRepo(t, tenantId).file(get(i)))],
+    ['GET one file: Prisma tx + recordsRepo.file', (i) => tx(tenantId, (t) => recordsRepo(t, tenantId, benchCtx).file(get(i)))],
     // Alternatives for the fix proposals: the same read without the interactive-transaction machinery,
     // and with the plan unit's code joined in (one statement fewer).
     ['GET one file: Prisma batch $transaction([set_config, findFirst])', (i) =>
@@ -120,7 +122,7 @@ try {
         FROM record_file f JOIN file_plan_unit u ON u.id = f.plan_unit_id WHERE f.tenant_id = ${tenantId}::uuid AND f.id = ${get(i)}::uuid`)],
     ['GET one file: whole app (app.inject)', (i) => inject(`/v1/tenants/witten/files/${get(i)}`)()],
     ['list 50: raw pg, same 5 statements', () => rawList()],
-    ['list 50: Prisma tx + recordsRepo.filePage', () => tx(tenantId, (t) => recordsRepo(t, tenantId).filePage({ limit: 51 }))],
+    ['list 50: Prisma tx + recordsRepo.filePage', () => tx(tenantId, (t) => recordsRepo(t, tenantId, benchCtx).filePage({ limit: 51 }))],
     ['list 50: whole app (app.inject)', inject('/v1/tenants/witten/files?limit=50')],
   ]);
   const f = (x: { median: number; min: number; max: number }) => `${Math.round(x.median)} (${Math.round(x.min)}–${Math.round(x.max)})`;

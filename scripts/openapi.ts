@@ -22,6 +22,7 @@ export async function generateSpec(): Promise<string> {
       PUBLIC_URL: 'https://en-akte.example.org',
       DATA_DIR: tmp,
       DATABASE_URL: 'postgresql://openapi@127.0.0.1:1/none',
+      DATABASE_OWNER_URL: 'postgresql://openapi@127.0.0.1:1/none',
       LOG_LEVEL: 'silent',
     });
     const app = await buildApp(
@@ -32,6 +33,7 @@ export async function generateSpec(): Promise<string> {
         keys: await loadOrCreateSigningKeys(config.auth.keyFile),
         jobs: createBoss(config.database.url!, { max: 1, supervise: false, pollingIntervalSeconds: 2 }),
         dataKey: randomBytes(32),
+        databaseUrl: config.database.url!,
       },
       false,
     );

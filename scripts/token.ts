@@ -1,8 +1,9 @@
 // Mints a development token signed with the service's own key (AUTH_KEY_FILE):
-//   npm run token -- --tenant witten --roles clerk[,reader] [--sub alice] [--ttl 3600]
+//   npm run token -- --tenant witten --roles clerk[,reader] [--sub alice] [--ttl 3600] [--clearance 002]
 import { parseArgs } from 'node:util';
 import { loadOrCreateSigningKeys } from '../src/auth/keys.js';
 import { loadConfig } from '../src/config.js';
+import { CONFIDENTIALITY_LEVELS, isConfidentiality } from '../src/core/confidentiality.js';
 
 const { values } = parseArgs({
   options: {
@@ -10,10 +11,15 @@ const { values } = parseArgs({
     roles: { type: 'string', default: '' },
     sub: { type: 'string', default: 'dev-user' },
     ttl: { type: 'string', default: '3600' },
+    clearance: { type: 'string' },
   },
 });
+if (values.clearance !== undefined && !isConfidentiality(values.clearance)) {
+  console.error(`--clearance must be one of ${CONFIDENTIALITY_LEVELS.join(', ')} (003 offen … 004 streng geheim)`);
+  process.exit(2);
+}
 if (!values.tenant) {
-  console.error('usage: npm run token -- --tenant <slug> --roles <role[,role]> [--sub <subject>] [--ttl <seconds>]');
+  console.error('usage: npm run token -- --tenant <slug> --roles <role[,role]> [--sub <subject>] [--ttl <seconds>] [--clearance <level>]');
   process.exit(2);
 }
 const config = loadConfig();
@@ -25,7 +31,7 @@ if (!Number.isInteger(ttl) || ttl < 60 || ttl > 7 * 86400) {
 const keys = await loadOrCreateSigningKeys(config.auth.keyFile);
 const roles = values.roles.split(',').map((r) => r.trim()).filter(Boolean);
 const token = await keys.sign(
-  { sub: values.sub, tenant: values.tenant, roles },
+  { sub: values.sub, tenant: values.tenant, roles, ...(values.clearance ? { clearance: values.clearance } : {}) },
   { issuer: config.auth.issuer, audience: config.auth.audience, ttlSeconds: ttl },
 );
 process.stdout.write(`${token}\n`);

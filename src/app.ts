@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import underPressure from '@fastify/under-pressure';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -23,6 +24,7 @@ import authPlugin from './plugins/auth.js';
 import errorsPlugin, { sendProblem } from './plugins/errors.js';
 import idempotencyPlugin from './plugins/idempotency.js';
 import metricsPlugin from './plugins/metrics.js';
+import rateLimitPlugin from './plugins/rate-limit.js';
 import swaggerPlugin from './plugins/swagger.js';
 import tenantContext from './plugins/tenant-context.js';
 import { createServices } from './services.js';
@@ -37,6 +39,8 @@ export interface AppDeps {
   jobs: PgBoss;
   /** Seals stored secrets (webhook signing secrets). */
   dataKey: Buffer;
+  /** The API login's URL, for what runs beside Prisma (rate-limit counters). */
+  databaseUrl: string;
 }
 
 export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
@@ -46,7 +50,11 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 /** Fastify server options: logger, limits, request ids, strict validation. */
 export function serverOptions(config: Config, logger: FastifyServerOptions['logger'] = true): FastifyServerOptions {
+  // Node's own HTTP server options (Fastify passes `http` to http.createServer): header timeout,
+  // checked every second rather than every 30 s.
+  const http = { headersTimeout: config.limits.headersTimeoutMs, connectionsCheckingInterval: 1_000 };
   return {
+    ...({ http } as object),
     logger:
       logger === true
         ? {
@@ -62,8 +70,10 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : uuidv7();
     },
-    connectionTimeout: 0,
-    requestTimeout: 0,
+    // Slowloris and friends: headers within HEADERS_TIMEOUT_MS, the whole request within
+    // REQUEST_TIMEOUT_MS, and no connection idle for longer than CONNECTION_IDLE_TIMEOUT_MS.
+    connectionTimeout: config.limits.connectionIdleTimeoutMs,
+    requestTimeout: config.limits.requestTimeoutMs,
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -76,8 +86,13 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
     clientErrorHandler: (err, socket) => {
       // Errors before a request exists (oversized headers, garbage on the wire): answer problem+json.
       if (!socket.writable) return;
-      const tooLarge = (err as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW';
-      const problem = tooLarge ? errors.headersTooLarge() : errors.badRequest('The HTTP request is malformed');
+      const code = (err as NodeJS.ErrnoException).code;
+      const problem =
+        code === 'HPE_HEADER_OVERFLOW'
+          ? errors.headersTooLarge()
+          : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? errors.requestTimeout()
+            : errors.badRequest('The HTTP request is malformed');
       const body = JSON.stringify({ type: problem.type, title: problem.title, status: problem.status, detail: problem.message, code: problem.code });
       socket.end(
         `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: application/problem+json\r\n` +
@@ -98,6 +113,23 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
   // External plugins first.
   await app.register(errorsPlugin, { bodyLimit: config.bodyLimit });
   await app.register(helmet, { contentSecurityPolicy: false, global: true });
+  // No origin may call the API from a browser unless CORS_ORIGINS names it.
+  await app.register(cors, {
+    origin: config.corsOrigins.length ? config.corsOrigins : false,
+    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key', 'content-digest', 'content-disposition', 'range', 'if-range', 'x-request-id'],
+    exposedHeaders: ['etag', 'location', 'document-etag', 'x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'content-range', 'content-digest', 'repr-digest'],
+    maxAge: 600,
+  });
+  app.addHook('onRequest', async (request) => {
+    if (request.raw.rawHeaders.length / 2 > config.limits.maxHeaders) {
+      throw errors.headersTooLarge(`A request may carry at most ${config.limits.maxHeaders} header fields`);
+    }
+    const q = request.url.indexOf('?');
+    if (q >= 0 && request.url.slice(q + 1).split('&').length > config.limits.maxQueryParameters) {
+      throw errors.badRequest(`A request may carry at most ${config.limits.maxQueryParameters} query parameters`);
+    }
+  });
   await app.register(underPressure, {
     maxEventLoopDelay: config.maxEventLoopDelayMs,
     // A rejected promise hands the error to our error handler (problem+json) and stops the request.
@@ -106,10 +138,12 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
     },
   });
   await app.register(swaggerPlugin, { publicUrl: config.publicUrl, version: VERSION });
-  await app.register(metricsPlugin);
+  await app.register(metricsPlugin, { onApiPort: config.metrics.port === 0, token: config.metrics.token });
   await app.register(authPlugin, { auth: config.auth, keys });
+  await app.register(rateLimitPlugin, { databaseUrl: deps.databaseUrl, ...config.rateLimits });
   await app.register(tenantContext, {
     resolveTenant: services.tenants.resolve,
+    isActive: services.tenants.isActive,
     grantFor: services.grantsApi.activeGrantFor,
     recordGrantRead: (ctx, read) =>
       services.scope(ctx, async (uow) => {
@@ -117,7 +151,7 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
       }),
   });
   const clients = services.clients((claims) => app.tokens.sign(claims));
-  await app.register(tokenRoute, { service: clients });
+  await app.register(tokenRoute, { service: clients, limit: app.limitTokenRequest });
   await app.register(idempotencyPlugin, { scope: services.scope });
 
   app.addHook('onSend', async (request, reply) => {
@@ -141,6 +175,8 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', v1.authenticate);
+      v1.addHook('onRequest', v1.requireActiveTenant);
+      v1.addHook('onRequest', v1.limitCaller);
       await v1.register(tenantRoutes, { service: services.tenantService });
       // Everything under a tenant: the caller must belong to it; POSTs honour Idempotency-Key.
       await v1.register(

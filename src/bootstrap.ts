@@ -5,7 +5,8 @@ import { loadOrCreateDataKey } from './auth/data-key.js';
 import { loadOrCreateSigningKeys } from './auth/keys.js';
 import type { AppDeps } from './app.js';
 import type { Config } from './config.js';
-import { createDb } from './db/client.js';
+import { API_LOGIN, createDb } from './db/client.js';
+import { assertSafeApiLogin, ensureApiLogin } from './db/logins.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { migrate, type MigrateResult } from './db/migrate.js';
 import { seedTenants } from './db/seed.js';
@@ -20,7 +21,7 @@ import { createBlobStore } from './storage/index.js';
  */
 export async function prepareDatabase(ownerUrl: string): Promise<MigrateResult & { seeded: number }> {
   const migrated = await migrate(ownerUrl);
-  const owner = createDb(ownerUrl, 1, { role: null });
+  const owner = createDb(ownerUrl, 1);
   let seeded: number;
   try {
     seeded = await seedTenants(owner);
@@ -31,10 +32,17 @@ export async function prepareDatabase(ownerUrl: string): Promise<MigrateResult &
   return { ...migrated, seeded };
 }
 
+/** The URL of `url`'s database with another login. */
+export function withLogin(url: string, user: string, password: string): string {
+  const u = new URL(url);
+  u.username = user;
+  u.password = password;
+  return u.toString();
+}
+
 export interface Infrastructure extends AppDeps {
   jobs: PgBoss;
-  /** The database URL (its login; the API role is set per connection). */
-  databaseUrl: string;
+
   /** Stops what bootstrap started (the embedded PostgreSQL); the app closes its own pool. */
   stop(): Promise<void>;
 }
@@ -46,21 +54,27 @@ export interface Infrastructure extends AppDeps {
 export async function startInfrastructure(config: Config, log: FastifyBaseLogger, opts: { worker: boolean }): Promise<Infrastructure> {
   let embedded: EmbeddedDatabase | undefined;
   let url = config.database.url;
-  if (!url) {
+  let ownerUrl = config.database.ownerUrl;
+  if (!url || !ownerUrl) {
     log.info({ dir: path.join(config.dataDir, 'postgres'), port: config.database.embeddedPort }, 'starting embedded PostgreSQL');
     embedded = await startEmbeddedPostgres({
       dir: path.join(config.dataDir, 'postgres'),
       port: config.database.embeddedPort,
+      runtimeDir: config.database.embeddedRuntimeDir,
       persistent: true,
       onLog: (line) => line && log.debug({ postgres: line }),
     });
-    url = embedded.url;
+    ownerUrl = embedded.url;
+    url = withLogin(embedded.url, API_LOGIN, embedded.apiPassword);
   }
   try {
-    const prepared = await prepareDatabase(url);
+    const prepared = await prepareDatabase(ownerUrl);
+    // The embedded default has both logins; an external database gets its API login from its DBA.
+    if (embedded) await ensureApiLogin(ownerUrl, API_LOGIN, embedded.apiPassword);
     if (prepared.applied.length) log.info({ applied: prepared.applied }, 'migrations applied');
     if (prepared.seeded) log.info({ added: prepared.seeded }, 'seeded tenants');
     const db = createDb(url, config.database.poolMax);
+    await assertSafeApiLogin((sql) => db.$queryRawUnsafe(sql));
 
     const storage = createBlobStore(config.storage);
     for (const slug of await createTenantRepo(db).listSlugs()) await storage.ensureBucket(slug);

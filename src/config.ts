@@ -34,7 +34,14 @@ export const EnvSchema = Type.Object({
   DATABASE_URL: Type.Optional(
     Type.String({
       pattern: '^postgres(ql)?://',
-      description: 'External PostgreSQL (postgresql://user:pass@host:5432/db); unset = embedded PostgreSQL',
+      description:
+        "External PostgreSQL, the API's own login: a role that owns nothing and cannot bypass row-level security, member of en_akte_app (postgresql://en_akte_api:pass@host:5432/db); unset = embedded PostgreSQL",
+    }),
+  ),
+  DATABASE_OWNER_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description: 'The login that owns the schema, for migrations, the seed and the job queues at start-up (required with DATABASE_URL)',
     }),
   ),
   EMBEDDED_PG_PORT: Type.Integer({
@@ -42,6 +49,12 @@ export const EnvSchema = Type.Object({
     minimum: 1024,
     maximum: 65535,
     description: 'Port of the embedded PostgreSQL (only when DATABASE_URL is unset)',
+  }),
+  EMBEDDED_PG_RUNTIME_DIR: Type.String({
+    default: '/var/lib/en-akte',
+    minLength: 1,
+    description:
+      'Run as root only: where the embedded PostgreSQL binaries and cluster go when the `postgres` user it runs as cannot reach the checkout or DATA_DIR (e.g. under a 0700 home)',
   }),
   DB_POOL_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 200, description: 'PostgreSQL pool size' }),
   S3_ENDPOINT: Type.Optional(
@@ -85,6 +98,11 @@ export const EnvSchema = Type.Object({
     default: 'roles',
     pattern: '^[A-Za-z0-9_:-]+(\\.[A-Za-z0-9_:-]+)*$',
     description: 'Claim (dotted path) holding the roles in external IdP tokens, e.g. realm_access.roles or resource_access.en-akte.roles',
+  }),
+  AUTH_CLEARANCE_CLAIM: Type.String({
+    default: 'clearance',
+    pattern: '^[A-Za-z0-9_:-]+(\\.[A-Za-z0-9_:-]+)*$',
+    description: "Claim (dotted path) holding the caller's clearance, the highest XDOMEA confidentiality level it may see (003 offen if absent)",
   }),
   AUTH_AUDIENCE: Type.String({ default: 'en-akte', minLength: 1, description: 'Expected `aud`' }),
   AUTH_ALGORITHMS: Type.String({
@@ -131,6 +149,29 @@ export const EnvSchema = Type.Object({
     maximum: 86400,
     description: 'How often the sweeper collects leftover uploads, expired idempotency keys and old events (0 = never); once per period across all instances',
   }),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({
+    default: 1200,
+    minimum: 1,
+    maximum: 1_000_000,
+    description: 'Requests per minute a client (or person) may send to /v1 in one tenant, across all instances',
+  }),
+  TOKEN_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 10, minimum: 1, maximum: 10_000, description: 'Token requests per minute per client_id at /oauth/token' }),
+  TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: Type.Integer({
+    default: 60,
+    minimum: 1,
+    maximum: 100_000,
+    description: 'Token requests per minute per client address at /oauth/token (behind a proxy set TRUST_PROXY)',
+  }),
+  METRICS_HOST: Type.String({ default: '127.0.0.1', description: 'Interface of the separate metrics listener (Prometheus scrapes it; 0.0.0.0 inside a container network)' }),
+  METRICS_PORT: Type.Integer({
+    default: 9464,
+    minimum: 0,
+    maximum: 65535,
+    description: 'Port of the separate metrics listener; 0 = /metrics on the API port instead, behind METRICS_TOKEN',
+  }),
+  METRICS_TOKEN: Type.Optional(
+    Type.String({ minLength: 16, description: 'Bearer token Prometheus must send for /metrics: required with METRICS_PORT=0 (the API port), optional on the separate listener' }),
+  ),
   WORKER_IN_PROCESS: Type.Boolean({
     default: true,
     description: 'Run the job worker (sweeper, event dispatch, webhook delivery, grant expiry) inside the API process; false for API-only instances beside `npm run worker`',
@@ -143,6 +184,17 @@ export const EnvSchema = Type.Object({
     description: 'How often workers look for events left undispatched (after downtime or a lost notification)',
   }),
   GRANT_EXPIRY_INTERVAL_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600, description: 'How often ended support grants are recorded (grant.expired)' }),
+  AUDIT_ANCHOR_INTERVAL_SECONDS: Type.Integer({
+    default: 3600,
+    minimum: 0,
+    maximum: 604_800,
+    description: "How often each tenant's audit chain head is checkpointed, signed, into its bucket with an object lock (0 = only on demand)",
+  }),
+  AUDIT_ANCHOR_RETENTION_DAYS: Type.Integer({ default: 3650, minimum: 1, maximum: 36_500, description: 'How long an audit checkpoint is locked against deletion' }),
+  AUDIT_ANCHOR_LOCK_MODE: Type.Union([Type.Literal('COMPLIANCE'), Type.Literal('GOVERNANCE')], {
+    default: 'COMPLIANCE',
+    description: 'Object-lock mode of audit checkpoints: COMPLIANCE (nobody can remove them early) or GOVERNANCE (a storage admin with the bypass permission can)',
+  }),
   EVENT_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 3650, description: 'Dispatched events and finished webhook deliveries older than this are purged by the sweeper' }),
   SECRETS_KEY_FILE: Type.Optional(
     Type.String({ description: 'Data key that seals stored secrets such as webhook signing secrets (created on first start; default DATA_DIR/keys/secrets.key; share it between instances)' }),
@@ -166,6 +218,31 @@ export const EnvSchema = Type.Object({
     maximum: 60_000,
     description: 'Answer 503 while the event loop lags more than this many ms (load shedding; 0 = off; e.g. 1000 in production)',
   }),
+  HEADERS_TIMEOUT_MS: Type.Integer({
+    default: 10_000,
+    minimum: 1_000,
+    maximum: 120_000,
+    description: 'Time a client has to send the request line and headers (slowloris); then 408 and the connection closes',
+  }),
+  REQUEST_TIMEOUT_MS: Type.Integer({
+    default: 900_000,
+    minimum: 10_000,
+    maximum: 86_400_000,
+    description: 'Time a client has to send a whole request, body included (15 min: 5 GiB at 6 MB/s); then 408',
+  }),
+  CONNECTION_IDLE_TIMEOUT_MS: Type.Integer({
+    default: 60_000,
+    minimum: 1_000,
+    maximum: 3_600_000,
+    description: 'A connection on which nothing moves for this long is closed',
+  }),
+  MAX_HEADERS: Type.Integer({ default: 100, minimum: 20, maximum: 1000, description: 'Most header fields a request may carry (431 beyond)' }),
+  MAX_QUERY_PARAMETERS: Type.Integer({ default: 50, minimum: 5, maximum: 1000, description: 'Most query parameters a request may carry (400 beyond)' }),
+  CORS_ORIGINS: Type.String({
+    default: '',
+    pattern: '^(|https?://[^\\s,]+(,https?://[^\\s,]+)*)$',
+    description: 'Comma-separated origins browsers may call the API from (e.g. https://portal.hattingen.de); empty = none, no CORS headers at all',
+  }),
   SHUTDOWN_GRACE_MS: Type.Integer({
     default: 10_000,
     minimum: 0,
@@ -183,13 +260,13 @@ export interface Config {
   publicUrl: string;
   trustProxy: boolean;
   dataDir: string;
-  database: { url?: string; embeddedPort: number; poolMax: number };
+  database: { url?: string; ownerUrl?: string; embeddedPort: number; embeddedRuntimeDir: string; poolMax: number };
   storage:
     | { kind: 's3'; endpoint: URL; accessKey: string; secretKey: string; region: string; bucketPrefix: string; partSize: number }
     | { kind: 'local'; dir: string; bucketPrefix: string };
   auth: {
     /** Keycloak or another IdP whose tokens are accepted besides the service's own. */
-    external?: { jwksUrl: string; issuer: string; tenantClaim: string; rolesClaim: string };
+    external?: { jwksUrl: string; issuer: string; tenantClaim: string; rolesClaim: string; clearanceClaim: string };
     /** `iss` of the tokens this service issues (PUBLIC_URL). */
     issuer: string;
     audience: string;
@@ -199,7 +276,11 @@ export interface Config {
     clockTolerance: number;
   };
   bodyLimit: number;
+  rateLimits: { perMinute: number; tokenPerClientPerMinute: number; tokenPerAddressPerMinute: number };
+  /** Where Prometheus scrapes: a separate listener, or the API port with a bearer token. */
+  metrics: { host: string; port: number; token?: string };
   uploads: { maxBytes: number; staleAfterSeconds: number; sweepIntervalSeconds: number };
+  auditAnchors: { intervalSeconds: number; retentionDays: number; mode: 'COMPLIANCE' | 'GOVERNANCE' };
   jobs: {
     inProcess: boolean;
     pollingIntervalSeconds: number;
@@ -221,6 +302,8 @@ export interface Config {
   };
   maxEventLoopDelayMs: number;
   shutdownGraceMs: number;
+  limits: { headersTimeoutMs: number; requestTimeoutMs: number; connectionIdleTimeoutMs: number; maxHeaders: number; maxQueryParameters: number };
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -264,6 +347,14 @@ function toConfig(env: Env): Config {
     const valid = entry.includes('/') ? ipaddr.isValidCIDR(entry) : ipaddr.isValid(entry);
     if (!valid) throw new ConfigError(`Invalid configuration: WEBHOOK_ALLOWED_PRIVATE_TARGETS has ${entry}, which is neither an IP address nor a CIDR range`);
   }
+  if (env.METRICS_PORT === 0 && !env.METRICS_TOKEN) {
+    throw new ConfigError('Invalid configuration: METRICS_TOKEN is required when METRICS_PORT=0 serves /metrics on the API port');
+  }
+  if (Boolean(env.DATABASE_URL) !== Boolean(env.DATABASE_OWNER_URL)) {
+    throw new ConfigError(
+      'Invalid configuration: DATABASE_URL (the API login) and DATABASE_OWNER_URL (the schema owner, for migrations) go together; set both, or neither for the embedded PostgreSQL',
+    );
+  }
   if (env.AUTH_JWKS_URL && !env.AUTH_ISSUER) {
     throw new ConfigError('Invalid configuration: AUTH_ISSUER is required when AUTH_JWKS_URL is set');
   }
@@ -275,11 +366,17 @@ function toConfig(env: Env): Config {
     publicUrl: env.PUBLIC_URL.replace(/\/$/, ''),
     trustProxy: env.TRUST_PROXY,
     dataDir,
-    database: { url: env.DATABASE_URL, embeddedPort: env.EMBEDDED_PG_PORT, poolMax: env.DB_POOL_MAX },
+    database: { url: env.DATABASE_URL, ownerUrl: env.DATABASE_OWNER_URL, embeddedPort: env.EMBEDDED_PG_PORT, embeddedRuntimeDir: env.EMBEDDED_PG_RUNTIME_DIR, poolMax: env.DB_POOL_MAX },
     storage,
     auth: {
       external: env.AUTH_JWKS_URL
-        ? { jwksUrl: env.AUTH_JWKS_URL, issuer: env.AUTH_ISSUER!, tenantClaim: env.AUTH_TENANT_CLAIM, rolesClaim: env.AUTH_ROLES_CLAIM }
+        ? {
+            jwksUrl: env.AUTH_JWKS_URL,
+            issuer: env.AUTH_ISSUER!,
+            tenantClaim: env.AUTH_TENANT_CLAIM,
+            rolesClaim: env.AUTH_ROLES_CLAIM,
+            clearanceClaim: env.AUTH_CLEARANCE_CLAIM,
+          }
         : undefined,
       issuer: env.PUBLIC_URL.replace(/\/$/, ''),
       audience: env.AUTH_AUDIENCE,
@@ -289,11 +386,18 @@ function toConfig(env: Env): Config {
       clockTolerance: env.AUTH_CLOCK_TOLERANCE,
     },
     bodyLimit: env.BODY_LIMIT,
+    rateLimits: {
+      perMinute: env.RATE_LIMIT_PER_MINUTE,
+      tokenPerClientPerMinute: env.TOKEN_RATE_LIMIT_PER_MINUTE,
+      tokenPerAddressPerMinute: env.TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+    },
+    metrics: { host: env.METRICS_HOST, port: env.METRICS_PORT, token: env.METRICS_TOKEN },
     uploads: {
       maxBytes: env.MAX_UPLOAD_BYTES,
       staleAfterSeconds: env.UPLOAD_STALE_AFTER_SECONDS,
       sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
     },
+    auditAnchors: { intervalSeconds: env.AUDIT_ANCHOR_INTERVAL_SECONDS, retentionDays: env.AUDIT_ANCHOR_RETENTION_DAYS, mode: env.AUDIT_ANCHOR_LOCK_MODE },
     jobs: {
       inProcess: env.WORKER_IN_PROCESS,
       pollingIntervalSeconds: env.JOB_POLL_INTERVAL_SECONDS,
@@ -314,6 +418,14 @@ function toConfig(env: Env): Config {
       concurrency: env.WEBHOOK_CONCURRENCY,
     },
     maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
+    limits: {
+      headersTimeoutMs: env.HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+      connectionIdleTimeoutMs: env.CONNECTION_IDLE_TIMEOUT_MS,
+      maxHeaders: env.MAX_HEADERS,
+      maxQueryParameters: env.MAX_QUERY_PARAMETERS,
+    },
+    corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',') : [],
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
   };
 }

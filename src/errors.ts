@@ -44,9 +44,11 @@ export const catalogue = {
   unauthenticated: { status: 401, title: 'Authentication required' },
   'invalid-token': { status: 401, title: 'The bearer token is not valid' },
   forbidden: { status: 403, title: 'Not allowed' },
+  'tenant-inactive': { status: 403, title: 'The tenant is not active in the shared service' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'not-acceptable': { status: 406, title: 'Not acceptable' },
+  'request-timeout': { status: 408, title: 'The request took too long to arrive' },
   conflict: { status: 409, title: 'Conflict' },
   'object-closed': { status: 409, title: 'The object is closed (zdA) and accepts no changes' },
   'checked-out': { status: 409, title: 'The document is checked out by someone else' },
@@ -85,6 +87,8 @@ export const errors = {
   invalidToken: (detail: string) =>
     make('invalid-token', detail, {}, { 'www-authenticate': 'Bearer error="invalid_token"' }),
   forbidden: (detail: string) => make('forbidden', detail),
+  tenantInactive: (slug: string) =>
+    make('tenant-inactive', `${slug} has not joined the shared service (or has left it): its tokens, clients and grants open nothing`),
   /** Also used for objects of other tenants: a caller must not learn that they exist. */
   notFound: (what = 'resource') => make('not-found', `No such ${what}`),
   routeNotFound: (method: string, url: string) => make('not-found', `No route ${method} ${url}`),
@@ -116,8 +120,10 @@ export const errors = {
     make('range-not-satisfiable', `The range is outside 0-${size - 1}`, {}, { 'content-range': `bytes */${size}` }),
   unprocessable: (detail: string) => make('unprocessable', detail),
   preconditionRequired: (detail = 'Send If-Match with the ETag you read') => make('precondition-required', detail),
-  tooManyRequests: (detail: string) => make('too-many-requests', detail),
-  headersTooLarge: () => make('headers-too-large'),
+  tooManyRequests: (detail: string, retryAfterSeconds = 60) =>
+    make('too-many-requests', detail, {}, { 'retry-after': String(Math.max(1, retryAfterSeconds)) }),
+  headersTooLarge: (detail?: string) => make('headers-too-large', detail),
+  requestTimeout: () => make('request-timeout', 'The request line, headers or body did not arrive in time; the connection is closed'),
   internal: () => make('internal', 'An unexpected error occurred; quote the request id when reporting it'),
   unavailable: (detail: string, extensions?: Record<string, unknown>) =>
     make('unavailable', detail, extensions, { 'retry-after': '5' }),

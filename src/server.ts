@@ -3,8 +3,19 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import enAkte, { serverOptions, VERSION } from './app.js';
 import { startInfrastructure } from './bootstrap.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { UnsafeLoginError } from './db/logins.js';
 import { startJobs, type Worker } from './jobs/index.js';
+import { serveMetrics } from './plugins/metrics.js';
 import { createServices } from './services.js';
+
+/** A misconfiguration an operator fixes: say what, without a stack trace. */
+function refuseToStart(err: unknown): never {
+  if (err instanceof UnsafeLoginError || err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}
 
 let config: Config;
 try {
@@ -18,7 +29,7 @@ try {
 }
 
 const app = Fastify(serverOptions(config)).withTypeProvider<TypeBoxTypeProvider>();
-const infra = await startInfrastructure(config, app.log, { worker: config.jobs.inProcess });
+const infra = await startInfrastructure(config, app.log, { worker: config.jobs.inProcess }).catch(refuseToStart);
 await app.register(enAkte, infra);
 
 // The embedded default runs the worker in the same process; API-only instances set WORKER_IN_PROCESS=false.
@@ -32,6 +43,12 @@ if (config.jobs.inProcess) {
     log: app.log.child({ component: 'worker' }),
   });
 }
+
+// Metrics on a listener of their own (loopback by default), not on the API port.
+const metricsServer = config.metrics.port > 0 ? await serveMetrics(app.metrics, config.metrics.host, config.metrics.port, config.metrics.token) : undefined;
+app.addHook('onClose', async () => {
+  await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
+});
 
 let closing: Promise<void> | undefined;
 let closingSince = 0;

@@ -1,10 +1,11 @@
 import type PgBoss from 'pg-boss';
+import type { SigningKeys } from './auth/keys.js';
 import type { Config } from './config.js';
 import { createScope, inScope } from './core/index.js';
 import type { Db } from './db/client.js';
 import { jobSenderFor } from './jobs/boss.js';
 import { createSealer } from './lib/sealed.js';
-import { createAuditLog, createAuditService } from './modules/audit/index.js';
+import { createAnchors, createAuditLog, createAuditService } from './modules/audit/index.js';
 import { createClientService } from './modules/clients/index.js';
 import { filePlanOps } from './modules/file-plan/index.js';
 import { grantOps } from './modules/grants/index.js';
@@ -22,6 +23,8 @@ export interface ServiceDeps {
   jobs: PgBoss;
   /** The data key that seals stored secrets. */
   dataKey: Buffer;
+  /** The service's signing key: tokens, audit checkpoints. */
+  keys: SigningKeys;
   version: string;
 }
 
@@ -55,9 +58,11 @@ export function createServices(deps: ServiceDeps) {
       secretGraceHours: w.secretGraceHours,
     },
   });
+  const anchors = createAnchors({ scope, storage, signer: deps.keys, settings: config.auditAnchors });
   return {
     scope,
     tenants,
+    anchors,
     tenantService: createTenantService({ repo: createTenantRepo(db) }),
     records,
     recordsApi: inScope(scope, records),
@@ -65,7 +70,7 @@ export function createServices(deps: ServiceDeps) {
     filePlanApi: inScope(scope, filePlanOps),
     grants,
     grantsApi: inScope(scope, grants),
-    audit: createAuditService({ scope }),
+    audit: createAuditService({ scope, anchors }),
     webhooks,
     sweeper: createUploadSweeper({ scope, storage, staleAfterMs: config.uploads.staleAfterSeconds * 1000 }),
     clients: (sign: Parameters<typeof createClientService>[0]['sign']) =>

@@ -2,6 +2,7 @@ import pino from 'pino';
 import { VERSION } from './app.js';
 import { startInfrastructure } from './bootstrap.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { UnsafeLoginError } from './db/logins.js';
 import { startJobs } from './jobs/index.js';
 import { createServices } from './services.js';
 
@@ -9,6 +10,15 @@ import { createServices } from './services.js';
  * `npm run worker`: the job worker alone (sweeper, event dispatch, webhook delivery, grant expiry),
  * beside API-only instances (WORKER_IN_PROCESS=false). Any number may run; schedules still run once.
  */
+/** A misconfiguration an operator fixes: say what, without a stack trace. */
+function refuseToStart(err: unknown): never {
+  if (err instanceof UnsafeLoginError || err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}
+
 let config: Config;
 try {
   config = loadConfig();
@@ -21,7 +31,7 @@ try {
 }
 
 const log = pino({ level: config.logLevel, base: { component: 'worker' } });
-const infra = await startInfrastructure(config, log, { worker: true });
+const infra = await startInfrastructure(config, log, { worker: true }).catch(refuseToStart);
 const worker = await startJobs({ boss: infra.jobs, services: createServices({ ...infra, version: VERSION }), config, databaseUrl: infra.databaseUrl, log });
 log.info('worker started');
 

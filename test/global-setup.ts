@@ -4,13 +4,20 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { loadOrCreateDataKey } from '../src/auth/data-key.js';
 import { loadOrCreateSigningKeys } from '../src/auth/keys.js';
-import { prepareDatabase } from '../src/bootstrap.js';
+import { randomBytes } from 'node:crypto';
+import { prepareDatabase, withLogin } from '../src/bootstrap.js';
+import { API_LOGIN } from '../src/db/client.js';
+import { ensureApiLogin } from '../src/db/logins.js';
 import { startMinio } from './support/minio-server.js';
 import { startTestPostgres } from './support/postgres.js';
+import { startTogether } from './support/services.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The API's own login (owns nothing, member of en_akte_app): what the apps connect with. */
     databaseUrl: string;
+    /** The schema owner (the cluster's superuser): migrations, and tests that must look behind the walls. */
+    ownerUrl: string;
     s3: { endpoint: string; accessKey: string; secretKey: string };
     /** The run's signing key and data key, shared by every app and process as by a deployment's instances. */
     keys: { signing: string; data: string };
@@ -19,10 +26,12 @@ declare module 'vitest' {
 
 /** Starts one real PostgreSQL and one real MinIO for the whole run, and stops both afterwards. */
 export default async function setup(project: TestProject) {
-  const [pg, minio] = await Promise.all([startTestPostgres(), startMinio()]);
+  const [pg, minio] = await startTogether(() => startTestPostgres(), startMinio);
+  const apiPassword = randomBytes(18).toString('base64url');
   try {
     // Migrations, the tenant seed and the job queues, as the owner: what every instance does at start.
     await prepareDatabase(pg.url);
+    await ensureApiLogin(pg.url, API_LOGIN, apiPassword);
   } catch (err) {
     await Promise.all([pg.stop(), minio.stop()]);
     throw err;
@@ -32,7 +41,8 @@ export default async function setup(project: TestProject) {
   await loadOrCreateSigningKeys(keys.signing);
   await loadOrCreateDataKey(keys.data);
   project.provide('keys', keys);
-  project.provide('databaseUrl', pg.url);
+  project.provide('databaseUrl', withLogin(pg.url, API_LOGIN, apiPassword));
+  project.provide('ownerUrl', pg.url);
   project.provide('s3', { endpoint: minio.endpoint, accessKey: minio.accessKey, secretKey: minio.secretKey });
   return async () => {
     await Promise.all([pg.stop(), minio.stop(), rm(keysDir, { recursive: true, force: true })]);

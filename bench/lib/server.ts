@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startMinio, type S3Target } from '../../test/support/minio-server.js';
 import { freePort } from '../../test/support/ports.js';
 import { startTestPostgres, type TestDatabase } from '../../test/support/postgres.js';
+import { startTogether } from '../../test/support/services.js';
 
 export interface BenchServer {
   url: string;
@@ -26,7 +27,7 @@ function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 
 /** The real service (src/server.ts) in its own process, on real PostgreSQL and MinIO. */
 export async function startBenchServer(extraEnv: Record<string, string> = {}, opts: { nodeArgs?: string[] } = {}): Promise<BenchServer> {
-  const [db, s3] = await Promise.all([startTestPostgres(), startMinio()]);
+  const [db, s3] = await startTogether(() => startTestPostgres(), startMinio);
   const port = await freePort();
   const env = {
     ...process.env,

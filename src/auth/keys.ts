@@ -1,6 +1,9 @@
 import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  CompactSign,
+  compactVerify,
+  createLocalJWKSet,
   calculateJwkThumbprint,
   exportJWK,
   generateKeyPair,
@@ -23,6 +26,10 @@ interface StoredKey extends JWK {
 export interface SigningKeys {
   jwks: JSONWebKeySet;
   sign(claims: TokenClaims, opts: { issuer: string; audience: string; ttlSeconds: number }): Promise<string>;
+  /** A signed document (compact JWS, `typ` in its header), e.g. an audit checkpoint. */
+  signDocument(payload: object, typ: string): Promise<string>;
+  /** The payload of a document this service signed (with any key still in its key file); null when the signature fails. */
+  verifyDocument(jws: string, typ: string): Promise<{ payload: unknown; kid: string } | null>;
 }
 
 export interface TokenClaims {
@@ -31,6 +38,15 @@ export interface TokenClaims {
   roles: string[];
   [claim: string]: unknown;
 }
+
+/**
+ * The `typ` of the access tokens this service issues (RFC 9068; explicit typing per RFC 8725 §3.11):
+ * nothing else signed with the same key (an audit checkpoint) passes as a token.
+ */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+/** Most keys the JWKS lists (the current one and those whose tokens may still be in use). */
+export const JWKS_MAX_KEYS = 10;
 
 async function newKey(): Promise<StoredKey> {
   const { privateKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
@@ -46,7 +62,7 @@ async function newKey(): Promise<StoredKey> {
 export async function rotateSigningKeys(file: string, keep = 3): Promise<{ kid: string; retained: number }> {
   const stored = (JSON.parse(await readFile(file, 'utf8')) as { keys: StoredKey[] }).keys;
   const fresh = await newKey();
-  const keys = [fresh, ...stored].slice(0, Math.max(2, keep));
+  const keys = [fresh, ...stored].slice(0, Math.min(JWKS_MAX_KEYS, Math.max(2, keep)));
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, JSON.stringify({ keys }, null, 2), { mode: 0o600 });
   await rename(tmp, file);
@@ -89,11 +105,23 @@ export async function loadOrCreateSigningKeys(file: string): Promise<SigningKeys
       (k) => Object.fromEntries(Object.entries(k).filter(([, v]) => v !== undefined)) as JWK,
     ),
   };
+  const verificationKeys = createLocalJWKSet(jwks);
   return {
     jwks,
+    signDocument: (payload, typ) =>
+      new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: active.alg, kid: active.kid, typ }).sign(signingKey),
+    async verifyDocument(jws, typ) {
+      try {
+        const { payload, protectedHeader } = await compactVerify(jws, verificationKeys, { algorithms: [SIGNING_ALG] });
+        if (protectedHeader.typ !== typ) return null;
+        return { payload: JSON.parse(new TextDecoder().decode(payload)) as unknown, kid: protectedHeader.kid ?? '' };
+      } catch {
+        return null;
+      }
+    },
     async sign(claims, opts) {
       return new SignJWT(claims)
-        .setProtectedHeader({ alg: active.alg, kid: active.kid, typ: 'JWT' })
+        .setProtectedHeader({ alg: active.alg, kid: active.kid, typ: ACCESS_TOKEN_TYPE })
         .setIssuer(opts.issuer)
         .setAudience(opts.audience)
         .setIssuedAt()

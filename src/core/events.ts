@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
+import { Slug, Timestamp, Uuid } from '../schemas/common.js';
 
 /**
  * The event catalogue: everything EN-Akte tells other systems about (webhooks now; the search
@@ -7,11 +8,13 @@ import { Type, type Static, type TSchema } from 'typebox';
  * states and the names of changed fields, never content bytes and never titles or names (a receiver
  * that needs more reads the object with its own token).
  */
-const Reference = Type.String({ description: 'Aktenzeichen of the file or case' });
-const Changed = Type.Array(Type.String(), { description: 'Names of the fields that changed (values are in the audit trail)' });
-const Grantee = Type.String({ description: 'Competence-centre staff member the grant is for' });
+const Reference = Type.String({ maxLength: 200, description: 'Aktenzeichen of the file or case' });
+const Changed = Type.Array(Type.String({ maxLength: 64 }), { maxItems: 32, description: 'Names of the fields that changed (values are in the audit trail)' });
+const Grantee = Type.String({ maxLength: 250, description: 'Competence-centre staff member the grant is for' });
 const GrantScope = Type.Union([Type.Literal('read'), Type.Literal('read-write')]);
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Actor = Type.String({ maxLength: 250, description: 'Who: the person (sub) or `client:<id>`' });
+const Day = Type.String({ format: 'date', maxLength: 10 });
 
 const spec = <S extends SubjectType, D extends TSchema>(subject: S, summary: string, data: D) => ({ subject, summary, data });
 
@@ -19,37 +22,42 @@ export const SUBJECT_TYPES = ['file', 'case', 'document', 'version', 'support-gr
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 
 export const EVENT_CATALOGUE = {
-  'file.created': spec('file', 'A file (Akte) was created', Type.Object({ reference: Reference, planCode: Type.String(), confidentiality: Type.String() })),
+  'file.created': spec('file', 'A file (Akte) was created', Type.Object({ reference: Reference, planCode: Type.String({ maxLength: 64 }), confidentiality: Type.String({ pattern: '^00[1-5]$', maxLength: 3 }) })),
   'file.updated': spec('file', "A file's metadata changed", Type.Object({ reference: Reference, changed: Changed })),
-  'file.closed': spec('file', 'A file was closed (zdA)', Type.Object({ reference: Reference, closedOn: Type.String({ format: 'date' }), casesClosed: Type.Integer() })),
+  'file.closed': spec('file', 'A file was closed (zdA)', Type.Object({ reference: Reference, closedOn: Day, casesClosed: Type.Integer({ format: 'int32', minimum: 0, maximum: 2147483647 }) })),
   'file.reopened': spec('file', 'A closed file was reopened by a records manager', Type.Object({ reference: Reference })),
   'case.created': spec('case', 'A case (Vorgang) was opened in a file', Type.Object({ reference: Reference })),
   'case.updated': spec('case', "A case's metadata changed", Type.Object({ reference: Reference, changed: Changed })),
-  'case.closed': spec('case', 'A case was closed (zdA), on its own or with its file', Type.Object({ reference: Reference, closedOn: Type.String({ format: 'date' }) })),
+  'case.closed': spec('case', 'A case was closed (zdA), on its own or with its file', Type.Object({ reference: Reference, closedOn: Day })),
   'case.reopened': spec('case', 'A closed case was reopened by a records manager', Type.Object({ reference: Reference })),
-  'document.created': spec('document', 'A document was added to a case', Type.Object({ kind: Type.String() })),
+  'document.created': spec('document', 'A document was added to a case', Type.Object({ kind: Type.String({ maxLength: 32 }) })),
   'document.updated': spec('document', "A document's metadata changed", Type.Object({ changed: Changed })),
-  'document.checked-out': spec('document', 'A document was checked out (locked for editing)', Type.Object({ by: Type.String(), until: Type.String({ format: 'date-time' }) })),
+  'document.checked-out': spec('document', 'A document was checked out (locked for editing)', Type.Object({ by: Actor, until: Timestamp })),
   'document.checked-in': spec(
     'document',
     'A check-out ended: released by its holder, checked in with a new version, or broken by a records manager',
-    Type.Object({ by: Type.String(), how: Type.Union([Type.Literal('released'), Type.Literal('version'), Type.Literal('broken')]) }),
+    Type.Object({ by: Actor, how: Type.Union([Type.Literal('released'), Type.Literal('version'), Type.Literal('broken')]) }),
   ),
   'version.created': spec(
     'version',
     'A new immutable version of a document was stored',
-    Type.Object({ number: Type.Integer({ minimum: 1 }), size: Type.Integer({ minimum: 0, format: 'int64' }), sha256: Type.String(), mediaType: Type.String() }),
+    Type.Object({
+      number: Type.Integer({ format: 'int32', minimum: 1, maximum: 2147483647 }),
+      size: Type.Integer({ format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+      sha256: Type.String({ pattern: '^[0-9a-f]{64}$', maxLength: 64 }),
+      mediaType: Type.String({ maxLength: 255 }),
+    }),
   ),
   'grant.requested': spec(
     'support-grant',
     'The competence centre asks the town for support access; the town decides',
-    Type.Object({ grantee: Grantee, scope: GrantScope, fileId: Nullable(Type.String({ format: 'uuid' })), durationHours: Type.Integer() }),
+    Type.Object({ grantee: Grantee, scope: GrantScope, fileId: Nullable(Uuid), durationHours: Type.Integer({ format: 'int32', minimum: 1, maximum: 336 }) }),
   ),
-  'grant.approved': spec('support-grant', 'The town approved a support grant', Type.Object({ grantee: Grantee, scope: GrantScope, fileId: Nullable(Type.String({ format: 'uuid' })), validUntil: Type.String({ format: 'date-time' }) })),
+  'grant.approved': spec('support-grant', 'The town approved a support grant', Type.Object({ grantee: Grantee, scope: GrantScope, fileId: Nullable(Uuid), validUntil: Timestamp })),
   'grant.rejected': spec('support-grant', 'The town rejected a support grant', Type.Object({ grantee: Grantee })),
   'grant.revoked': spec('support-grant', 'The town revoked a support grant', Type.Object({ grantee: Grantee })),
-  'grant.expired': spec('support-grant', 'A support grant reached its end', Type.Object({ grantee: Grantee, validUntil: Type.String({ format: 'date-time' }) })),
-  'webhook.test': spec('webhook', 'A test event, sent on request to one subscription', Type.Object({ message: Type.String() })),
+  'grant.expired': spec('support-grant', 'A support grant reached its end', Type.Object({ grantee: Grantee, validUntil: Timestamp })),
+  'webhook.test': spec('webhook', 'A test event, sent on request to one subscription', Type.Object({ message: Type.String({ maxLength: 500 }) })),
 } as const;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;
@@ -92,22 +100,22 @@ export function eventPayloadSchema(type: EventType) {
   const entry = EVENT_CATALOGUE[type];
   return Type.Object(
     {
-      id: Type.String({ format: 'uuid', description: 'Event id (UUIDv7); the same in every delivery attempt (webhook-id header)' }),
+      id: Type.String({ format: 'uuid', maxLength: 36, description: 'Event id (UUIDv7); the same in every delivery attempt (webhook-id header)' }),
       type: Type.Literal(type),
-      timestamp: Type.String({ format: 'date-time', description: 'When the change happened' }),
-      tenant: Type.String({ description: 'Tenant slug' }),
-      subject: Type.Object({ type: Type.Literal(entry.subject), id: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
+      timestamp: Type.String({ format: 'date-time', maxLength: 40, description: 'When the change happened' }),
+      tenant: Type.String({ ...Slug, description: 'Tenant slug' }),
+      subject: Type.Object({ type: Type.Literal(entry.subject), id: Uuid }, { additionalProperties: false }),
       parents: Type.Object(
         {
-          fileId: Type.Optional(Type.String({ format: 'uuid' })),
-          caseId: Type.Optional(Type.String({ format: 'uuid' })),
-          documentId: Type.Optional(Type.String({ format: 'uuid' })),
+          fileId: Type.Optional(Uuid),
+          caseId: Type.Optional(Uuid),
+          documentId: Type.Optional(Uuid),
         },
         { additionalProperties: false, description: 'The file, case and document the subject belongs to' },
       ),
       data: entry.data,
       audit: Type.Object(
-        { seq: Type.Integer({ format: 'int64' }), hash: Type.String({ pattern: '^[0-9a-f]{64}$' }) },
+        { seq: Type.Integer({ format: 'int64', minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), hash: Type.String({ pattern: '^[0-9a-f]{64}$', maxLength: 64 }) },
         { additionalProperties: false, description: "Sequence and hash of the audit event recording the change (GET …/audit?objectId=…)" },
       ),
     },

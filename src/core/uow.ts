@@ -5,8 +5,11 @@ import type { RequestContext } from './context.js';
 import type { DomainEvent } from './events.js';
 import type { TenantRef } from './tenant.js';
 
-/** Builds a repository bound to one transaction and tenant: repos never take the tenant id by hand. */
-export type RepoFactory<R> = (tx: Tx, tenantId: string) => R;
+/**
+ * Builds a repository bound to one transaction and tenant (repos never take the tenant id by
+ * hand) and, where it filters by who asks (confidentiality), to the request context.
+ */
+export type RepoFactory<R> = (tx: Tx, tenantId: string, ctx: RequestContext) => R;
 
 /**
  * One transaction in one tenant (row-level security set once), carrying what every service
@@ -61,7 +64,7 @@ export function createScope(db: Db, factories: { audit: AuditLogFactory; jobs: J
         ctx,
         tenant: ctx.tenant,
         repo<R>(factory: RepoFactory<R>): R {
-          if (!repos.has(factory)) repos.set(factory, factory(tx, ctx.tenant.id));
+          if (!repos.has(factory)) repos.set(factory, factory(tx, ctx.tenant.id, ctx));
           return repos.get(factory) as R;
         },
         audit: factories.audit(tx, ctx, emitted),

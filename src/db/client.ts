@@ -4,22 +4,22 @@ import { PrismaClient } from '../generated/prisma/client.js';
 
 export type Db = PrismaClient;
 
-/** The role the API works as: owns no table, cannot bypass row-level security (migration 20261125020000). */
+/**
+ * The group role that holds the API's privileges: owns no table, cannot bypass row-level
+ * security (migration 20261125020000). The API's login role is a member of it and nothing more.
+ */
 export const APP_ROLE = 'en_akte_app';
 
+/** The login role of the embedded default (and the test harness), created by `ensureApiLogin`. */
+export const API_LOGIN = 'en_akte_api';
+
 /**
- * The Prisma client over a node-postgres pool (Prisma 7's driver adapter; no query engine binary).
- * `role` is set at connection start-up (`-c role=…`), so every query, in a transaction or not,
- * runs as that role and row-level security applies. `null` keeps the login role (migrations, seed).
+ * The Prisma client over a node-postgres pool (Prisma 7's driver adapter; no query engine binary),
+ * connected as whatever login the URL names: the API's own login, which owns nothing, or the
+ * owner for migrations and the seed.
  */
-export function createDb(url: string, poolMax: number, opts: { role?: string | null } = {}): Db {
-  const role = opts.role === undefined ? APP_ROLE : opts.role;
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: poolMax,
-    connectionTimeoutMillis: 5_000,
-    ...(role ? { options: `-c role=${role}` } : {}),
-  });
+export function createDb(url: string, poolMax: number): Db {
+  const pool = new pg.Pool({ connectionString: url, max: poolMax, connectionTimeoutMillis: 5_000 });
   // An idle connection that the server drops (restart, failover) must not crash the process; the
   // pool replaces it and the next query reports any lasting problem.
   pool.on('error', () => undefined);

@@ -31,7 +31,7 @@ const common = {
   schedule: false,
 } satisfies PgBoss.ConstructorOptions;
 
-/** A pg-boss for a process (API or worker), connected as the API role. `supervise`: run maintenance. */
+/** A pg-boss for a process (API or worker), on the API's login. `supervise`: run maintenance. */
 export function createBoss(url: string, opts: { max: number; supervise: boolean; pollingIntervalSeconds: number }) {
   return new PgBoss({
     ...common,
@@ -42,8 +42,6 @@ export function createBoss(url: string, opts: { max: number; supervise: boolean;
     maintenanceIntervalSeconds: 10,
     pollingIntervalSeconds: opts.pollingIntervalSeconds,
     application_name: 'en-akte-jobs',
-    // node-postgres passes this at connection start-up: every job query runs as the API role.
-    ...({ options: `-c role=${APP_ROLE}` } as object),
   });
 }
 

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { jobContext, type Scope, type TenantRef } from '../core/index.js';
 import { IDEMPOTENCY_TTL_MS, idempotencyRepo } from '../db/idempotency-repo.js';
 import { dispatchBatch, DISPATCH_BATCH, hasPendingEvents, purgeDispatchedEvents, type EventConsumer } from '../modules/events/index.js';
+import type { Anchors } from '../modules/audit/index.js';
 import type { GrantOps } from '../modules/grants/index.js';
 import type { UploadSweeper } from '../modules/records/index.js';
 import { DELIVERY_QUEUE, purgeDeliveries, type DeliveryJob, type Webhooks } from '../modules/webhooks/index.js';
@@ -16,6 +17,7 @@ export const QUEUES = {
   dispatch: { name: 'events.dispatch', policy: 'stately' },
   deliver: { name: DELIVERY_QUEUE, policy: 'standard' },
   grantExpiry: { name: 'grants.expire', policy: 'stately' },
+  auditAnchor: { name: 'audit.anchor', policy: 'stately' },
 } as const satisfies Record<string, QueueSpec>;
 
 export const ALL_QUEUES: QueueSpec[] = Object.values(QUEUES);
@@ -26,6 +28,7 @@ export interface JobDeps {
   sweeper: UploadSweeper;
   webhooks: Webhooks;
   grants: GrantOps;
+  anchors: Anchors;
   consumers: EventConsumer[];
   eventRetentionDays: number;
   log: FastifyBaseLogger;
@@ -94,6 +97,12 @@ export function jobHandlers(deps: JobDeps): Record<string, Handler> {
       const status = await deps.webhooks.deliver(job.data as DeliveryJob, { retryCount: job.retryCount, retryLimit: job.retryLimit });
       return { status, instance: INSTANCE };
     },
+
+    /** A signed, object-locked checkpoint of every tenant's audit chain head. */
+    [QUEUES.auditAnchor.name]: async () => ({
+      anchored: await perTenant('audit-anchor', async (tenant) => (await deps.anchors.anchor(tenant))?.seq ?? null),
+      instance: INSTANCE,
+    }),
 
     /** Records support grants whose time ran out (`grant.expired`). */
     [QUEUES.grantExpiry.name]: async () => ({

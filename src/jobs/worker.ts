@@ -1,7 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import pg from 'pg';
 import type PgBoss from 'pg-boss';
-import { APP_ROLE } from '../db/client.js';
 import { QUEUES, jobHandlers, type DispatchJob, type JobDeps } from './registry.js';
 
 /** Work that runs on a schedule: one job per period across every instance (pg-boss throttling slots). */
@@ -11,7 +10,7 @@ export interface Schedule {
 }
 
 export interface WorkerOptions {
-  /** A connection URL (API role) for LISTEN: the outbox notifies on every commit that wrote events. */
+  /** A connection URL (the API login) for LISTEN: the outbox notifies on every commit that wrote events. */
   listenUrl: string;
   schedules: Schedule[];
   pollingIntervalSeconds: number;
@@ -78,7 +77,7 @@ export async function startWorker(boss: PgBoss, deps: JobDeps, opts: WorkerOptio
   let retryMs = 500;
   async function listen() {
     if (stopped) return;
-    const client = new pg.Client({ connectionString: opts.listenUrl, options: `-c role=${APP_ROLE}`, application_name: 'en-akte-outbox' });
+    const client = new pg.Client({ connectionString: opts.listenUrl, application_name: 'en-akte-outbox' });
     client.on('notification', (msg) => {
       const tenantId = msg.payload;
       if (!tenantId) return;

@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors as jose, jwtVerify, type JWTPayload } from 'jose';
 import type { Config } from '../config.js';
-import type { Caller } from '../core/index.js';
+import { isConfidentiality, type Caller } from '../core/index.js';
 import { errors } from '../errors.js';
-import type { SigningKeys, TokenClaims } from '../auth/keys.js';
+import { ACCESS_TOKEN_TYPE, JWKS_MAX_KEYS, type SigningKeys, type TokenClaims } from '../auth/keys.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -27,6 +27,7 @@ function describeJoseError(err: unknown): string {
     if (err.claim === 'nbf') return 'The token is not yet valid';
     if (err.claim === 'iss') return 'The token was issued by an issuer this service does not trust';
     if (err.claim === 'aud') return 'The token is meant for another audience';
+    if (err.claim === 'typ') return `The token is not an access token (typ must be ${ACCESS_TOKEN_TYPE})`;
     return `The token claim '${err.claim}' is missing or not acceptable`;
   }
   if (err instanceof jose.JOSEAlgNotAllowed) return 'The token is signed with an algorithm that is not allowed';
@@ -54,8 +55,9 @@ function claimAt(payload: JWTPayload, path: string): unknown {
 interface ClaimMap {
   tenantClaim: string;
   rolesClaim: string;
+  clearanceClaim: string;
 }
-const OWN_CLAIMS: ClaimMap = { tenantClaim: 'tenant', rolesClaim: 'roles' };
+const OWN_CLAIMS: ClaimMap = { tenantClaim: 'tenant', rolesClaim: 'roles', clearanceClaim: 'clearance' };
 
 function toCaller(payload: JWTPayload, map: ClaimMap = OWN_CLAIMS): Caller {
   const tenant = claimAt(payload, map.tenantClaim);
@@ -68,10 +70,15 @@ function toCaller(payload: JWTPayload, map: ClaimMap = OWN_CLAIMS): Caller {
   if (!roles.every((r): r is string => typeof r === 'string' && r.length > 0 && r.length <= 64)) {
     throw errors.invalidToken("The token's 'roles' claim is malformed");
   }
+  const clearance = claimAt(payload, map.clearanceClaim);
+  if (clearance !== undefined && !isConfidentiality(clearance)) {
+    throw errors.invalidToken("The token's 'clearance' claim is not a confidentiality level (003, 002, 005, 001, 004)");
+  }
   return {
     tenant,
     subject: payload.sub,
     roles,
+    clearance,
     // Keycloak puts the client of a client-credentials token in azp (and client_id).
     clientId: typeof payload.client_id === 'string' ? payload.client_id : undefined,
     tokenId: payload.jti,
@@ -120,6 +127,8 @@ export default fp(
         ({ payload } = await jwtVerify(match[1]!, source ? source.keys : own, {
           issuer: source ? source.issuer : auth.issuer,
           audience: auth.audience,
+          // Our own tokens are explicitly typed; an external IdP's typing is its own affair.
+          ...(source ? {} : { typ: ACCESS_TOKEN_TYPE }),
           algorithms: auth.algorithms,
           clockTolerance: auth.clockTolerance,
           requiredClaims: ['exp', 'sub'],
@@ -146,7 +155,7 @@ export default fp(
             200: {
               description: 'The key set',
               type: 'object',
-              properties: { keys: { type: 'array', items: { type: 'object', additionalProperties: true } } },
+              properties: { keys: { type: 'array', maxItems: JWKS_MAX_KEYS, items: { type: 'object', additionalProperties: true } } },
               required: ['keys'],
             },
           },

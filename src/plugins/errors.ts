@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { sqlState } from '../db/tenant-tx.js';
 import { AppError, errors, type ProblemDetails } from '../errors.js';
-import { Problem } from '../schemas/common.js';
+import { Problem, PROBLEM_ERRORS_MAX, PROBLEM_TEXT_MAX } from '../schemas/common.js';
 
 /** Fastify's own error codes that are the client's fault, mapped onto the catalogue. */
 function fromFastifyError(err: FastifyError, bodyLimit: number): AppError | null {
@@ -50,16 +50,23 @@ function fromFastifyError(err: FastifyError, bodyLimit: number): AppError | null
   return null;
 }
 
+/** Text cut to what the Problem schema promises (a URL or a list of validation messages can be long). */
+const cut = (text: string) => (text.length > PROBLEM_TEXT_MAX ? `${text.slice(0, PROBLEM_TEXT_MAX - 1)}…` : text);
+
 export function toProblem(err: AppError, request: FastifyRequest): ProblemDetails {
+  const extensions: Record<string, unknown> = { ...err.extensions };
+  if (Array.isArray(extensions.errors)) {
+    extensions.errors = (extensions.errors as { path: string; message: string }[]).slice(0, PROBLEM_ERRORS_MAX).map((e) => ({ path: cut(e.path), message: cut(e.message) }));
+  }
   return {
     type: err.type,
     title: err.title,
     status: err.status,
-    detail: err.message,
-    instance: request.url.split('?')[0],
+    detail: cut(err.message),
+    instance: cut(request.url.split('?')[0]!),
     code: err.code,
     requestId: request.id,
-    ...err.extensions,
+    ...extensions,
   };
 }
 

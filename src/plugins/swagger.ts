@@ -18,6 +18,64 @@ the request in the logs.
 **Events.** Every change is also an event (see \`webhooks\`): tenant admins subscribe their systems under
 \`/v1/tenants/{tenant}/webhooks\`; deliveries are signed per Standard Webhooks and retried for about a day.`;
 
+interface OpenApiResponse {
+  description?: string;
+  headers?: Record<string, unknown>;
+  content?: unknown;
+}
+interface OpenApiOperation {
+  parameters?: { in: string; required?: boolean; schema?: { default?: unknown } }[];
+  responses?: Record<string, OpenApiResponse>;
+}
+interface OpenApiDocument {
+  paths?: Record<string, Record<string, OpenApiOperation>>;
+}
+
+/** Paths behind the rate limits (src/plugins/rate-limit.ts): every /v1 operation and the token endpoint. */
+export const isRateLimited = (path: string) => path.startsWith('/v1/') || path === '/v1' || path === '/oauth/token';
+
+const integerHeader = (description: string) => ({ description, schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 2_147_483_647 } });
+const RATE_LIMIT_HEADERS = {
+  'RateLimit-Limit': integerHeader('Requests allowed in the current window (draft-ietf-httpapi-ratelimit-headers); sent on every counted request'),
+  'RateLimit-Remaining': integerHeader('Requests left in the current window'),
+  'RateLimit-Reset': integerHeader('Seconds until the window ends'),
+};
+const CORS_HEADER = {
+  'Access-Control-Allow-Origin': {
+    description: 'Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access)',
+    schema: { type: 'string', maxLength: 2000 },
+  },
+};
+const TOO_MANY_REQUESTS: OpenApiResponse = {
+  description: 'Rate limit exceeded (code: too-many-requests); wait Retry-After seconds',
+  headers: {
+    'Retry-After': { description: 'Seconds to wait before the next request', required: true, schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 3600 } },
+    ...RATE_LIMIT_HEADERS,
+  },
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+};
+
+/**
+ * What global hooks do to every operation, written into the document once instead of into each
+ * route: a query parameter with a default is optional; rate-limited operations answer 429 and
+ * carry the RateLimit headers; every response may carry the CORS header.
+ */
+function withGlobalBehaviour(spec: OpenApiDocument): OpenApiDocument {
+  for (const [path, ops] of Object.entries(spec.paths ?? {})) {
+    for (const op of Object.values(ops)) {
+      for (const p of op.parameters ?? []) if (p.in === 'query' && p.schema?.default !== undefined) p.required = false;
+      const responses = (op.responses ??= {});
+      const limited = isRateLimited(path);
+      if (limited) responses['429'] = structuredClone(TOO_MANY_REQUESTS);
+      for (const [status, response] of Object.entries(responses)) {
+        const counted = limited && /^[24]/.test(status);
+        response.headers = { ...response.headers, ...(counted ? RATE_LIMIT_HEADERS : {}), ...CORS_HEADER };
+      }
+    }
+  }
+  return spec;
+}
+
 /** OpenAPI 3.1 document from the route schemas, and Swagger UI at /docs. */
 export default fp(
   async function swaggerPlugin(app: FastifyInstance, opts: { publicUrl: string; version: string }) {
@@ -29,32 +87,47 @@ export default fp(
           version: opts.version,
           description: API_DESCRIPTION,
           license: { name: 'EUPL-1.2', identifier: 'EUPL-1.2' },
+          contact: { name: 'EN-Akte competence centre (Kompetenzzentrum E-Akte, Witten)' },
         },
-        servers: [{ url: opts.publicUrl }],
+        // x-internal: the API serves the towns' IT systems and the competence centre, not the public.
+        servers: [{ url: opts.publicUrl, description: 'The deployment at PUBLIC_URL: production for the towns, local for development (npm start)', 'x-internal': true } as { url: string }],
         tags: [
           { name: 'tenants', description: 'Towns, the district and the competence centre' },
           { name: 'auth', description: 'Token verification keys' },
           { name: 'operations', description: 'Health, readiness and metrics' },
+          { name: 'file plan', description: 'The file plan (Aktenplan): units, their retention and disposal' },
+          { name: 'files', description: 'Files (Akten), filed under a file-plan unit' },
+          { name: 'cases', description: 'Cases (Vorgänge) in a file' },
+          { name: 'documents', description: 'Documents (Dokumente) in a case, and their check-out' },
+          { name: 'versions', description: 'Immutable versions of a document and their content' },
+          { name: 'audit', description: 'The hash-chained audit trail, its verification and its signed checkpoints' },
+          { name: 'support grants', description: 'Access of competence-centre staff to a town, approved by the town' },
+          { name: 'clients', description: "Machine clients (the towns' systems) and their secrets" },
           { name: 'webhooks', description: 'Event subscriptions of the towns’ systems, their deliveries and the events themselves' },
         ],
         // Plain JSON Schema objects; the plugin's type wants its own OpenAPI object types.
         webhooks: webhookDocumentation() as never,
         components: {
           securitySchemes: {
-            bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+            bearerAuth: {
+              type: 'http',
+              scheme: 'bearer',
+              bearerFormat: 'JWT',
+              description:
+                'A JWT access token (RFC 9068), verified per the JSON Web Token Best Current Practices (RFC8725, RFC 8725): ' +
+                'algorithms from an allow-list only (never `none`, never HMAC with a public key), issuer, audience, expiry and ' +
+                '`typ: at+jwt` checked, keys by `kid` from the JWKS.',
+            },
+            clientSecretBasic: {
+              type: 'http',
+              scheme: 'basic',
+              description: 'OAuth client authentication at the token endpoint (client_secret_basic, RFC 6749 §2.3.1); client_id and client_secret in the form body work too.',
+            },
+            metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, only when METRICS_PORT=0' },
           },
         },
       },
-      // A query parameter with a default is optional for the client, whatever the schema's `required` says.
-      transformObject: (documentObject) => {
-        const spec = (documentObject as { openapiObject: { paths?: Record<string, Record<string, { parameters?: { in: string; required?: boolean; schema?: { default?: unknown } }[] }>> } }).openapiObject;
-        for (const ops of Object.values(spec.paths ?? {})) {
-          for (const op of Object.values(ops)) {
-            for (const p of op.parameters ?? []) if (p.in === 'query' && p.schema?.default !== undefined) p.required = false;
-          }
-        }
-        return spec;
-      },
+      transformObject: (documentObject) => withGlobalBehaviour((documentObject as { openapiObject: OpenApiDocument }).openapiObject),
       refResolver: {
         // Name shared schemas by their $id (Problem, Tenant…) instead of def-0, def-1.
         buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),

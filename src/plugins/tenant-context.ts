@@ -13,13 +13,16 @@ export type GrantLookup = (
 export type GrantReadRecorder = (ctx: RequestContext, read: { route: string; url: string; objectId: string | null }) => Promise<void>;
 
 export interface TenantContextOptions {
-  resolveTenant(slug: string): Promise<TenantRef>;
+  resolveTenant(slug: string): Promise<TenantRef & { active: boolean }>;
+  isActive(slug: string): Promise<boolean>;
   grantFor: GrantLookup;
   recordGrantRead: GrantReadRecorder;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** onRequest for every /v1 route, after authentication: the caller's tenant must be active. */
+    requireActiveTenant: (request: FastifyRequest) => Promise<void>;
     /** preHandler for routes under /v1/tenants/:tenant/… */
     resolveTenant: (request: FastifyRequest) => Promise<void>;
   }
@@ -45,16 +48,24 @@ export default fp(
   async function tenantContext(app: FastifyInstance, opts: TenantContextOptions) {
     app.decorateRequest('ctx', null);
 
+    // A town that has not joined (or has left): its tokens, clients and grants open nothing.
+    app.decorate('requireActiveTenant', async (request: FastifyRequest) => {
+      const caller = request.caller!;
+      if (!(await opts.isActive(caller.tenant))) throw errors.tenantInactive(caller.tenant);
+    });
+
     app.decorate('resolveTenant', async (request: FastifyRequest) => {
       const caller = request.caller!;
       const slug = (request.params as { tenant: string }).tenant;
       const base = { caller, grant: null, requestId: request.id };
       if (caller.tenant === slug) {
-        request.ctx = { ...base, tenant: await opts.resolveTenant(slug) };
+        const { active: _active, ...tenant } = await opts.resolveTenant(slug);
+        request.ctx = { ...base, tenant };
         return;
       }
       if (caller.tenant !== COMPETENCE_CENTRE) throw errors.notFound('tenant');
-      const tenant = await opts.resolveTenant(slug);
+      const { active, ...tenant } = await opts.resolveTenant(slug);
+      if (!active) throw errors.tenantInactive(slug);
       if (request.routeOptions.config.withoutGrant) {
         request.ctx = { ...base, tenant };
         return;

@@ -1,17 +1,23 @@
 import { Type, type Static, type TSchema } from 'typebox';
 
+/** Longest detail, instance, and validation path or message a problem carries (longer ones are cut). */
+export const PROBLEM_TEXT_MAX = 2000;
+/** Most validation errors a problem lists. */
+export const PROBLEM_ERRORS_MAX = 50;
+
 /** RFC 9457 problem details, as every error response of EN-Akte carries them. */
 export const Problem = Type.Object(
   {
-    type: Type.String({ description: 'Stable problem type URI (urn:en-akte:problem:<code>)' }),
-    title: Type.String({ description: 'Short summary of the problem type' }),
-    status: Type.Integer({ description: 'HTTP status code' }),
-    detail: Type.Optional(Type.String({ description: 'What went wrong in this occurrence' })),
-    instance: Type.Optional(Type.String({ description: 'The request path' })),
-    code: Type.String({ description: 'Stable machine-readable code (the part after the last colon of `type`)' }),
-    requestId: Type.Optional(Type.String({ description: 'Request id; also in the X-Request-Id header and the logs' })),
+    type: Type.String({ maxLength: 100, description: 'Stable problem type URI (urn:en-akte:problem:<code>)' }),
+    title: Type.String({ maxLength: 200, description: 'Short summary of the problem type' }),
+    status: Type.Integer({ format: 'int32', minimum: 400, maximum: 599, description: 'HTTP status code' }),
+    detail: Type.Optional(Type.String({ maxLength: PROBLEM_TEXT_MAX, description: 'What went wrong in this occurrence' })),
+    instance: Type.Optional(Type.String({ maxLength: PROBLEM_TEXT_MAX, description: 'The request path' })),
+    code: Type.String({ maxLength: 64, description: 'Stable machine-readable code (the part after the last colon of `type`)' }),
+    requestId: Type.Optional(Type.String({ maxLength: 128, description: 'Request id; also in the X-Request-Id header and the logs' })),
     errors: Type.Optional(
-      Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), {
+      Type.Array(Type.Object({ path: Type.String({ maxLength: PROBLEM_TEXT_MAX }), message: Type.String({ maxLength: PROBLEM_TEXT_MAX }) }), {
+        maxItems: PROBLEM_ERRORS_MAX,
         description: 'Validation errors, one per offending field',
       }),
     ),
@@ -69,16 +75,17 @@ export function problemResponses(...statuses: number[]): Record<number, TSchema>
 }
 
 export const Slug = Type.String({
+  maxLength: 40,
   pattern: '^[a-z][a-z0-9-]{1,38}[a-z0-9]$',
   description: 'Tenant slug, e.g. `witten`',
   examples: ['witten'],
 });
 
-export const Uuid = Type.String({ format: 'uuid', description: 'UUIDv7' });
+export const Uuid = Type.String({ format: 'uuid', maxLength: 36, description: 'UUIDv7' });
 
-export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339, UTC' });
+export const Timestamp = Type.String({ format: 'date-time', maxLength: 40, description: 'RFC 3339, UTC' });
 
-export const Limit = Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Page size (1-200)' });
+export const Limit = Type.Integer({ format: 'int32', minimum: 1, maximum: 200, default: 50, description: 'Page size (1-200)' });
 
 export const Cursor = Type.String({
   maxLength: 512,
@@ -88,10 +95,10 @@ export const Cursor = Type.String({
 
 /** Response header map for OpenAPI (`headers` of a response). */
 export const ETagHeaders = {
-  etag: { type: 'string', description: 'Strong ETag of the representation; send it back in If-Match / If-None-Match' },
+  etag: { type: 'string', maxLength: 70, description: 'Strong ETag of the representation; send it back in If-Match / If-None-Match' },
 } as const;
 
-export const IsoDate = Type.String({ format: 'date', description: 'Calendar date (YYYY-MM-DD)' });
+export const IsoDate = Type.String({ format: 'date', maxLength: 10, description: 'Calendar date (YYYY-MM-DD)' });
 
 /** Free metadata: a JSON object of at most 16 KiB (checked in the services), 100 keys. */
 export const Metadata = Type.Record(Type.String({ maxLength: 100 }), Type.Unknown(), {
@@ -101,7 +108,7 @@ export const Metadata = Type.Record(Type.String({ maxLength: 100 }), Type.Unknow
 });
 
 export const IfMatchHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ description: 'The ETag you read (required: 428 without, 412 when stale)' })),
+  'if-match': Type.Optional(Type.String({ maxLength: 200, description: 'The ETag you read (required: 428 without, 412 when stale)' })),
 });
 
 export const IdempotencyHeaders = Type.Object({
@@ -117,6 +124,24 @@ export const IdempotencyHeaders = Type.Object({
 
 /** Path parameters `{tenant}` and one id, e.g. IdParam('fileId', 'file'). */
 export const IdParam = <K extends string>(name: K, what: string) =>
-  Type.Object({ tenant: Slug, [name]: Type.String({ format: 'uuid', description: `Id of the ${what}` }) } as {
+  Type.Object({ tenant: Slug, [name]: Type.String({ format: 'uuid', maxLength: 36, description: `Id of the ${what}` }) } as {
     tenant: typeof Slug;
   } & Record<K, ReturnType<typeof Type.String>>, { additionalProperties: false });
+
+/** The largest int32; integers in the contract say their format and both bounds (OWASP API4). */
+export const INT32_MAX = 2_147_483_647;
+type IntegerOptions = Parameters<typeof Type.Integer>[0];
+/** A non-negative int32 (counts, numbers, durations), unless `opts` narrows it. */
+export const Int32 = (opts: IntegerOptions = {}) => Type.Integer({ format: 'int32', minimum: 0, maximum: INT32_MAX, ...opts });
+/** A non-negative int64 as JSON numbers carry it exactly (sizes in bytes, sequences). */
+export const Int64 = (opts: IntegerOptions = {}) => Type.Integer({ format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, ...opts });
+
+/** A SHA-256 digest, lower-case hex. */
+export const Sha256Hex = (description?: string) => Type.String({ pattern: '^[0-9a-f]{64}$', maxLength: 64, ...(description ? { description } : {}) });
+
+/** Most items a page holds (the maximum of `limit`). */
+export const PAGE_MAX = 200;
+/** The items of one page. */
+export const PageItems = <T extends TSchema>(item: T) => Type.Array(item, { maxItems: PAGE_MAX });
+/** The `next` field of a page. */
+export const NextCursor = Type.Union([Type.String({ maxLength: 512 }), Type.Null()], { description: 'Cursor of the next page; null on the last page' });

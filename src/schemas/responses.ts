@@ -11,7 +11,7 @@ export const withEtag = (ref: string, description: string) => ({
 export const created = (ref: string, description: string) => ({
   ...Type.Ref(ref),
   description,
-  headers: { ...ETagHeaders, location: { type: 'string', description: 'URL of the new resource' } },
+  headers: { ...ETagHeaders, location: { type: 'string', maxLength: 300, description: 'URL of the new resource' } },
 });
 
 export const described = <T extends TSchema>(schema: T, description: string) => ({ ...schema, description });

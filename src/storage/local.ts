@@ -1,26 +1,40 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { access, mkdir, open, readdir, readFile, rename, rm, stat, writeFile, constants } from 'node:fs/promises';
+import { access, link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile, constants } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import {
   assertValidKey,
   assertValidTenant,
+  BlobExistsError,
+  BlobLockedError,
   BlobNotFoundError,
   BlobTooLargeError,
+  lockedBecause,
   type BlobInfo,
   type BlobListing,
   type BlobStore,
   type ByteRange,
+  type Protection,
   type PutOptions,
   type PutResult,
+  type Retention,
 } from './blob-store.js';
+
+interface Meta {
+  contentType: string;
+  retention?: { mode: Retention['mode']; until: string };
+  legalHold?: boolean;
+}
 
 const TMP = '.incoming';
 
 /**
  * Local-disk adapter: the embedded default for `npm start` without MinIO. Objects are written to a
- * temporary file, fsynced and renamed into place, so a crash never leaves a half-written object
- * under its key (only a temporary file the sweeper can remove).
+ * temporary file, fsynced and linked into place (which fails if the key exists: keys are written
+ * once), so a crash never leaves a half-written object under its key (only a temporary file the
+ * sweeper can remove). Retention and legal holds live in the object's metadata file and are
+ * honoured by delete, as MinIO honours them: the file system itself cannot enforce them against
+ * someone with shell access, which is why production runs on MinIO.
  */
 export function createLocalBlobStore(opts: { dir: string; bucketPrefix: string }): BlobStore {
   const root = path.resolve(opts.dir);
@@ -33,6 +47,29 @@ export function createLocalBlobStore(opts: { dir: string; bucketPrefix: string }
     return path.join(root, bucketFor(tenant), key);
   };
   const metaPath = (file: string) => `${file}.meta.json`;
+  const readMeta = async (file: string): Promise<Meta | null> => {
+    try {
+      return JSON.parse(await readFile(metaPath(file), 'utf8')) as Meta;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  };
+  const toProtection = (m: Meta): Protection => ({
+    retention: m.retention ? { mode: m.retention.mode, until: new Date(m.retention.until) } : null,
+    legalHold: m.legalHold === true,
+  });
+  const writeMeta = async (file: string, meta: Meta) => {
+    const tmp = `${metaPath(file)}.${randomUUID()}`;
+    await writeFile(tmp, JSON.stringify(meta));
+    await rename(tmp, metaPath(file));
+  };
+  async function existing(tenant: string, key: string): Promise<{ file: string; meta: Meta }> {
+    const file = objectPath(tenant, key);
+    const meta = await readMeta(file);
+    if (!meta) throw new BlobNotFoundError(bucketFor(tenant), key);
+    return { file, meta };
+  }
 
   return {
     kind: 'local',
@@ -59,9 +96,20 @@ export function createLocalBlobStore(opts: { dir: string; bucketPrefix: string }
         await fh.sync();
         await fh.close();
         await mkdir(path.dirname(target), { recursive: true });
-        await writeFile(metaPath(tmp), JSON.stringify({ contentType: putOpts.contentType }));
+        const meta: Meta = {
+          contentType: putOpts.contentType,
+          ...(putOpts.retention ? { retention: { mode: putOpts.retention.mode, until: putOpts.retention.until.toISOString() } } : {}),
+        };
+        // The object first, linked (not renamed) into place: it fails if the key exists.
+        try {
+          await link(tmp, target);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new BlobExistsError(bucketFor(tenant), key);
+          throw err;
+        }
+        await unlink(tmp);
+        await writeFile(metaPath(tmp), JSON.stringify(meta));
         await rename(metaPath(tmp), metaPath(target));
-        await rename(tmp, target);
       } catch (err) {
         await fh.close().catch(() => undefined);
         await rm(tmp, { force: true });
@@ -86,8 +134,8 @@ export function createLocalBlobStore(opts: { dir: string; bucketPrefix: string }
     async head(tenant, key): Promise<BlobInfo | null> {
       const file = objectPath(tenant, key);
       try {
-        const [st, meta] = await Promise.all([stat(file), readFile(metaPath(file), 'utf8').catch(() => '{}')]);
-        const contentType = (JSON.parse(meta) as { contentType?: string }).contentType ?? 'application/octet-stream';
+        const [st, meta] = await Promise.all([stat(file), readMeta(file)]);
+        const contentType = meta?.contentType ?? 'application/octet-stream';
         return { size: st.size, contentType, lastModified: st.mtime };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
@@ -95,10 +143,33 @@ export function createLocalBlobStore(opts: { dir: string; bucketPrefix: string }
       }
     },
 
-    async delete(tenant, key) {
+    async delete(tenant, key, opts = {}) {
       const file = objectPath(tenant, key);
+      const meta = await readMeta(file);
+      const locked = meta && lockedBecause(toProtection(meta), opts);
+      if (locked) throw new BlobLockedError(key, locked);
       await rm(file, { force: true });
       await rm(metaPath(file), { force: true });
+    },
+
+    async lock(tenant, key, retention) {
+      const { file, meta } = await existing(tenant, key);
+      const current = toProtection(meta).retention;
+      // COMPLIANCE can only be extended, never shortened or weakened (as in S3).
+      if (current?.mode === 'COMPLIANCE' && current.until > new Date() && (retention.mode !== 'COMPLIANCE' || retention.until < current.until)) {
+        throw new BlobLockedError(key, `COMPLIANCE retention until ${current.until.toISOString()} cannot be shortened`);
+      }
+      await writeMeta(file, { ...meta, retention: { mode: retention.mode, until: retention.until.toISOString() } });
+    },
+
+    async legalHold(tenant, key, on) {
+      const { file, meta } = await existing(tenant, key);
+      await writeMeta(file, { ...meta, legalHold: on });
+    },
+
+    async protection(tenant, key) {
+      const meta = await readMeta(objectPath(tenant, key));
+      return meta ? toProtection(meta) : null;
     },
 
     async *list(tenant, prefix = ''): AsyncIterable<BlobListing> {

@@ -4,14 +4,18 @@ import { Client, S3Error } from 'minio';
 import {
   assertValidKey,
   assertValidTenant,
+  BlobExistsError,
+  BlobLockedError,
   BlobNotFoundError,
   BlobTooLargeError,
   type BlobInfo,
   type BlobListing,
   type BlobStore,
   type ByteRange,
+  type Protection,
   type PutOptions,
   type PutResult,
+  type Retention,
 } from './blob-store.js';
 
 export interface MinioStoreOptions {
@@ -29,6 +33,9 @@ const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket', 'NoSuc
 function isNotFound(err: unknown): boolean {
   return err instanceof S3Error && NOT_FOUND_CODES.has(String(err.code));
 }
+
+/** MinIO's refusal to remove a protected version ("Object, or version is WORM protected and cannot be overwritten"). */
+const isWormRefusal = (err: unknown) => err instanceof S3Error && (String(err.code) === 'AccessDenied' || /WORM|retention|legal hold/i.test(err.message));
 
 /**
  * MinIO / S3 adapter.
@@ -55,6 +62,20 @@ export function createMinioBlobStore(opts: MinioStoreOptions): BlobStore {
   };
   const ensured = new Set<string>();
 
+  async function exists(bucket: string, key: string): Promise<boolean> {
+    try {
+      await client.statObject(bucket, key);
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  // minio-js types versionId as required; without it the retention applies to the latest version.
+  const setRetention = (bucket: string, key: string, r: Retention) =>
+    client.putObjectRetention(bucket, key, { mode: r.mode, retainUntilDate: r.until.toISOString() } as unknown as Parameters<Client['putObjectRetention']>[2]);
+
   async function putMultipart(
     bucket: string,
     key: string,
@@ -73,7 +94,11 @@ export function createMinioBlobStore(opts: MinioStoreOptions): BlobStore {
     let failure: unknown;
 
     const sendPart = async (buf: Buffer) => {
-      uploadId ??= await client.initiateNewMultipartUpload(bucket, key, { 'Content-Type': putOpts.contentType });
+      if (!uploadId) {
+        // Keys are written once: a multipart upload to an existing key is refused before it starts.
+        if (await exists(bucket, key)) throw new BlobExistsError(bucket, key);
+        uploadId = await client.initiateNewMultipartUpload(bucket, key, { 'Content-Type': putOpts.contentType });
+      }
       const part = etags.length + 1;
       etags.push({ part, etag: '' });
       const res = await client.uploadPart(
@@ -112,16 +137,24 @@ export function createMinioBlobStore(opts: MinioStoreOptions): BlobStore {
         }
       }
       if (!uploadId && !inFlight) {
-        // Everything fitted in one part: a single PUT is cheaper than a multipart upload.
-        await client.putObject(bucket, key, buffers[current]!.subarray(0, filled), filled, {
-          'Content-Type': putOpts.contentType,
-        });
+        // Everything fitted in one part: a single PUT is cheaper than a multipart upload. If-None-Match
+        // makes it fail when the key exists (conditional write): keys are written once.
+        try {
+          await client.putObject(bucket, key, buffers[current]!.subarray(0, filled), filled, {
+            'Content-Type': putOpts.contentType,
+            'If-None-Match': '*',
+          });
+        } catch (err) {
+          if (err instanceof S3Error && String(err.code) === 'PreconditionFailed') throw new BlobExistsError(bucket, key);
+          throw err;
+        }
       } else {
         if (filled > 0) await dispatch(buffers[current]!.subarray(0, filled));
         await inFlight;
         if (failure) throw failure;
         await client.completeMultipartUpload(bucket, key, uploadId!, etags);
       }
+      if (putOpts.retention) await setRetention(bucket, key, putOpts.retention);
       return { size, sha256: hash.digest('hex') };
     } catch (err) {
       await inFlight?.catch(() => undefined);
@@ -183,7 +216,7 @@ export function createMinioBlobStore(opts: MinioStoreOptions): BlobStore {
       }
     },
 
-    async delete(tenant, key) {
+    async delete(tenant, key, opts = {}) {
       assertValidKey(key);
       const bucket = bucketFor(tenant);
       // In a versioned bucket a plain delete only adds a delete marker; remove every version.
@@ -198,8 +231,56 @@ export function createMinioBlobStore(opts: MinioStoreOptions): BlobStore {
         throw err;
       }
       for (const versionId of versions) {
-        await client.removeObject(bucket, key, { versionId });
+        try {
+          await client.removeObject(bucket, key, { versionId, governanceBypass: opts.bypassGovernance === true });
+        } catch (err) {
+          if (isWormRefusal(err)) {
+            const p = await this.protection(tenant, key).catch(() => null);
+            throw new BlobLockedError(key, p?.legalHold ? 'it is under a legal hold' : p?.retention ? `${p.retention.mode} retention until ${p.retention.until.toISOString()}` : (err as Error).message);
+          }
+          throw err;
+        }
       }
+    },
+
+    async lock(tenant, key, retention) {
+      assertValidKey(key);
+      try {
+        await setRetention(bucketFor(tenant), key, retention);
+      } catch (err) {
+        if (isNotFound(err)) throw new BlobNotFoundError(bucketFor(tenant), key);
+        if (isWormRefusal(err)) throw new BlobLockedError(key, (err as Error).message);
+        throw err;
+      }
+    },
+
+    async legalHold(tenant, key, on) {
+      assertValidKey(key);
+      try {
+        await client.setObjectLegalHold(bucketFor(tenant), key, { status: (on ? 'ON' : 'OFF') as never });
+      } catch (err) {
+        if (isNotFound(err)) throw new BlobNotFoundError(bucketFor(tenant), key);
+        throw err;
+      }
+    },
+
+    async protection(tenant, key): Promise<Protection | null> {
+      assertValidKey(key);
+      const bucket = bucketFor(tenant);
+      if (!(await exists(bucket, key))) return null;
+      const none = (err: unknown) => {
+        if (err instanceof S3Error && /NoSuchObjectLockConfiguration|ObjectLockConfigurationNotFound/.test(String(err.code))) return null;
+        throw err;
+      };
+      const [retention, hold] = await Promise.all([
+        client.getObjectRetention(bucket, key).catch(none) as Promise<{ mode?: string; retainUntilDate?: string } | null>,
+        client.getObjectLegalHold(bucket, key).catch(none) as Promise<string | { Status?: string } | null>,
+      ]);
+      const holdStatus = typeof hold === 'string' ? hold : hold?.Status;
+      return {
+        retention: retention?.mode && retention.retainUntilDate ? { mode: retention.mode as Retention['mode'], until: new Date(retention.retainUntilDate) } : null,
+        legalHold: holdStatus === 'ON',
+      };
     },
 
     async *list(tenant, prefix = ''): AsyncIterable<BlobListing> {

@@ -1,24 +1,32 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/client.js';
 import { sqlState } from '../../src/db/tenant-tx.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
+import { isolatedDatabase } from '../support/database.js';
 import { problem, recordFactories, type Caller } from '../support/records.js';
 
 const TENANT = 'herdecke';
 const BASE = `/v1/tenants/${TENANT}`;
 const HEX64 = /^[0-9a-f]{64}$/;
+/** This file's database is its own, and nothing checkpoints its chains (audit-anchors.test.ts does that). */
+const NO_ANCHORS = { checked: 0, latest: null, firstMismatch: null };
 
 let t: TestApp;
 let f: ReturnType<typeof recordFactories>;
 let auditor: Caller;
 let owner: pg.Client;
+let apiUrl: string;
 beforeAll(async () => {
-  t = await buildTestApp();
+  // A database of this file's own: the tests edit, remove and reorder events of whole chains, which
+  // no other test file may write to meanwhile.
+  const db = await isolatedDatabase('audit');
+  apiUrl = db.url;
+  t = await buildTestApp(db.env);
   f = recordFactories(t, TENANT);
   auditor = f.as(['auditor'], 'pruefer@herdecke');
   // The database owner (a superuser): it can do what the API role cannot.
-  owner = new pg.Client({ connectionString: inject('databaseUrl') });
+  owner = new pg.Client({ connectionString: db.ownerUrl });
   await owner.connect();
 });
 afterAll(async () => {
@@ -222,11 +230,11 @@ describe('verifying the hash chain', () => {
     const res = await verify(TENANT);
     expect(res.statusCode).toBe(200);
     const head = await chainHead(TENANT);
-    expect(res.json()).toEqual({ ok: true, events: head.events, headHash: head.hash, firstBroken: null });
+    expect(res.json()).toEqual({ ok: true, events: head.events, headHash: head.hash, firstBroken: null, anchors: NO_ANCHORS });
   });
 
-  it('an edited event is found: content does not match its hash (ennepetal)', async () => {
-    const slug = 'ennepetal';
+  it('an edited event is found: content does not match its hash (wetter)', async () => {
+    const slug = 'wetter';
     const seqs = await seedChain(slug, 5);
     const k = seqs[2]!;
     const id = await tenantId(slug);
@@ -241,6 +249,7 @@ describe('verifying the hash chain', () => {
         events: k,
         headHash: await hashAt(slug, k - 1),
         firstBroken: { seq: k, reason: 'content does not match its hash' },
+        anchors: NO_ANCHORS,
       });
     } finally {
       await owner.query('UPDATE audit_event SET new_values = $3 WHERE tenant_id = $1 AND seq = $2', [id, k, JSON.stringify(original)]);
@@ -264,6 +273,7 @@ describe('verifying the hash chain', () => {
         events: k,
         headHash: await hashAt(slug, k - 1),
         firstBroken: { seq: k + 1, reason: `sequence gap: expected ${k}` },
+        anchors: NO_ANCHORS,
       });
     } finally {
       await owner.query('INSERT INTO audit_event SELECT * FROM json_populate_record(NULL::audit_event, $1::json)', [JSON.stringify(saved)]);
@@ -293,6 +303,7 @@ describe('verifying the hash chain', () => {
         events: k,
         headHash: await hashAt(slug, k - 1),
         firstBroken: { seq: k, reason: 'previous hash does not match the event before' },
+        anchors: NO_ANCHORS,
       });
     } finally {
       await swap();
@@ -303,7 +314,7 @@ describe('verifying the hash chain', () => {
 
 describe('the API role cannot tamper with the trail', () => {
   it('UPDATE and DELETE on audit_event are refused for en_akte_app (permission denied)', async () => {
-    const db = createDb(inject('databaseUrl'), 1);
+    const db = createDb(apiUrl, 1);
     try {
       const id = await tenantId(TENANT);
       const attempts = [

@@ -20,12 +20,12 @@ async function ownKey(): Promise<{ key: CryptoKey; kid: string }> {
 }
 
 async function craft(opts: {
-  iss?: string; aud?: string; exp?: number; nbf?: number; claims?: Record<string, unknown>; key?: CryptoKey; kid?: string; alg?: string;
+  iss?: string; aud?: string; exp?: number; nbf?: number; claims?: Record<string, unknown>; key?: CryptoKey; kid?: string; alg?: string; typ?: string | null;
 }) {
   const own = await ownKey();
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ tenant: 'witten', roles: ['clerk'], ...opts.claims })
-    .setProtectedHeader({ alg: opts.alg ?? 'ES256', kid: opts.kid ?? own.kid })
+    .setProtectedHeader({ alg: opts.alg ?? 'ES256', kid: opts.kid ?? own.kid, ...(opts.typ === null ? {} : { typ: opts.typ ?? 'at+jwt' }) })
     .setSubject('alice')
     .setIssuer(opts.iss ?? TEST_ISSUER)
     .setAudience(opts.aud ?? 'en-akte')
@@ -75,6 +75,13 @@ describe('bearer authentication on /v1', () => {
       const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
       return `Bearer ${enc({ alg: 'none' })}.${enc({ sub: 'x', tenant: 'witten', iss: TEST_ISSUER, aud: 'en-akte', exp: 9999999999 })}.x`;
     }, 'The token is signed with an algorithm that is not allowed'],
+    ['a token of the service key without the access-token type (typ JWT)', async () => `Bearer ${await craft({ typ: 'JWT' })}`, 'The token is not an access token (typ must be at+jwt)'],
+    ['a token of the service key without any type', async () => `Bearer ${await craft({ typ: null })}`, 'The token is not an access token (typ must be at+jwt)'],
+    ['an audit checkpoint signed with the service key, presented as a token', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const claims = { sub: 'alice', tenant: 'witten', roles: ['clerk'], iss: TEST_ISSUER, aud: 'en-akte', exp: now + 300 };
+      return `Bearer ${await t.deps.keys.signDocument(claims, 'en-akte-audit-anchor+jws')}`;
+    }, 'The token is not an access token (typ must be at+jwt)'],
     ['no tenant claim', async () => `Bearer ${await craft({ claims: { tenant: undefined } })}`, "The token has no valid 'tenant' claim"],
     ['a malformed tenant claim', async () => `Bearer ${await craft({ claims: { tenant: '../witten' } })}`, "The token has no valid 'tenant' claim"],
     ['malformed roles', async () => `Bearer ${await craft({ claims: { roles: [1, 2] } })}`, "The token's 'roles' claim is malformed"],

@@ -28,7 +28,7 @@ interface Expectation {
 }
 
 const MATRIX: Record<string, Expectation> = {
-  getHealth: { kind: 'public' }, getReadiness: { kind: 'public' }, getMetrics: { kind: 'public' }, getJwks: { kind: 'public' },
+  getHealth: { kind: 'public' }, getReadiness: { kind: 'public' }, getJwks: { kind: 'public' },
   issueToken: { kind: 'public' },
   listTenants: { kind: 'directory' }, getTenant: { kind: 'directory' },
   getFilePlan: { roles: ALL }, listFilePlanUnits: { roles: ALL }, getFilePlanUnit: { roles: ALL },
@@ -46,6 +46,7 @@ const MATRIX: Record<string, Expectation> = {
   addVersion: { roles: ['records-manager', 'clerk'] },
   listAuditEvents: { roles: ['tenant-admin', 'auditor'] }, getObjectHistory: { roles: ['tenant-admin', 'auditor'] },
   exportAuditEvents: { roles: ['tenant-admin', 'auditor'] }, verifyAuditChain: { roles: ['tenant-admin', 'auditor'] },
+  anchorAuditChain: { roles: ['tenant-admin', 'auditor'] }, listAuditAnchors: { roles: ['tenant-admin', 'auditor'] },
   createClient: { roles: ['tenant-admin'] }, listClients: { roles: ['tenant-admin'] }, getClient: { roles: ['tenant-admin'] },
   rotateClientSecret: { roles: ['tenant-admin'] }, disableClient: { roles: ['tenant-admin'] },
   requestSupportGrant: { roles: [], cc: 'allowed' }, listSupportGrants: { roles: ['tenant-admin', 'auditor'], cc: 'allowed' },

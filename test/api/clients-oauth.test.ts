@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import pg from 'pg';
+import { hashSecret } from '../../src/auth/secrets.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadOrCreateSigningKeys } from '../../src/auth/keys.js';
 import { buildTestApp, TEST_ISSUER, type TestApp } from '../support/app.js';
@@ -24,7 +25,7 @@ beforeAll(async () => {
   t = await buildTestApp();
   f = recordFactories(t, TENANT);
   admin = f.as(['tenant-admin'], 'admin@witten');
-  db = new pg.Client({ connectionString: inject('databaseUrl') });
+  db = new pg.Client({ connectionString: inject('ownerUrl') });
   await db.connect();
 });
 afterAll(async () => {
@@ -76,7 +77,7 @@ const bearer = (app: TestApp, token: string, method: 'GET' | 'POST', url: string
  * first, so a lost update shows deterministically instead of by chance.
  */
 async function behindRowLock<T>(id: string, start: () => Promise<T>[]): Promise<T[]> {
-  const lock = new pg.Client({ connectionString: inject('databaseUrl') });
+  const lock = new pg.Client({ connectionString: inject('ownerUrl') });
   await lock.connect();
   try {
     await lock.query('BEGIN');
@@ -115,6 +116,7 @@ describe('managing machine clients', () => {
       clientId: expect.stringMatching(/^witten-fachverfahren-gewerbe-[0-9a-f]{10}$/),
       name: 'Fachverfahren Gewerbe',
       roles: ['clerk', 'reader'],
+      maxConfidentiality: '003',
       disabled: false,
       disabledAt: null,
       secretRotatedAt: expect.any(String),
@@ -350,13 +352,21 @@ describe('rotating secrets and disabling clients', () => {
   });
 
   it('a client of a town that has not joined yet (inactive tenant) gets no tokens', async () => {
-    const res = await t.injectAs('breckerfeld', ['tenant-admin'], {
+    // Its admins cannot register clients (tenant-inactive): a client of such a town can only be left over, so write one as the owner.
+    const refused = await t.injectAs('breckerfeld', ['tenant-admin'], {
       method: 'POST',
       url: '/v1/tenants/breckerfeld/clients',
       payload: { name: 'Vorab-Test', roles: ['clerk'] },
     });
-    expect(res.statusCode).toBe(201);
-    const token = await tokenRequest(t, { grant_type: 'client_credentials', client_id: res.json().clientId, client_secret: res.json().clientSecret });
+    expect(refused.json()).toMatchObject({ status: 403, code: 'tenant-inactive' });
+    const secret = 'ein-geheimnis-das-niemand-kennt-0123456789ab';
+    const clientId = `breckerfeld-vorab-${Date.now()}`;
+    await db.query(
+      `INSERT INTO api_client (id, tenant_id, client_id, name, roles, secret_hash, created_by)
+       SELECT gen_random_uuid(), id, $1, 'Vorab-Test', ARRAY['clerk'], $2, 'test' FROM tenant WHERE slug = 'breckerfeld'`,
+      [clientId, await hashSecret(secret)],
+    );
+    const token = await tokenRequest(t, { grant_type: 'client_credentials', client_id: clientId, client_secret: secret });
     expect(token.statusCode).toBe(401);
     expect(token.json()).toEqual(invalidClient);
   });

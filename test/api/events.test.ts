@@ -17,7 +17,7 @@ let tenantId: string;
 beforeAll(async () => {
   t = await buildTestApp();
   f = recordFactories(t, TENANT);
-  sql = new pg.Client({ connectionString: inject('databaseUrl') });
+  sql = new pg.Client({ connectionString: inject('ownerUrl') });
   await sql.connect();
   tenantId = (await sql.query(`SELECT id FROM tenant WHERE slug = $1`, [TENANT])).rows[0].id;
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../support/app.js';
+import { buildTestApp, TEST_METRICS_TOKEN, type TestApp } from '../support/app.js';
 import { freePort } from '../support/ports.js';
 
 let t: TestApp;
@@ -45,7 +45,7 @@ describe('operations endpoints', () => {
 
   it('GET /metrics exposes Prometheus metrics with request durations by route template', async () => {
     await t.injectAs('witten', [], { method: 'GET', url: '/v1/tenants/witten' });
-    const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+    const res = await t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(res.body).toContain('en_akte_process_resident_memory_bytes');

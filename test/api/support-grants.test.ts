@@ -19,7 +19,7 @@ beforeAll(async () => {
   f = recordFactories(t, TOWN);
   admin = f.as(['tenant-admin'], 'admin@gevelsberg');
   auditor = f.as(['auditor'], 'pruefer@gevelsberg');
-  db = new pg.Client({ connectionString: inject('databaseUrl') });
+  db = new pg.Client({ connectionString: inject('ownerUrl') });
   await db.connect();
 });
 afterAll(async () => {
@@ -96,7 +96,7 @@ async function approved(cc: Caller, body: Record<string, unknown> = {}): Promise
  * a lost update shows deterministically instead of by chance.
  */
 async function behindRowLock<T>(table: 'support_grant', id: string, start: () => Promise<T>[]): Promise<T[]> {
-  const lock = new pg.Client({ connectionString: inject('databaseUrl') });
+  const lock = new pg.Client({ connectionString: inject('ownerUrl') });
   await lock.connect();
   try {
     await lock.query('BEGIN');

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { uuidv7 } from 'uuidv7';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type PgBoss from 'pg-boss';
 import { VERSION } from '../../src/app.js';
 import { jobDepsOf, jobHandlers, QUEUES } from '../../src/jobs/index.js';
@@ -9,10 +9,11 @@ import { createUploadSweeper } from '../../src/modules/records/index.js';
 import { createServices } from '../../src/services.js';
 import { createBlobStore, type BlobStore } from '../../src/storage/index.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
+import { isolatedDatabase } from '../support/database.js';
 import { recordFactories } from '../support/records.js';
 
-// A tenant no other test file uses, so sweeping with age 0 cannot touch their uploads.
-const TENANT = 'breckerfeld';
+// Its own database and its own buckets: sweeping with age 0 touches no other test file's uploads.
+const TENANT = 'witten';
 let t: TestApp;
 let f: ReturnType<typeof recordFactories>;
 let sql: pg.Client;
@@ -20,9 +21,10 @@ let storage: BlobStore;
 let tenantId: string;
 
 beforeAll(async () => {
-  t = await buildTestApp();
+  const db = await isolatedDatabase('sweeper');
+  t = await buildTestApp({ ...db.env, S3_BUCKET_PREFIX: 'en-akte-sweep-' });
   f = recordFactories(t, TENANT);
-  sql = new pg.Client({ connectionString: inject('databaseUrl') });
+  sql = new pg.Client({ connectionString: db.ownerUrl });
   await sql.connect();
   storage = createBlobStore(t.config.storage);
   await storage.ensureBucket(TENANT);

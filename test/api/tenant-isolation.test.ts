@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../support/app.js';
+import { allOperations, METHODS, resolveSchema, type JsonSchema, type OpenApi, type Op } from '../support/openapi.js';
 import { problem, recordFactories } from '../support/records.js';
 
 /**
@@ -13,62 +13,8 @@ import { problem, recordFactories } from '../support/records.js';
  * fails the test: add its parameter to FILL instead of skipping it.
  */
 
-interface JsonSchema {
-  type?: string;
-  format?: string;
-  enum?: unknown[];
-  anyOf?: JsonSchema[];
-  oneOf?: JsonSchema[];
-  $ref?: string;
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  minProperties?: number;
-  items?: JsonSchema;
-  minItems?: number;
-  minLength?: number;
-  minimum?: number;
-  default?: unknown;
-  example?: unknown;
-  examples?: unknown[];
-}
-interface Parameter {
-  name: string;
-  in: 'path' | 'query' | 'header';
-  required?: boolean;
-  schema?: JsonSchema;
-  example?: unknown;
-}
-interface Operation {
-  operationId?: string;
-  parameters?: Parameter[];
-  requestBody?: { content: Record<string, { schema?: JsonSchema; example?: unknown }> };
-}
-interface OpenApi {
-  paths: Record<string, Record<string, Operation>>;
-  components?: { schemas?: Record<string, JsonSchema> };
-}
-
-const spec = JSON.parse(readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8')) as OpenApi;
-const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 const TENANT_PREFIX = '/v1/tenants/{tenant}/';
 
-interface Op {
-  id: string;
-  method: (typeof METHODS)[number];
-  path: string;
-  op: Operation;
-  pathParams: string[];
-}
-
-const allOperations: Op[] = Object.entries(spec.paths).flatMap(([path, item]) =>
-  METHODS.filter((m) => item[m]).map((method) => ({
-    id: item[method]!.operationId ?? `${method.toUpperCase()} ${path}`,
-    method,
-    path,
-    op: item[method]!,
-    pathParams: [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!),
-  })),
-);
 const v1Operations = allOperations.filter((o) => o.path.startsWith('/v1/'));
 const tenantOperations = allOperations.filter((o) => o.path.startsWith(TENANT_PREFIX));
 
@@ -103,17 +49,9 @@ const unfillable = (o: Op) => idParamsOf(o).filter((p) => !(p in FILL));
 /** Operations that take content instead of JSON (the spec has no requestBody for them). */
 const RAW_BODY = new Set(['addVersion']);
 
-function resolve(schema: JsonSchema): JsonSchema {
-  if (!schema.$ref) return schema;
-  const name = schema.$ref.replace(/^#\/components\/schemas\//, '');
-  const target = spec.components?.schemas?.[name];
-  if (!target) throw new Error(`unresolvable $ref ${schema.$ref}`);
-  return resolve(target);
-}
-
 /** A plausible value of a JSON schema: its example, default, first enum or alternative, or a minimal valid value. */
 function sample(raw: JsonSchema): unknown {
-  const schema = resolve(raw);
+  const schema = resolveSchema(raw);
   if (schema.example !== undefined) return schema.example;
   if (schema.examples?.length) return schema.examples[0];
   if (schema.default !== undefined) return schema.default;

@@ -33,7 +33,7 @@ async function settled(app: TestApp['app']) {
 beforeAll(async () => {
   t = await buildTestApp();
   f = recordFactories(t, TENANT);
-  db = new pg.Client({ connectionString: inject('databaseUrl') });
+  db = new pg.Client({ connectionString: inject('ownerUrl') });
   await db.connect();
   const { endpoint, accessKey, secretKey } = inject('s3');
   const url = new URL(endpoint);

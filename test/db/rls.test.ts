@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { APP_ROLE, createDb, type Db } from '../../src/db/client.js';
+import { API_LOGIN, APP_ROLE, createDb, type Db } from '../../src/db/client.js';
+import { assertSafeApiLogin, UnsafeLoginError } from '../../src/db/logins.js';
 import { createTenantTx } from '../../src/db/tenant-tx.js';
 
 let owner: pg.Client;
@@ -10,7 +11,7 @@ let witten: string;
 let hattingen: string;
 
 beforeAll(async () => {
-  owner = new pg.Client({ connectionString: inject('databaseUrl') });
+  owner = new pg.Client({ connectionString: inject('ownerUrl') });
   await owner.connect();
   app = createDb(inject('databaseUrl'), 4);
   const ids = await owner.query<{ slug: string; id: string }>(`SELECT slug, id FROM tenant WHERE slug IN ('witten', 'hattingen')`);
@@ -52,9 +53,28 @@ describe('row-level security, the second wall', () => {
     expect(owned.rows).toEqual([]);
   });
 
-  it('the API pool works as that role', async () => {
-    const rows = await app.$queryRaw<{ current_user: string }[]>`SELECT current_user`;
-    expect(rows[0]!.current_user).toBe(APP_ROLE);
+  it("the API pool logs in as its own login, a member of that role and nothing else", async () => {
+    const rows = await app.$queryRaw<{ user: string; session: string }[]>`SELECT current_user AS user, session_user AS session`;
+    expect(rows[0]).toEqual({ user: API_LOGIN, session: API_LOGIN });
+    const login = await owner.query(
+      `SELECT r.rolsuper, r.rolbypassrls, r.rolcreaterole, r.rolcreatedb, r.rolcanlogin,
+              array(SELECT g.rolname::text FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid ORDER BY 1) AS member_of
+       FROM pg_roles r WHERE r.rolname = $1`,
+      [API_LOGIN],
+    );
+    expect(login.rows[0]).toEqual({ rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false, rolcanlogin: true, member_of: [APP_ROLE] });
+    await expect(assertSafeApiLogin((sql) => app.$queryRawUnsafe(sql))).resolves.toBeUndefined();
+  });
+
+  it('the start-up check refuses the owner as the API login', async () => {
+    const ownerDb = createDb(inject('ownerUrl'), 1);
+    try {
+      const err = await assertSafeApiLogin((sql) => ownerDb.$queryRawUnsafe(sql)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UnsafeLoginError);
+      expect((err as Error).message).toMatch(/^DATABASE_URL logs in as postgres, which is a superuser, has BYPASSRLS, owns tables, can act as the owner of the tables\. /);
+    } finally {
+      await ownerDb.$disconnect();
+    }
   });
 
   it('without the tenant setting a query sees nothing, although rows exist', async () => {
@@ -92,6 +112,53 @@ describe('row-level security, the second wall', () => {
     await expect(tx(witten, (t) => t.$executeRaw`UPDATE document_version SET filename = 'x'`)).rejects.toThrow(/permission denied/);
     await expect(tx(witten, (t) => t.$executeRaw`DELETE FROM document_version`)).rejects.toThrow(/permission denied/);
     await expect(app.$executeRaw`UPDATE tenant SET name = 'x'`).rejects.toThrow(/permission denied/);
+  });
+});
+
+describe("no way around row-level security from the API's connection", () => {
+  /** One connection of the API login, as the pool would hand it out. */
+  async function session<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+    const c = new pg.Client({ connectionString: inject('databaseUrl') });
+    await c.connect();
+    try {
+      return await fn(c);
+    } finally {
+      await c.end();
+    }
+  }
+  const refused = (c: pg.Client, sql: string) => c.query(sql).then(() => 'allowed', (e: Error) => e.message);
+
+  it('RESET ROLE leaves it the API login: still no rows without the tenant setting', async () => {
+    await ownerUnit(witten);
+    await session(async (c) => {
+      await c.query('RESET ROLE');
+      expect((await c.query('SELECT current_user AS u')).rows[0].u).toBe(API_LOGIN);
+      expect((await c.query('SELECT count(*)::int AS n FROM file_plan_unit')).rows[0].n).toBe(0);
+      await c.query('SET ROLE NONE');
+      expect((await c.query('SELECT count(*)::int AS n FROM audit_event')).rows[0].n).toBe(0);
+    });
+  });
+
+  it('SET ROLE to the owner, ALTER TABLE … DISABLE ROW LEVEL SECURITY, TRUNCATE, DROP and UPDATE of audit rows all fail', async () => {
+    const tableOwner = (await owner.query(`SELECT pg_get_userbyid(relowner) AS o FROM pg_class WHERE oid = 'public.audit_event'::regclass`)).rows[0].o as string;
+    await session(async (c) => {
+      expect(await refused(c, `SET ROLE "${tableOwner}"`)).toBe(`permission denied to set role "${tableOwner}"`);
+      expect(await refused(c, 'SET SESSION AUTHORIZATION postgres')).toBe('permission denied to set session authorization "postgres"');
+      expect(await refused(c, 'ALTER TABLE record_file DISABLE ROW LEVEL SECURITY')).toBe('must be owner of table record_file');
+      expect(await refused(c, 'ALTER TABLE audit_event NO FORCE ROW LEVEL SECURITY')).toBe('must be owner of table audit_event');
+      expect(await refused(c, 'DROP POLICY tenant_isolation ON record_file')).toBe('must be owner of relation record_file');
+      expect(await refused(c, 'TRUNCATE audit_event')).toBe('permission denied for table audit_event');
+      expect(await refused(c, 'TRUNCATE record_file')).toBe('permission denied for table record_file');
+      expect(await refused(c, 'DROP TABLE audit_event')).toBe('must be owner of table audit_event');
+      expect(await refused(c, 'DROP SCHEMA public CASCADE')).toBe('must be owner of schema public');
+      expect(await refused(c, 'CREATE TABLE escape (x int)')).toBe('permission denied for schema public');
+      await c.query('BEGIN');
+      await c.query(`SELECT set_config('app.tenant_id', $1, true)`, [witten]);
+      expect(await refused(c, `UPDATE audit_event SET action = 'forged'`)).toBe('permission denied for table audit_event');
+      await c.query('ROLLBACK');
+      expect(await refused(c, `GRANT ${APP_ROLE} TO ${API_LOGIN}`)).toMatch(/^permission denied to grant role|must have admin option on role/);
+      expect(await refused(c, `ALTER ROLE ${API_LOGIN} BYPASSRLS`)).toMatch(/^permission denied to alter role/);
+    });
   });
 });
 

@@ -44,7 +44,7 @@ async function schemaFields(): Promise<{ fields: ModelField[]; enums: Map<string
 
 let client: pg.Client;
 beforeAll(async () => {
-  client = new pg.Client({ connectionString: inject('databaseUrl') });
+  client = new pg.Client({ connectionString: inject('ownerUrl') });
   await client.connect();
 });
 afterAll(() => client.end());
@@ -96,7 +96,7 @@ describe('migration runner', () => {
   });
 
   it('is idempotent and safe to run from several instances at once', async () => {
-    const results = await Promise.all([migrate(inject('databaseUrl')), migrate(inject('databaseUrl'))]);
+    const results = await Promise.all([migrate(inject('ownerUrl')), migrate(inject('ownerUrl'))]);
     for (const r of results) expect(r.applied).toEqual([]);
   });
 
@@ -110,7 +110,7 @@ describe('migration runner', () => {
     const first = (await readMigrations())[0]!.name;
     await mkdir(path.join(dir, first), { recursive: true });
     await writeFile(path.join(dir, first, 'migration.sql'), '-- edited\nSELECT 1;');
-    await expect(migrate(inject('databaseUrl'), dir)).rejects.toThrow(`Migration ${first} was changed after it was applied`);
+    await expect(migrate(inject('ownerUrl'), dir)).rejects.toThrow(`Migration ${first} was changed after it was applied`);
   });
 
   it('rolls back a failing migration completely and records nothing', async () => {
@@ -122,7 +122,7 @@ describe('migration runner', () => {
     await cp(MIGRATIONS_DIR, dir, { recursive: true });
     await mkdir(path.join(dir, '99990101000000_broken'));
     await writeFile(path.join(dir, '99990101000000_broken', 'migration.sql'), 'CREATE TABLE half_done (id int);\nSELECT no_such_function();');
-    await expect(migrate(inject('databaseUrl'), dir)).rejects.toThrow('Migration 99990101000000_broken failed');
+    await expect(migrate(inject('ownerUrl'), dir)).rejects.toThrow('Migration 99990101000000_broken failed');
     const table = await client.query(`SELECT to_regclass('public.half_done') AS t`);
     expect(table.rows[0].t).toBeNull();
     const rec = await client.query(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '99990101000000_broken'`);
@@ -132,7 +132,7 @@ describe('migration runner', () => {
 
 describe('tenant seed', () => {
   it('holds the eleven tenants of the Ennepe-Ruhr-Kreis and is idempotent', async () => {
-    const db = createDb(inject('databaseUrl'), 1, { role: null });
+    const db = createDb(inject('ownerUrl'), 1);
     try {
       expect(await seedTenants(db)).toBe(0);
       const rows = await db.tenant.findMany({ orderBy: { slug: 'asc' } });

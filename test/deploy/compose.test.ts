@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { MIGRATIONS_DIR } from '../../src/db/migrate.js';
 // No Docker engine runs here: docker-compose.yml and the Dockerfile are kept correct by reading them.
 interface Service {
   environment: Record<string, string>;
+  profiles?: string[];
   depends_on?: Record<string, { condition: string }>;
   ports?: string[];
   volumes?: string[];
@@ -19,7 +20,7 @@ const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'
   services: Record<string, Service>;
   volumes: Record<string, unknown>;
 };
-const { api, postgres, minio } = compose.services as Record<'api' | 'postgres' | 'minio', Service>;
+const { api, postgres, minio, prometheus } = compose.services as Record<'api' | 'postgres' | 'minio' | 'prometheus', Service>;
 /** `${VAR:-default}` as compose resolves it with VAR unset. */
 const resolve = (value: string) => value.replace(/\$\{\w+:-([^}]*)\}/g, '$1');
 
@@ -34,8 +35,9 @@ const final = stages.at(-1)!;
 const args = (name: string) => final.filter(([ins]) => ins === name).map(([, a]) => a.replace(/\s+/g, ' ').trim());
 
 describe('compose services', () => {
-  it('has postgres, minio and the api, which waits for both to be healthy', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'minio', 'postgres']);
+  it('has postgres, minio and the api, which waits for both to be healthy; prometheus on request', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'minio', 'postgres', 'prometheus']);
+    expect(prometheus.profiles).toEqual(['monitoring']);
     expect(api.depends_on).toEqual({ postgres: { condition: 'service_healthy' }, minio: { condition: 'service_healthy' } });
   });
 
@@ -46,11 +48,16 @@ describe('compose services', () => {
     expect(api.healthcheck?.test[3]).toContain(`fetch('http://127.0.0.1:${api.environment.PORT}/readyz')`);
   });
 
-  it('declares every named volume it mounts', () => {
-    const named = Object.values(compose.services).flatMap((s) => (s.volumes ?? []).map((v) => v.split(':')[0]));
-    expect(named.sort()).toEqual(['api-data', 'minio-data', 'pg-data']);
-    expect(Object.keys(compose.volumes).sort()).toEqual(['api-data', 'minio-data', 'pg-data']);
+  it('declares every named volume it mounts, and every file it binds exists', () => {
+    const mounts = Object.values(compose.services).flatMap((s) => (s.volumes ?? []).map((v) => v.split(':')[0]!));
+    const named = mounts.filter((m) => !m.startsWith('./'));
+    expect(named.sort()).toEqual(['api-data', 'minio-data', 'pg-data', 'prometheus-data']);
+    expect(Object.keys(compose.volumes).sort()).toEqual(['api-data', 'minio-data', 'pg-data', 'prometheus-data']);
     expect(api.volumes).toEqual([`api-data:${api.environment.DATA_DIR}`]);
+    const bound = mounts.filter((m) => m.startsWith('./'));
+    expect(bound.sort()).toEqual(['./deploy/postgres/init', './deploy/prometheus/prometheus.yml']);
+    for (const file of bound) expect(existsSync(path.join(root, file)), file).toBe(true);
+    expect(postgres.volumes).toContain('./deploy/postgres/init:/docker-entrypoint-initdb.d:ro');
   });
 });
 
@@ -64,11 +71,23 @@ describe('api environment', () => {
     expect(config.storage.kind).toBe('s3');
   });
 
-  it('reaches postgres with its credentials and database', () => {
+  it('reaches postgres as the API login and migrates as the owner, never as the superuser', () => {
     const pg = postgres.environment;
-    expect(env.DATABASE_URL).toBe(`postgresql://${pg.POSTGRES_USER}:${pg.POSTGRES_PASSWORD}@postgres:5432/${pg.POSTGRES_DB}`);
-    const url = new URL(resolve(env.DATABASE_URL!));
-    expect([url.hostname, url.port, url.pathname]).toEqual(['postgres', '5432', '/en_akte']);
+    expect(env.DATABASE_URL).toBe(`postgresql://en_akte_api:${pg.EN_AKTE_API_PASSWORD}@postgres:5432/${pg.POSTGRES_DB}`);
+    expect(env.DATABASE_OWNER_URL).toBe(`postgresql://en_akte_owner:${pg.EN_AKTE_OWNER_PASSWORD}@postgres:5432/${pg.POSTGRES_DB}`);
+    for (const url of [env.DATABASE_URL!, env.DATABASE_OWNER_URL!].map((u) => new URL(resolve(u)))) {
+      expect([url.hostname, url.port, url.pathname]).toEqual(['postgres', '5432', '/en_akte']);
+      expect(url.username).not.toBe(resolve(pg.POSTGRES_USER!));
+    }
+  });
+
+  it('serves metrics on their own port, on the compose network only, where prometheus scrapes them', () => {
+    expect([env.METRICS_HOST, env.METRICS_PORT]).toEqual(['0.0.0.0', '9464']);
+    expect((api.ports ?? []).some((p) => p.includes(env.METRICS_PORT!))).toBe(false);
+    const scrape = parse(readFileSync(path.join(root, 'deploy', 'prometheus', 'prometheus.yml'), 'utf8')) as {
+      scrape_configs: { metrics_path: string; static_configs: { targets: string[] }[] }[];
+    };
+    expect(scrape.scrape_configs.map((c) => [c.metrics_path, c.static_configs.flatMap((t) => t.targets)])).toEqual([['/metrics', [`api:${env.METRICS_PORT}`]]]);
   });
 
   it('reaches minio with its root credentials', () => {

@@ -42,9 +42,10 @@ async function start(extra: Record<string, string>) {
 
 beforeAll(async () => {
   // A database of this file's own: no worker of another test file dispatches its events.
-  env.DATABASE_URL = await isolatedDatabase('outbox_crash');
+  const db = await isolatedDatabase('outbox_crash');
+  Object.assign(env, db.env);
   receiver = await startReceiver();
-  sql = new pg.Client({ connectionString: env.DATABASE_URL });
+  sql = new pg.Client({ connectionString: db.ownerUrl });
   await sql.connect();
 });
 afterAll(async () => {

@@ -8,13 +8,13 @@ import { startServer, type ServerProcess } from '../support/server-process.js';
  * run the sweeper's schedule once per period between them, and never start a sweep while another
  * is still running.
  */
-let url: string;
+let db: Awaited<ReturnType<typeof isolatedDatabase>>;
 let sql: pg.Client;
 const instances: ServerProcess[] = [];
 
 beforeAll(async () => {
-  url = await isolatedDatabase('schedules');
-  sql = new pg.Client({ connectionString: url });
+  db = await isolatedDatabase('schedules');
+  sql = new pg.Client({ connectionString: db.ownerUrl });
   await sql.connect();
 });
 afterAll(async () => {
@@ -40,7 +40,7 @@ describe('the sweeper schedule on three instances', () => {
        FROM (SELECT gen_random_uuid() AS d FROM generate_series(1, 400)) x`,
       [tenant],
     );
-    const env = { DATABASE_URL: url, SWEEP_INTERVAL_SECONDS: '1', UPLOAD_STALE_AFTER_SECONDS: '60' };
+    const env = { ...db.env, SWEEP_INTERVAL_SECONDS: '1', UPLOAD_STALE_AFTER_SECONDS: '60' };
     instances.push(...(await Promise.all([startServer(env), startServer(env), startServer(env)])));
     const since = new Date();
     await new Promise((r) => setTimeout(r, 8_000));

@@ -17,9 +17,9 @@ let sql: pg.Client;
 const receivers: Receiver[] = [];
 
 beforeAll(async () => {
-  const databaseUrl = await isolatedDatabase('webhook_delivery');
+  const db = await isolatedDatabase('webhook_delivery');
   t = await buildTestApp({
-    DATABASE_URL: databaseUrl,
+    ...db.env,
     WEBHOOK_ALLOW_HTTP: 'true',
     WEBHOOK_ALLOWED_PRIVATE_TARGETS: '127.0.0.1',
     WEBHOOK_RETRY_DELAY_SECONDS: '1',
@@ -29,7 +29,7 @@ beforeAll(async () => {
   });
   f = recordFactories(t, TENANT);
   await t.startWorker();
-  sql = new pg.Client({ connectionString: databaseUrl });
+  sql = new pg.Client({ connectionString: db.ownerUrl });
   await sql.connect();
 });
 afterAll(async () => {

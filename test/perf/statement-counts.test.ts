@@ -31,23 +31,24 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('SQL statements per request', () => {
-  it('GET a file: 4 (BEGIN, set_config, the file with its plan code, COMMIT)', async () => {
+  it('GET a file: 5 (the caller\'s rate-limit count; BEGIN, set_config, the file with its plan code, COMMIT)', async () => {
     const f = recordFactories(t, 'herdecke');
     const file = await f.file();
     await f.clerk.get(`/files/${file.id}`);
     const get = await counting(() => f.clerk.get(`/files/${file.id}`));
     expect(get.result.statusCode).toBe(200);
-    expect(get.statements.map(kind)).toEqual(['BEGIN', 'set_config', 'SELECT record_file JOIN file_plan_unit', 'COMMIT']);
+    expect(get.statements.map(kind)).toEqual(['rate limit', 'BEGIN', 'set_config', 'SELECT record_file JOIN file_plan_unit', 'COMMIT']);
   });
 
-  it('POST a version: 18 in two units (prepare 5, commit 13, the outbox row riding on the audit insert); 8 more with Idempotency-Key', async () => {
+  it('POST a version: 19 (the rate-limit count, then two units: prepare 5, commit 13, the outbox row riding on the audit insert); 8 more with Idempotency-Key', async () => {
     const f = recordFactories(t, 'herdecke');
     const doc = await f.document((await f.kase((await f.file()).id)).id);
     const up = await counting(() => f.upload(f.clerk, doc.id, 'eins', doc.etag));
     expect(up.result.statusCode).toBe(201);
     expect(up.statements.map(kind)).toEqual([
+      'rate limit',
       'BEGIN', 'set_config', 'SELECT record_document JOIN record_case', 'INSERT version_upload', 'COMMIT',
-      'BEGIN', 'set_config', 'SELECT record_document JOIN record_case', 'SELECT record_file JOIN file_plan_unit', 'SELECT record_case', 'SELECT record_document',
+      'BEGIN', 'set_config', 'SELECT record_document JOIN record_case', 'SELECT record_file JOIN file_plan_unit', 'SELECT record_case JOIN record_file', 'SELECT record_document JOIN record_case',
       'DELETE version_upload', 'INSERT document_version', 'UPDATE record_document', 'advisory lock', 'SELECT audit_event', 'INSERT audit_event + outbox_event', 'COMMIT',
     ]);
     const withKey = await counting(() =>
@@ -55,7 +56,7 @@ describe('SQL statements per request', () => {
     );
     expect(withKey.result.statusCode).toBe(201);
     // Claiming the key (4) before, completing it (4) after: each a short unit of its own.
-    expect(withKey.statements).toHaveLength(26);
+    expect(withKey.statements).toHaveLength(27);
   });
 });
 
@@ -65,6 +66,7 @@ function kind(sql: string): string {
   if (s === 'BEGIN' || s === 'COMMIT') return s;
   if (s.includes('set_config')) return 'set_config';
   if (s.includes('pg_advisory_xact_lock')) return 'advisory lock';
+  if (s.includes('rate_limit_bucket')) return 'rate limit';
   if (/^WITH a AS \( INSERT INTO audit_event/.test(s) && s.includes('INSERT INTO outbox_event')) return 'INSERT audit_event + outbox_event';
   const verb = s.split(' ')[0]!.toUpperCase();
   const table = (t: string) => new RegExp(`"?(public"?\\.)?"?${t}"?\\b`).test(s);

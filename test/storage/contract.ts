@@ -4,7 +4,7 @@ import { text, buffer } from 'node:stream/consumers';
 import fc from 'fast-check';
 import { uuidv7 } from 'uuidv7';
 import { describe, expect, it } from 'vitest';
-import { BlobNotFoundError, BlobTooLargeError, type BlobStore } from '../../src/storage/blob-store.js';
+import { BlobExistsError, BlobLockedError, BlobNotFoundError, BlobTooLargeError, type BlobStore } from '../../src/storage/blob-store.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -140,6 +140,52 @@ export function blobStoreContract(name: string, make: () => BlobStore, partSize 
       });
       expect(result.size).toBe(4);
       expect(await text(await store.get(tenant, key))).toBe('abcd');
+    });
+
+    it('writes a key once: a second put to it fails and the first content stays', async () => {
+      for (const size of [10, Math.max(20, partSize + 100)]) {
+        const key = `once/${uuidv7()}`;
+        const first = randomBytes(size);
+        await store.put(tenant, key, chunked(first), { contentType: 'application/octet-stream' });
+        await expect(store.put(tenant, key, chunked(randomBytes(size)), { contentType: 'text/plain' })).rejects.toBeInstanceOf(BlobExistsError);
+        expect(sha256(await buffer(await store.get(tenant, key)))).toBe(sha256(first));
+      }
+    });
+
+    const inADay = () => new Date(Date.now() + 86_400_000);
+
+    it('a COMPLIANCE-locked object cannot be deleted, not even with the governance bypass, nor its lock shortened', async () => {
+      const key = `worm/${uuidv7()}`;
+      const until = inADay();
+      await store.put(tenant, key, chunked(Buffer.from('revisionssicher')), { contentType: 'text/plain', retention: { mode: 'COMPLIANCE', until } });
+      const p = await store.protection(tenant, key);
+      expect(p?.retention?.mode).toBe('COMPLIANCE');
+      expect(Math.abs(p!.retention!.until.getTime() - until.getTime())).toBeLessThan(1000);
+      expect(p?.legalHold).toBe(false);
+      await expect(store.delete(tenant, key)).rejects.toBeInstanceOf(BlobLockedError);
+      await expect(store.delete(tenant, key, { bypassGovernance: true })).rejects.toBeInstanceOf(BlobLockedError);
+      await expect(store.lock(tenant, key, { mode: 'COMPLIANCE', until: new Date(Date.now() + 60_000) })).rejects.toBeInstanceOf(BlobLockedError);
+      expect(await text(await store.get(tenant, key))).toBe('revisionssicher');
+    });
+
+    it('a GOVERNANCE lock holds against a plain delete and gives way to the bypass', async () => {
+      const key = `worm/${uuidv7()}`;
+      await store.put(tenant, key, chunked(Buffer.from('aufbewahrt')), { contentType: 'text/plain' });
+      await store.lock(tenant, key, { mode: 'GOVERNANCE', until: inADay() });
+      await expect(store.delete(tenant, key)).rejects.toThrow(/GOVERNANCE retention until/);
+      await store.delete(tenant, key, { bypassGovernance: true });
+      expect(await store.head(tenant, key)).toBeNull();
+    });
+
+    it('a legal hold blocks deletion whatever the retention, until it is lifted', async () => {
+      const key = `hold/${uuidv7()}`;
+      await store.put(tenant, key, chunked(Buffer.from('Rechtsstreit')), { contentType: 'text/plain' });
+      await store.legalHold(tenant, key, true);
+      expect((await store.protection(tenant, key))?.legalHold).toBe(true);
+      await expect(store.delete(tenant, key, { bypassGovernance: true })).rejects.toThrow('is under a legal hold');
+      await store.legalHold(tenant, key, false);
+      await store.delete(tenant, key);
+      expect(await store.protection(tenant, key)).toBeNull();
     });
 
     it('rejects keys that could escape the bucket', async () => {

@@ -13,6 +13,7 @@ import { createServices } from '../../src/services.js';
 import { createBlobStore } from '../../src/storage/index.js';
 
 export const TEST_ISSUER = 'http://en-akte.test';
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';
 
 /** The environment of a test app: the run's real PostgreSQL and MinIO, a throw-away data dir. */
 export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
@@ -23,6 +24,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     PUBLIC_URL: TEST_ISSUER,
     DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'en-akte-test-')),
     DATABASE_URL: inject('databaseUrl'),
+    DATABASE_OWNER_URL: inject('ownerUrl'),
     AUTH_KEY_FILE: inject('keys').signing,
     SECRETS_KEY_FILE: inject('keys').data,
     DB_POOL_MAX: '5',
@@ -33,7 +35,14 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     // Test files share two busy cores; load shedding is tested on its own (http-basics).
     MAX_EVENT_LOOP_DELAY_MS: '0',
     SWEEP_INTERVAL_SECONDS: '0',
+    // Tests send bursts from one token; the limits are tested on their own (rate-limits.test.ts).
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    TOKEN_RATE_LIMIT_PER_MINUTE: '10000',
+    TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '100000',
     JOB_POLL_INTERVAL_SECONDS: '0.5',
+    // /metrics on the API port (tokened), so that test processes never compete for the metrics port.
+    METRICS_PORT: '0',
+    METRICS_TOKEN: TEST_METRICS_TOKEN,
     ...overrides,
   };
 }
@@ -48,8 +57,8 @@ export interface TestApp {
    * listener, webhook delivery. Stopped by close().
    */
   startWorker(): Promise<Worker>;
-  /** A real token of the service's own key for `tenant` with `roles`. */
-  tokenFor(tenant: string, roles?: string[], sub?: string): Promise<string>;
+  /** A real token of the service's own key for `tenant` with `roles` (and more claims, e.g. clearance). */
+  tokenFor(tenant: string, roles?: string[], sub?: string, claims?: Record<string, unknown>): Promise<string>;
   /** app.inject with a fresh token of that tenant and roles. */
   injectAs(tenant: string, roles: string[], opts: InjectOptions): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
@@ -65,11 +74,12 @@ export async function buildTestApp(overrides: Record<string, string> = {}): Prom
     keys: await loadOrCreateSigningKeys(config.auth.keyFile),
     jobs: createBoss(config.database.url!, { max: 3, supervise: true, pollingIntervalSeconds: config.jobs.pollingIntervalSeconds }),
     dataKey: await loadOrCreateDataKey(config.secretsKeyFile),
+    databaseUrl: config.database.url!,
   };
   const app = await buildApp(deps, process.env.TEST_LOG_LEVEL ? { level: process.env.TEST_LOG_LEVEL } : false);
   let worker: Worker | undefined;
-  const tokenFor = (tenant: string, roles: string[] = [], sub = `user@${tenant}`) =>
-    app.tokens.sign({ sub, tenant, roles });
+  const tokenFor = (tenant: string, roles: string[] = [], sub = `user@${tenant}`, claims: Record<string, unknown> = {}) =>
+    app.tokens.sign({ sub, tenant, roles, ...claims });
   return {
     app,
     config,

@@ -8,8 +8,8 @@ import { prepareDatabase } from '../../src/bootstrap.js';
  * (migrations, seed, job queues). Test files that run workers use one, so that their schedules,
  * dispatchers and deliveries never act on another file's data, and no other file's worker on theirs.
  */
-export async function isolatedDatabase(label: string): Promise<string> {
-  const base = new URL(inject('databaseUrl'));
+export async function isolatedDatabase(label: string): Promise<{ url: string; ownerUrl: string; env: Record<string, string> }> {
+  const base = new URL(inject('ownerUrl'));
   const name = `en_akte_${label.replace(/\W/g, '_')}_${randomBytes(3).toString('hex')}`;
   const admin = new pg.Client({ connectionString: base.toString() });
   await admin.connect();
@@ -20,5 +20,8 @@ export async function isolatedDatabase(label: string): Promise<string> {
   }
   base.pathname = `/${name}`;
   await prepareDatabase(base.toString());
-  return base.toString();
+  const api = new URL(inject('databaseUrl'));
+  api.pathname = `/${name}`;
+  const urls = { url: api.toString(), ownerUrl: base.toString() };
+  return { ...urls, env: { DATABASE_URL: urls.url, DATABASE_OWNER_URL: urls.ownerUrl } };
 }

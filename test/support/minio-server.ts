@@ -19,6 +19,8 @@ export interface S3Target {
   endpoint: string;
   accessKey: string;
   secretKey: string;
+  /** The server process this harness started (none for S3_ENDPOINT). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -108,7 +110,10 @@ export async function startMinio(): Promise<S3Target> {
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`MinIO exited with ${child.exitCode}: ${stderr}`);
+    if (child.exitCode !== null) {
+      await rm(dataDir, { recursive: true, force: true });
+      throw new Error(`MinIO exited with ${child.exitCode}: ${stderr}`);
+    }
     try {
       const res = await fetch(`${endpoint}/minio/health/ready`);
       if (res.ok) break;
@@ -117,6 +122,7 @@ export async function startMinio(): Promise<S3Target> {
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
       throw new Error(`MinIO did not become ready in 30 s: ${stderr}`);
     }
     await sleep(100);
@@ -125,6 +131,7 @@ export async function startMinio(): Promise<S3Target> {
     endpoint,
     accessKey,
     secretKey,
+    pid: child.pid,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

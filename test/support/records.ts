@@ -21,11 +21,12 @@ export type Caller = ReturnType<ReturnType<typeof recordFactories>['as']>;
 export function recordFactories(t: TestApp, tenant: string) {
   /**
    * Requests of a caller with `roles`; `sub` picks the subject (default `user@<tenant>`), so two
-   * callers with different subjects are two different people (check-outs, Idempotency-Keys).
+   * callers with different subjects are two different people (check-outs, Idempotency-Keys);
+   * `claims` adds token claims (`{ clearance: '002' }`).
    */
-  const as = (roles: string[], sub?: string) => {
+  const as = (roles: string[], sub?: string, claims?: Record<string, unknown>) => {
     const send = async (opts: { method: 'POST' | 'GET' | 'PATCH' | 'DELETE'; url: string; payload?: unknown; headers: Record<string, string> }) => {
-      const token = await t.tokenFor(tenant, roles, sub);
+      const token = await t.tokenFor(tenant, roles, sub, claims);
       return t.app.inject({
         method: opts.method,
         url: `/v1/tenants/${tenant}${opts.url}`,

@@ -14,12 +14,15 @@ export interface ServerProcess {
 
 /**
  * The real service, `node src/server.ts`, as its own process on the test run's PostgreSQL and
- * MinIO: what an instance behind a load balancer is. `env` adds to the test environment.
+ * MinIO: what an instance behind a load balancer is. `env` adds to the test environment (an empty
+ * value unsets a variable).
  */
 export async function startServer(env: Record<string, string> = {}, entry = 'src/server.ts'): Promise<ServerProcess> {
   const port = await freePort();
+  // An empty value unsets the variable.
+  const merged = Object.fromEntries(Object.entries({ ...process.env, ...testEnv({ PORT: String(port), LOG_LEVEL: 'info', ...env }) }).filter(([, v]) => v !== ''));
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry], {
-    env: { ...process.env, ...testEnv({ PORT: String(port), LOG_LEVEL: 'info', ...env }) },
+    env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { renderEnvExample, withConfigTable } from '../../scripts/config-docs.js';
 import { EnvSchema, loadConfig } from '../../src/config.js';
 
 const envNames = Object.keys(EnvSchema.properties).sort();
@@ -42,14 +43,15 @@ describe('configuration', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
-  it('.env.example lists exactly the variables of the schema', async () => {
+  it('.env.example is the schema, rendered (npm run docs:config)', async () => {
     const text = await readFile(new URL('../../.env.example', import.meta.url), 'utf8');
-    const listed = [...text.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]).sort();
-    expect(listed).toEqual(envNames);
+    expect(text).toBe(renderEnvExample());
+    expect([...text.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]).sort()).toEqual(envNames);
   });
 
-  it('the README documents every variable', async () => {
+  it('the README documents every variable: its table is the schema, rendered (npm run docs:config)', async () => {
     const text = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
-    for (const name of envNames) expect(text, name).toContain(`\`${name}\``);
+    expect(text).toBe(withConfigTable(text));
+    for (const name of envNames) expect(text, name).toContain(`| \`${name}\` |`);
   });
 });

@@ -58,6 +58,18 @@ export const auditRepo = (tx: Tx, tenantId: string) => ({
     return head ? { seq: Number(head.seq), hash: head.hash } : null;
   },
 
+  /** The newest event's sequence and hash (no lock: a checkpoint of what is committed). */
+  async head(): Promise<{ seq: number; hash: string } | null> {
+    const head = await tx.auditEvent.findFirst({ where: { tenantId }, orderBy: { seq: 'desc' }, select: { seq: true, hash: true } });
+    return head ? { seq: Number(head.seq), hash: head.hash } : null;
+  },
+
+  /** The hash of the event at `seq`, if there is one. */
+  async hashAt(seq: number): Promise<string | null> {
+    const row = await tx.auditEvent.findFirst({ where: { tenantId, seq: BigInt(seq) }, select: { hash: true } });
+    return row?.hash ?? null;
+  },
+
   /** Inserts the event and, in the same statement, the outbox rows of the events it carries. */
   async insert(e: StoredEvent, outbox: OutboxRow[]): Promise<void> {
     const audit = Prisma.sql`

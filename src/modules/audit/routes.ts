@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { problemResponses, Slug } from '../../schemas/common.js';
-import { AuditList, AuditQuery, ExportQuery, VerifyResult } from './schemas.js';
+import { AnchorList, AnchorListQuery, AuditAnchor, AuditList, AuditQuery, ExportQuery, VerifyResult } from './schemas.js';
 import type { AuditService } from './service.js';
 
 const TenantOnly = Type.Object({ tenant: Slug }, { additionalProperties: false });
@@ -26,7 +26,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ service: AuditService }> = async 
   app.get('/audit/objects/:objectId', {
     schema: {
       tags, security, operationId: 'getObjectHistory', summary: 'The history of one object',
-      params: Type.Object({ tenant: Slug, objectId: Type.String({ format: 'uuid', description: 'Id of a file, case, document, unit, grant or client' }) }, { additionalProperties: false }),
+      params: Type.Object({ tenant: Slug, objectId: Type.String({ format: 'uuid', maxLength: 36, description: 'Id of a file, case, document, unit, grant or client' }) }, { additionalProperties: false }),
       querystring: Type.Object({ limit: AuditQuery.properties.limit, cursor: AuditQuery.properties.cursor }, { additionalProperties: false }),
       response: { 200: AuditList, ...problemResponses(400, 401, 403, 404, 500) },
     },
@@ -62,12 +62,33 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ service: AuditService }> = async 
   app.get('/audit/verify', {
     schema: {
       tags, security, operationId: 'verifyAuditChain',
-      summary: 'Verify the hash chain of the audit trail',
-      description: 'Walks every event in order, recomputes each hash and reports the first broken link (edited, removed or reordered events).',
+      summary: 'Verify the hash chain of the audit trail, and hold it against its checkpoints',
+      description:
+        'Walks every event in order, recomputes each hash and reports the first broken link (edited, removed or reordered events). ' +
+        'Then compares the chain with the signed, object-locked checkpoints in storage: a chain whose newest events were deleted, ' +
+        'or that was recomputed as a whole, disagrees with them and is reported with the first sequence that disagrees.',
       params: TenantOnly,
       response: { 200: VerifyResult, ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request) => service.verify(request.ctx!));
+
+  app.post('/audit/anchors', {
+    schema: {
+      tags, security, operationId: 'anchorAuditChain',
+      summary: 'Checkpoint the chain head now (also done every AUDIT_ANCHOR_INTERVAL_SECONDS)',
+      description: "Signs the head's sequence, hash and time with the service key and writes it to the tenant's bucket, object-locked. Idempotent per head.",
+      params: TenantOnly,
+      response: { 201: { ...AuditAnchor, description: 'The checkpoint' }, ...problemResponses(400, 401, 403, 404, 409, 429, 500) },
+    },
+  }, async (request, reply) => reply.code(201).send(await service.anchorNow(request.ctx!)));
+
+  app.get('/audit/anchors', {
+    schema: {
+      tags, security, operationId: 'listAuditAnchors', summary: 'The newest checkpoints of the chain',
+      params: TenantOnly, querystring: AnchorListQuery,
+      response: { 200: AnchorList, ...problemResponses(400, 401, 403, 404, 429, 500) },
+    },
+  }, async (request) => service.listAnchors(request.ctx!, request.query.limit));
 };
 
 export default auditRoutes;

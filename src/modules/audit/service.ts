@@ -1,5 +1,6 @@
 import { authorize, type RequestContext, type Scope } from '../../core/index.js';
 import { errors } from '../../errors.js';
+import type { AnchorCheck, Anchors } from './anchors.js';
 import { createChainVerifier, type StoredEvent, type VerifyResult } from './chain.js';
 import { auditRepo, toStored, type AuditFilter } from './repo.js';
 import type { AuditEventBody, AuditQuery } from './schemas.js';
@@ -24,8 +25,8 @@ const present = ({ tenantId: _tenant, ...e }: StoredEvent): AuditEventBody => ({
 });
 
 /** Reading the audit trail: lists, one object's history, JSON Lines export and chain verification. */
-export function createAuditService(deps: { scope: Scope }) {
-  const { scope } = deps;
+export function createAuditService(deps: { scope: Scope; anchors: Anchors }) {
+  const { scope, anchors } = deps;
 
   /** All events matching a filter, in seq order, read page by page (each page its own short transaction). */
   async function* stream(ctx: RequestContext, filter: AuditFilter): AsyncIterable<StoredEvent> {
@@ -63,12 +64,39 @@ export function createAuditService(deps: { scope: Scope }) {
       for await (const e of stream(ctx, toFilter(q))) yield `${JSON.stringify(present(e))}\n`;
     },
 
-    /** Walks the whole chain and reports the first broken link. */
-    async verify(ctx: RequestContext): Promise<VerifyResult> {
+    /**
+     * Walks the whole chain and reports the first broken link; then holds it against the signed
+     * checkpoints in storage, which a truncated or recomputed chain cannot match.
+     */
+    async verify(ctx: RequestContext): Promise<VerifyResult & { anchors: AnchorCheck }> {
       authorize(ctx, 'audit:read');
       const verifier = createChainVerifier();
-      for await (const e of stream(ctx, {})) if (!verifier.push(e)) break;
-      return verifier.result();
+      let lastSeq = 0;
+      let intact = true;
+      for await (const e of stream(ctx, {})) {
+        if (!verifier.push(e)) {
+          intact = false;
+          break;
+        }
+        lastSeq = e.seq;
+      }
+      const chain = verifier.result();
+      const anchored = await anchors.check(ctx, intact ? lastSeq : Number.MAX_SAFE_INTEGER);
+      const mismatch = intact ? anchored.firstMismatch : null;
+      return { ...chain, ok: chain.ok && !mismatch, firstBroken: chain.firstBroken ?? mismatch, anchors: { ...anchored, firstMismatch: mismatch } };
+    },
+
+    /** Checkpoints the chain head now (auditors, tenant admins). */
+    async anchorNow(ctx: RequestContext) {
+      authorize(ctx, 'audit:read');
+      const anchor = await anchors.anchor(ctx.tenant);
+      if (!anchor) throw errors.conflict('The audit trail is empty: there is nothing to checkpoint');
+      return anchor;
+    },
+
+    async listAnchors(ctx: RequestContext, limit: number) {
+      authorize(ctx, 'audit:read');
+      return { items: await anchors.list(ctx.tenant, limit) };
     },
   };
 }

@@ -1,5 +1,11 @@
 import { Type, type Static } from 'typebox';
-import { Limit, Timestamp, Uuid } from '../../schemas/common.js';
+import { Int32, Limit, NextCursor, PageItems, Timestamp, Uuid } from '../../schemas/common.js';
+
+export const Clearance = Type.Union(
+  [Type.Literal('003'), Type.Literal('002'), Type.Literal('005'), Type.Literal('001'), Type.Literal('004')],
+  { description: 'Highest confidentiality the client may see: 003 offen, 002 VS-NfD, 005 vertraulich, 001 geheim, 004 streng geheim' },
+);
+// In the order of CONFIDENTIALITY_LEVELS (src/core/confidentiality.ts), least restricted first.
 
 export const TenantRole = Type.Union(
   ['tenant-admin', 'records-manager', 'clerk', 'reader', 'auditor'].map((r) => Type.Literal(r)),
@@ -9,14 +15,15 @@ export const TenantRole = Type.Union(
 export const ApiClient = Type.Object(
   {
     id: Uuid,
-    clientId: Type.String({ description: 'OAuth client_id' }),
-    name: Type.String(),
-    roles: Type.Array(TenantRole),
+    clientId: Type.String({ maxLength: 100, description: 'OAuth client_id' }),
+    name: Type.String({ maxLength: 200 }),
+    roles: Type.Array(TenantRole, { maxItems: 5 }),
+    maxConfidentiality: Clearance,
     disabled: Type.Boolean(),
     disabledAt: Type.Union([Timestamp, Type.Null()]),
     secretRotatedAt: Timestamp,
     createdAt: Timestamp,
-    createdBy: Type.String(),
+    createdBy: Type.String({ maxLength: 250 }),
   },
   {
     $id: 'ApiClient',
@@ -27,6 +34,7 @@ export const ApiClient = Type.Object(
         clientId: 'hattingen-onlineportal-7k3m9q',
         name: 'Online-Service-Portal',
         roles: ['clerk'],
+        maxConfidentiality: '003',
         disabled: false,
         disabledAt: null,
         secretRotatedAt: '2026-11-25T10:00:00.000Z',
@@ -40,21 +48,25 @@ export type ApiClient = Static<typeof ApiClient>;
 
 export const ApiClientWithSecret = Type.Intersect([
   Type.Unsafe<ApiClient>(Type.Ref('ApiClient')),
-  Type.Object({ clientSecret: Type.String({ description: 'Shown only in this response: store it now' }) }),
+  Type.Object({ clientSecret: Type.String({ maxLength: 200, description: 'Shown only in this response: store it now' }) }),
 ]);
 
 export const CreateClient = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     roles: Type.Array(TenantRole, { minItems: 1, maxItems: 5, uniqueItems: true }),
+    maxConfidentiality: Type.Optional({
+      ...Clearance,
+      description: 'Its clearance (default 003 offen: a GIS integration sees open files only); at most the creating admin’s own',
+    }),
   },
-  { additionalProperties: false, examples: [{ name: 'Online-Service-Portal', roles: ['clerk'] }] },
+  { additionalProperties: false, examples: [{ name: 'Online-Service-Portal', roles: ['clerk'], maxConfidentiality: '002' }] },
 );
 
 export const ClientList = Type.Object(
   {
-    items: Type.Array(Type.Unsafe<ApiClient>(Type.Ref('ApiClient'))),
-    next: Type.Union([Type.String(), Type.Null()], { description: 'Cursor of the next page; null on the last page' }),
+    items: PageItems(Type.Unsafe<ApiClient>(Type.Ref('ApiClient'))),
+    next: NextCursor,
   },
   { additionalProperties: false },
 );
@@ -66,7 +78,7 @@ export const ClientListQuery = Type.Object(
 
 export const TokenRequest = Type.Object(
   {
-    grant_type: Type.String({ description: 'client_credentials' }),
+    grant_type: Type.String({ maxLength: 100, description: 'client_credentials' }),
     client_id: Type.Optional(Type.String({ maxLength: 100 })),
     client_secret: Type.Optional(Type.String({ maxLength: 200 })),
     scope: Type.Optional(Type.String({ maxLength: 500 })),
@@ -76,9 +88,9 @@ export const TokenRequest = Type.Object(
 
 export const TokenResponse = Type.Object(
   {
-    access_token: Type.String(),
+    access_token: Type.String({ maxLength: 8000 }),
     token_type: Type.Literal('Bearer'),
-    expires_in: Type.Integer({ description: 'Seconds' }),
+    expires_in: Int32({ minimum: 1, maximum: 86400, description: 'Seconds' }),
   },
   { additionalProperties: false },
 );

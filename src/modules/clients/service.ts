@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
 import type { TokenClaims } from '../../auth/keys.js';
 import { hashSecret, newSecret, verifySecret } from '../../auth/secrets.js';
-import { actorOf, authorize, type RequestContext, type Scope } from '../../core/index.js';
+import {
+  actorOf,
+  authorize,
+  CONFIDENTIALITY_NAMES,
+  DEFAULT_CLEARANCE,
+  within,
+  type Confidentiality,
+  type RequestContext,
+  type Scope,
+} from '../../core/index.js';
 import type { Db } from '../../db/client.js';
 import { AppError, errors } from '../../errors.js';
 import { afterId, idPage } from '../../lib/cursor.js';
@@ -18,6 +27,7 @@ export function toApiClient(row: ClientRow): ApiClient {
     clientId: row.clientId,
     name: row.name,
     roles: row.roles as ApiClient['roles'],
+    maxConfidentiality: row.maxConfidentiality as Confidentiality,
     disabled: row.disabledAt !== null,
     disabledAt: row.disabledAt?.toISOString() ?? null,
     secretRotatedAt: row.secretRotatedAt.toISOString(),
@@ -80,8 +90,13 @@ export function createClientService(deps: {
 
   return {
     /** Registers a client; the secret is returned once and stored only as a scrypt hash. */
-    async createClient(ctx: RequestContext, input: { name: string; roles: string[] }) {
+    async createClient(ctx: RequestContext, input: { name: string; roles: string[]; maxConfidentiality?: Confidentiality }) {
       authorize(ctx, 'clients:manage');
+      const maxConfidentiality = input.maxConfidentiality ?? DEFAULT_CLEARANCE;
+      const own = ctx.caller.clearance ?? DEFAULT_CLEARANCE;
+      if (!within(maxConfidentiality, own)) {
+        throw errors.forbidden(`A client cleared for ${maxConfidentiality} (${CONFIDENTIALITY_NAMES[maxConfidentiality]}) needs an admin with that clearance; yours is ${own}`);
+      }
       const secret = newSecret();
       const secretHash = await hashSecret(secret);
       const v = await scope(ctx, async (uow) => {
@@ -90,6 +105,7 @@ export function createClientService(deps: {
           clientId: newClientId(ctx.tenant.slug, input.name),
           name: input.name,
           roles: input.roles,
+          maxConfidentiality,
           secretHash,
           createdBy: actorOf(ctx.caller),
         });
@@ -127,7 +143,13 @@ export function createClientService(deps: {
       // Hash even when the client is unknown, so timing does not tell which client ids exist.
       const ok = await verifySecret(input.clientSecret, client?.secretHash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$' + 'A'.repeat(43));
       if (!client || !ok || client.disabled) throw oauthError(401, 'invalid_client', 'Client authentication failed');
-      const token = await deps.sign({ sub: input.clientId, client_id: input.clientId, tenant: client.tenantSlug, roles: client.roles });
+      const token = await deps.sign({
+        sub: input.clientId,
+        client_id: input.clientId,
+        tenant: client.tenantSlug,
+        roles: client.roles,
+        clearance: client.maxConfidentiality,
+      });
       return { access_token: token, token_type: 'Bearer' as const, expires_in: deps.tokenTtl };
     },
   };

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { preHandlerAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import { errors } from '../../errors.js';
 import { problemResponses } from '../../schemas/common.js';
@@ -19,24 +20,28 @@ function basicCredentials(header: string | undefined): { clientId: string; clien
   }
 }
 
-const tokenRoute: FastifyPluginAsyncTypebox<{ service: ClientService }> = async (app, { service }) => {
+/** `limit`: the rate limits of the token endpoint (per client_id and per address), checked before any secret is hashed. */
+const tokenRoute: FastifyPluginAsyncTypebox<{ service: ClientService; limit: preHandlerAsyncHookHandler }> = async (app, { service, limit }) => {
   // RFC 6749 sends the form URL-encoded; JSON is accepted too.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
   app.post('/oauth/token', {
+    preHandler: limit,
     schema: {
       tags: ['auth'],
       operationId: 'issueToken',
+      // The client authenticates here (client_secret_basic, or the form fields): the door to bearerAuth.
+      security: [{ clientSecretBasic: [] }],
       summary: 'OAuth 2.0 token endpoint (client credentials)',
       description:
         'A town system exchanges its client_id and secret (HTTP Basic or form fields) for a short-lived bearer token ' +
         'carrying its tenant and roles. Errors carry RFC 6749 `error` as well as our `code`.',
       consumes: ['application/x-www-form-urlencoded', 'application/json'],
-      headers: Type.Object({ authorization: Type.Optional(Type.String({ description: 'Basic base64(client_id:client_secret)' })) }),
+      headers: Type.Object({ authorization: Type.Optional(Type.String({ maxLength: 1000, description: 'Basic base64(client_id:client_secret)' })) }),
       body: TokenRequest,
-      response: { 200: TokenResponse, ...problemResponses(400, 401, 415, 500) },
+      response: { 200: TokenResponse, ...problemResponses(400, 401, 415, 429, 500) },
     },
   }, async (request, reply) => {
     const basic = basicCredentials(request.headers.authorization);

@@ -1,13 +1,13 @@
 import { EVENT_CATALOGUE, EVENT_TYPES, eventPayloadSchema } from '../../core/index.js';
 
 const SIGNATURE_HEADERS = {
-  'webhook-id': { description: 'The event id: the same in every attempt and redelivery, so receivers drop duplicates', schema: { type: 'string' } },
-  'webhook-timestamp': { description: 'Unix time (seconds) of this attempt; reject requests older than 5 minutes', schema: { type: 'string' } },
+  'webhook-id': { description: 'The event id: the same in every attempt and redelivery, so receivers drop duplicates', schema: { type: 'string', format: 'uuid', maxLength: 36 } },
+  'webhook-timestamp': { description: 'Unix time (seconds) of this attempt; reject requests older than 5 minutes', schema: { type: 'string', pattern: '^[0-9]{1,12}$', maxLength: 12 } },
   'webhook-signature': {
     description:
       'Standard Webhooks signature(s): `v1,<base64 HMAC-SHA256 over "<webhook-id>.<webhook-timestamp>.<body>">`, space-separated ' +
       'while an old secret is still in its grace period after a rotation',
-    schema: { type: 'string' },
+    schema: { type: 'string', maxLength: 200 },
   },
 };
 

@@ -29,6 +29,8 @@ export const filePlanRepo = (tx: Tx, tenantId: string) => ({
 
   all: () => tx.filePlanUnit.findMany({ where: { tenantId }, orderBy: { code: 'asc' } }),
 
+  count: () => tx.filePlanUnit.count({ where: { tenantId } }),
+
   page: (q: { parentId?: string | null; retired?: boolean; afterId?: string; limit: number }) =>
     tx.filePlanUnit.findMany({
       where: {

@@ -1,5 +1,8 @@
 import { Type, type Static } from 'typebox';
-import { Cursor, IsoDate, Limit, Timestamp, Uuid } from '../../schemas/common.js';
+import { Cursor, Int32, IsoDate, Limit, NextCursor, PageItems, Timestamp, Uuid } from '../../schemas/common.js';
+
+/** Most units a tenant's file plan holds (so the whole tree fits one answer). */
+export const PLAN_UNITS_MAX = 10_000;
 
 export const PlanCode = Type.String({
   pattern: '^[0-9A-Za-z]{1,8}(\\.[0-9A-Za-z]{1,8}){0,7}$',
@@ -12,7 +15,7 @@ export const Disposal = Type.Union([Type.Literal('A'), Type.Literal('B'), Type.L
   description: 'Aussonderungsart: A archive, B appraise by the archive, V destroy',
 });
 
-const RetentionYears = Type.Union([Type.Integer({ minimum: 0, maximum: 200 }), Type.Null()], {
+const RetentionYears = Type.Union([Int32({ maximum: 200 }), Type.Null()], {
   description: 'Aufbewahrungsfrist in years after the close year; null = unlimited',
 });
 
@@ -21,8 +24,8 @@ export const PlanUnit = Type.Object(
     id: Uuid,
     code: PlanCode,
     parentCode: Type.Union([PlanCode, Type.Null()]),
-    title: Type.String(),
-    description: Type.Union([Type.String(), Type.Null()]),
+    title: Type.String({ maxLength: 300 }),
+    description: Type.Union([Type.String({ maxLength: 4000 }), Type.Null()]),
     retentionYears: RetentionYears,
     disposal: Disposal,
     validFrom: Type.Union([IsoDate, Type.Null()]),
@@ -88,7 +91,7 @@ export const UpdatePlanUnit = Type.Object(
 export type UpdatePlanUnit = Static<typeof UpdatePlanUnit>;
 
 export const ImportPlan = Type.Object(
-  { units: Type.Array(CreatePlanUnit, { minItems: 1, maxItems: 10_000 }) },
+  { units: Type.Array(CreatePlanUnit, { minItems: 1, maxItems: PLAN_UNITS_MAX }) },
   {
     additionalProperties: false,
     examples: [
@@ -102,7 +105,7 @@ export const ImportPlan = Type.Object(
   },
 );
 
-export const ImportResult = Type.Object({ created: Type.Integer({ description: 'Number of units created' }) }, { additionalProperties: false });
+export const ImportResult = Type.Object({ created: Int32({ maximum: PLAN_UNITS_MAX, description: 'Number of units created' }) }, { additionalProperties: false });
 
 export interface PlanTreeNode extends PlanUnit {
   children: PlanTreeNode[];
@@ -110,6 +113,7 @@ export interface PlanTreeNode extends PlanUnit {
 export const PlanTree = Type.Object(
   {
     units: Type.Array(Type.Object({}, { additionalProperties: true }), {
+      maxItems: PLAN_UNITS_MAX,
       description: 'Top-level units; each unit (a PlanUnit) has `children`, recursively, ordered by code',
     }),
   },
@@ -118,8 +122,8 @@ export const PlanTree = Type.Object(
 
 export const PlanUnitList = Type.Object(
   {
-    items: Type.Array(Type.Unsafe<PlanUnit>(Type.Ref('PlanUnit'))),
-    next: Type.Union([Type.String(), Type.Null()], { description: 'Cursor of the next page; null on the last page' }),
+    items: PageItems(Type.Unsafe<PlanUnit>(Type.Ref('PlanUnit'))),
+    next: NextCursor,
   },
   { additionalProperties: false },
 );

@@ -8,7 +8,7 @@ import { etagOf } from '../../lib/etag.js';
 import { requireIfMatch } from '../../lib/preconditions.js';
 import type { Versioned } from '../../lib/reply.js';
 import { filePlanRepo, type NewPlanUnit, type PlanUnitChanges, type PlanUnitRow } from './repo.js';
-import type { CreatePlanUnit, PlanTreeNode, PlanUnit, UpdatePlanUnit } from './schemas.js';
+import { PLAN_UNITS_MAX, type CreatePlanUnit, type PlanTreeNode, type PlanUnit, type UpdatePlanUnit } from './schemas.js';
 
 /** The parent of `32.10.05` is `32.10`; top-level codes have none. */
 export const parentCodeOf = (code: string): string | null => {
@@ -79,6 +79,7 @@ export const filePlanOps = {
       if (parent.retiredAt) throw errors.unitRetired(parentCode);
       parentId = parent.id;
     }
+    if ((await repo.count()) >= PLAN_UNITS_MAX) throw errors.conflict(`The file plan holds at most ${PLAN_UNITS_MAX} units`);
     let created: PlanUnitRow;
     try {
       created = await repo.create(newUnit(input, parentId, actorOf(uow.ctx.caller)));
@@ -108,6 +109,9 @@ export const filePlanOps = {
     const existing = new Map((await repo.all()).map((r) => [r.code, r]));
     const clashes = ordered.filter((u) => existing.has(u.code)).map((u) => u.code);
     if (clashes.length) throw errors.conflict(`Units already exist: ${clashes.slice(0, 20).join(', ')}`);
+    if (existing.size + ordered.length > PLAN_UNITS_MAX) {
+      throw errors.conflict(`The file plan holds at most ${PLAN_UNITS_MAX} units; it has ${existing.size}, the import adds ${ordered.length}`);
+    }
     const ids = new Map<string, string>();
     const rows: NewPlanUnit[] = [];
     for (const u of ordered) {

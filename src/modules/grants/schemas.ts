@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Limit, Timestamp, Uuid } from '../../schemas/common.js';
+import { Int32, Limit, NextCursor, PageItems, Timestamp, Uuid } from '../../schemas/common.js';
 
 export const GrantScope = Type.Union([Type.Literal('read'), Type.Literal('read-write')], {
   description: 'read: GET only; read-write: also changes (as a clerk of the town)',
@@ -13,19 +13,19 @@ export const GrantStatus = Type.Union(
 export const SupportGrant = Type.Object(
   {
     id: Uuid,
-    grantee: Type.String({ description: 'The competence-centre staff member (token subject) allowed to act' }),
-    requestedBy: Type.String(),
+    grantee: Type.String({ maxLength: 250, description: 'The competence-centre staff member (token subject) allowed to act' }),
+    requestedBy: Type.String({ maxLength: 250 }),
     scope: GrantScope,
     fileId: Type.Union([Uuid, Type.Null()], { description: 'Only this file (with its cases and documents); null: the whole tenant' }),
-    reason: Type.String(),
-    ticket: Type.Union([Type.String(), Type.Null()]),
-    durationHours: Type.Integer({ minimum: 1, maximum: 336 }),
+    reason: Type.String({ maxLength: 1000 }),
+    ticket: Type.Union([Type.String({ maxLength: 100 }), Type.Null()]),
+    durationHours: Int32({ minimum: 1, maximum: 336 }),
     status: GrantStatus,
-    decidedBy: Type.Union([Type.String(), Type.Null()]),
+    decidedBy: Type.Union([Type.String({ maxLength: 250 }), Type.Null()]),
     decidedAt: Type.Union([Timestamp, Type.Null()]),
     validFrom: Type.Union([Timestamp, Type.Null()]),
     validUntil: Type.Union([Timestamp, Type.Null()]),
-    revokedBy: Type.Union([Type.String(), Type.Null()]),
+    revokedBy: Type.Union([Type.String({ maxLength: 250 }), Type.Null()]),
     revokedAt: Type.Union([Timestamp, Type.Null()]),
     createdAt: Timestamp,
   },
@@ -60,10 +60,10 @@ export const RequestGrant = Type.Object(
   {
     grantee: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Staff member to act (default: the requester)' })),
     scope: GrantScope,
-    fileId: Type.Optional(Type.String({ format: 'uuid', description: 'Limit the grant to one file' })),
+    fileId: Type.Optional(Type.String({ format: 'uuid', maxLength: 36, description: 'Limit the grant to one file' })),
     reason: Type.String({ minLength: 3, maxLength: 1000 }),
     ticket: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    durationHours: Type.Integer({ minimum: 1, maximum: 336, description: 'How long the grant lasts once approved (at most 14 days)' }),
+    durationHours: Int32({ minimum: 1, maximum: 336, description: 'How long the grant lasts once approved (at most 14 days)' }),
   },
   { additionalProperties: false, examples: [{ scope: 'read', reason: 'Ticket 4711: Aktenzeichen doppelt vergeben?', ticket: 'KZ-4711', durationHours: 8 }] },
 );
@@ -85,8 +85,8 @@ export const GrantListQuery = Type.Object(
 
 export const GrantList = Type.Object(
   {
-    items: Type.Array(Type.Unsafe<SupportGrant>(Type.Ref('SupportGrant'))),
-    next: Type.Union([Type.String(), Type.Null()], { description: 'Cursor of the next page; null on the last page' }),
+    items: PageItems(Type.Unsafe<SupportGrant>(Type.Ref('SupportGrant'))),
+    next: NextCursor,
   },
   { additionalProperties: false },
 );

@@ -12,7 +12,7 @@ const Status = Type.Object({ status: Type.Literal('ok') }, { additionalPropertie
 const Ready = Type.Object(
   {
     status: Type.Literal('ready'),
-    checks: Type.Record(Type.String(), Type.Literal('up'), { description: 'Each dependency and its state' }),
+    checks: Type.Record(Type.String({ maxLength: 40 }), Type.Literal('up'), { description: 'Each dependency and its state' }),
   },
   { additionalProperties: false },
 );

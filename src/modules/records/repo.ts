@@ -1,3 +1,4 @@
+import { visibleConfidentiality, type RequestContext } from '../../core/index.js';
 import type { Tx } from '../../db/tenant-tx.js';
 import { Prisma } from '../../generated/prisma/client.js';
 
@@ -167,176 +168,200 @@ const likeLiteral = (s: string) => s.replace(/[\\%_]/g, '\\$&');
 const stamp = () => ({ rowVersion: { increment: 1 }, updatedAt: new Date() });
 const withCode = <R extends { planUnit: { code: string } }>({ planUnit, ...row }: R) => ({ ...row, planCode: planUnit.code });
 
-export const recordsRepo = (tx: Tx, tenantId: string) => ({
-  // ---- files -------------------------------------------------------------------------------
+/**
+ * Every read and lock sees only files at or below the caller's clearance, with their cases,
+ * documents and versions: what is above answers like an unknown id (src/core/confidentiality.ts).
+ */
+export const recordsRepo = (tx: Tx, tenantId: string, ctx: RequestContext) => {
+  const visible = visibleConfidentiality(ctx);
+  const fileVisible = (alias: string) => Prisma.sql`${Prisma.raw(alias)}.confidentiality = ANY(${visible}::bpchar[])`;
+  return {
+    // ---- files -------------------------------------------------------------------------------
 
-  /** One file with its plan code in one statement; `lock` holds the row until commit. */
-  async file(id: string, lock?: Lock): Promise<FileRow | null> {
-    const rows = await tx.$queryRaw<FileRow[]>`
-      SELECT ${FILE} FROM record_file f JOIN file_plan_unit u ON u.id = f.plan_unit_id
-      WHERE f.tenant_id = ${tenantId}::uuid AND f.id = ${id}::uuid${lockClause(lock, 'f')}`;
-    return rows[0] ?? null;
-  },
+    /** One file with its plan code in one statement; `lock` holds the row until commit. */
+    async file(id: string, lock?: Lock): Promise<FileRow | null> {
+      const rows = await tx.$queryRaw<FileRow[]>`
+        SELECT ${FILE} FROM record_file f JOIN file_plan_unit u ON u.id = f.plan_unit_id
+        WHERE f.tenant_id = ${tenantId}::uuid AND f.id = ${id}::uuid AND ${fileVisible('f')}${lockClause(lock, 'f')}`;
+      return rows[0] ?? null;
+    },
 
-  /** Next number in a reference scope; the counter row stays locked until commit, so numbers never repeat. */
-  async nextSequence(scope: string): Promise<number> {
-    const rows = await tx.$queryRaw<{ last_seq: number }[]>`
-      INSERT INTO reference_counter (tenant_id, scope, last_seq) VALUES (${tenantId}::uuid, ${scope}, 1)
-      ON CONFLICT (tenant_id, scope) DO UPDATE SET last_seq = reference_counter.last_seq + 1
-      RETURNING last_seq`;
-    return rows[0]!.last_seq;
-  },
+    /** Next number in a reference scope; the counter row stays locked until commit, so numbers never repeat. */
+    async nextSequence(scope: string): Promise<number> {
+      const rows = await tx.$queryRaw<{ last_seq: number }[]>`
+        INSERT INTO reference_counter (tenant_id, scope, last_seq) VALUES (${tenantId}::uuid, ${scope}, 1)
+        ON CONFLICT (tenant_id, scope) DO UPDATE SET last_seq = reference_counter.last_seq + 1
+        RETURNING last_seq`;
+      return rows[0]!.last_seq;
+    },
 
-  referenceExists: async (reference: string) => (await tx.recordFile.count({ where: { tenantId, reference } })) > 0,
+    // Across every level: a reference is unique in the tenant, whoever can see the file holding it.
+    referenceExists: async (reference: string) => (await tx.recordFile.count({ where: { tenantId, reference } })) > 0,
 
-  async createFile(f: NewFile, planCode: string): Promise<FileRow> {
-    const row = await tx.recordFile.create({ data: { ...f, tenantId } });
-    return { ...row, planCode };
-  },
+    async createFile(f: NewFile, planCode: string): Promise<FileRow> {
+      const row = await tx.recordFile.create({ data: { ...f, tenantId } });
+      return { ...row, planCode };
+    },
 
-  async updateFile(before: FileRow, changes: FileChanges): Promise<FileRow> {
-    const row = await tx.recordFile.update({ where: { id: before.id, tenantId }, data: { ...changes, ...stamp() } });
-    return { ...row, planCode: before.planCode };
-  },
+    async updateFile(before: FileRow, changes: FileChanges): Promise<FileRow> {
+      const row = await tx.recordFile.update({ where: { id: before.id, tenantId }, data: { ...changes, ...stamp() } });
+      return { ...row, planCode: before.planCode };
+    },
 
-  /** Counts up the file's case numbers (the file row is locked by the caller). */
-  async nextCaseNumber(fileId: string): Promise<number> {
-    const rows = await tx.$queryRaw<{ case_count: number }[]>`
-      UPDATE record_file SET case_count = case_count + 1 WHERE tenant_id = ${tenantId}::uuid AND id = ${fileId}::uuid
-      RETURNING case_count`;
-    return rows[0]!.case_count;
-  },
+    /** Counts up the file's case numbers (the file row is locked by the caller). */
+    async nextCaseNumber(fileId: string): Promise<number> {
+      const rows = await tx.$queryRaw<{ case_count: number }[]>`
+        UPDATE record_file SET case_count = case_count + 1 WHERE tenant_id = ${tenantId}::uuid AND id = ${fileId}::uuid
+        RETURNING case_count`;
+      return rows[0]!.case_count;
+    },
 
-  async filePage(q: FileQuery): Promise<FileRow[]> {
-    const rows = await tx.recordFile.findMany({
-      where: {
-        tenantId,
-        planUnitId: q.planUnitId,
-        status: q.status,
-        reference: q.referencePrefix ? { startsWith: likeLiteral(q.referencePrefix) } : undefined,
-        title: q.titlePrefix ? { startsWith: likeLiteral(q.titlePrefix) } : undefined,
-        createdAt: q.createdFrom || q.createdTo ? { gte: q.createdFrom, lt: q.createdTo } : undefined,
-        id: q.afterId ? { gt: q.afterId } : undefined,
-      },
-      include: { planUnit: { select: { code: true } } },
-      orderBy: { id: 'asc' },
-      take: q.limit,
-    });
-    return rows.map(withCode);
-  },
+    async filePage(q: FileQuery): Promise<FileRow[]> {
+      const rows = await tx.recordFile.findMany({
+        where: {
+          tenantId,
+          confidentiality: { in: visible },
+          planUnitId: q.planUnitId,
+          status: q.status,
+          reference: q.referencePrefix ? { startsWith: likeLiteral(q.referencePrefix) } : undefined,
+          title: q.titlePrefix ? { startsWith: likeLiteral(q.titlePrefix) } : undefined,
+          createdAt: q.createdFrom || q.createdTo ? { gte: q.createdFrom, lt: q.createdTo } : undefined,
+          id: q.afterId ? { gt: q.afterId } : undefined,
+        },
+        include: { planUnit: { select: { code: true } } },
+        orderBy: { id: 'asc' },
+        take: q.limit,
+      });
+      return rows.map(withCode);
+    },
 
-  // ---- cases -------------------------------------------------------------------------------
+    // ---- cases -------------------------------------------------------------------------------
 
-  async case(id: string, lock?: Lock): Promise<CaseRow | null> {
-    const rows = await tx.$queryRaw<CaseRow[]>`
-      SELECT ${CASE} FROM record_case c WHERE c.tenant_id = ${tenantId}::uuid AND c.id = ${id}::uuid${lockClause(lock, 'c')}`;
-    return rows[0] ?? null;
-  },
+    async case(id: string, lock?: Lock): Promise<CaseRow | null> {
+      const rows = await tx.$queryRaw<CaseRow[]>`
+        SELECT ${CASE} FROM record_case c
+        WHERE c.tenant_id = ${tenantId}::uuid AND c.id = ${id}::uuid
+          AND EXISTS (SELECT 1 FROM record_file f WHERE f.id = c.file_id AND ${fileVisible('f')})${lockClause(lock, 'c')}`;
+      return rows[0] ?? null;
+    },
 
-  /** The file of a case, or of a document with its case: resolved before locking top-down. */
-  async parentsOf(ref: { caseId: string } | { documentId: string }): Promise<{ fileId: string; caseId: string } | null> {
-    const rows =
-      'caseId' in ref
-        ? await tx.$queryRaw<{ fileId: string; caseId: string }[]>`
-            SELECT c.file_id AS "fileId", c.id AS "caseId" FROM record_case c WHERE c.tenant_id = ${tenantId}::uuid AND c.id = ${ref.caseId}::uuid`
-        : await tx.$queryRaw<{ fileId: string; caseId: string }[]>`
-            SELECT c.file_id AS "fileId", c.id AS "caseId" FROM record_document d JOIN record_case c ON c.id = d.case_id
-            WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${ref.documentId}::uuid`;
-    return rows[0] ?? null;
-  },
+    /** The file of a case, or of a document with its case: resolved before locking top-down. */
+    async parentsOf(ref: { caseId: string } | { documentId: string }): Promise<{ fileId: string; caseId: string } | null> {
+      const rows =
+        'caseId' in ref
+          ? await tx.$queryRaw<{ fileId: string; caseId: string }[]>`
+              SELECT c.file_id AS "fileId", c.id AS "caseId" FROM record_case c JOIN record_file f ON f.id = c.file_id
+              WHERE c.tenant_id = ${tenantId}::uuid AND c.id = ${ref.caseId}::uuid AND ${fileVisible('f')}`
+          : await tx.$queryRaw<{ fileId: string; caseId: string }[]>`
+              SELECT c.file_id AS "fileId", c.id AS "caseId" FROM record_document d JOIN record_case c ON c.id = d.case_id
+                JOIN record_file f ON f.id = c.file_id
+              WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${ref.documentId}::uuid AND ${fileVisible('f')}`;
+      return rows[0] ?? null;
+    },
 
-  createCase: (c: NewCase): Promise<CaseRow> => tx.recordCase.create({ data: { ...c, tenantId } }),
+    createCase: (c: NewCase): Promise<CaseRow> => tx.recordCase.create({ data: { ...c, tenantId } }),
 
-  updateCase: (id: string, changes: CaseChanges): Promise<CaseRow> =>
-    tx.recordCase.update({ where: { id, tenantId }, data: { ...changes, ...stamp() } }),
+    updateCase: (id: string, changes: CaseChanges): Promise<CaseRow> =>
+      tx.recordCase.update({ where: { id, tenantId }, data: { ...changes, ...stamp() } }),
 
-  /** The open cases of a file, locked for closing, in id order (the order every closer takes). */
-  async openCasesOfFile(fileId: string): Promise<CaseRow[]> {
-    return tx.$queryRaw<CaseRow[]>`
-      SELECT ${CASE} FROM record_case c WHERE c.tenant_id = ${tenantId}::uuid AND c.file_id = ${fileId}::uuid AND c.status = 'open'
-      ORDER BY c.id FOR UPDATE OF c`;
-  },
+    /** The open cases of a file, locked for closing, in id order (the order every closer takes). */
+    async openCasesOfFile(fileId: string): Promise<CaseRow[]> {
+      return tx.$queryRaw<CaseRow[]>`
+        SELECT ${CASE} FROM record_case c WHERE c.tenant_id = ${tenantId}::uuid AND c.file_id = ${fileId}::uuid AND c.status = 'open'
+        ORDER BY c.id FOR UPDATE OF c`;
+    },
 
-  countOpenCases: (fileId: string) => tx.recordCase.count({ where: { tenantId, fileId, status: 'open' } }),
+    countOpenCases: (fileId: string) => tx.recordCase.count({ where: { tenantId, fileId, status: 'open' } }),
 
-  casePage: (fileId: string, q: { status?: Status; afterId?: string; limit: number }): Promise<CaseRow[]> =>
-    tx.recordCase.findMany({
-      where: { tenantId, fileId, status: q.status, id: q.afterId ? { gt: q.afterId } : undefined },
-      orderBy: { id: 'asc' },
-      take: q.limit,
-    }),
+    casePage: (fileId: string, q: { status?: Status; afterId?: string; limit: number }): Promise<CaseRow[]> =>
+      tx.recordCase.findMany({
+        where: { tenantId, fileId, status: q.status, id: q.afterId ? { gt: q.afterId } : undefined },
+        orderBy: { id: 'asc' },
+        take: q.limit,
+      }),
 
-  // ---- documents ---------------------------------------------------------------------------
+    // ---- documents ---------------------------------------------------------------------------
 
-  async document(id: string, lock?: 'update'): Promise<DocumentRow | null> {
-    const rows = await tx.$queryRaw<DocumentRow[]>`
-      SELECT ${DOCUMENT} FROM record_document d WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid${lockClause(lock, 'd')}`;
-    return rows[0] ?? null;
-  },
+    async document(id: string, lock?: 'update'): Promise<DocumentRow | null> {
+      const rows = await tx.$queryRaw<DocumentRow[]>`
+        SELECT ${DOCUMENT} FROM record_document d
+        WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid
+          AND EXISTS (SELECT 1 FROM record_case c JOIN record_file f ON f.id = c.file_id WHERE c.id = d.case_id AND ${fileVisible('f')})${lockClause(lock, 'd')}`;
+      return rows[0] ?? null;
+    },
 
-  /** A document with the states of its case and file, in one statement (no locks: a pre-check). */
-  async documentInChain(id: string): Promise<DocumentInChain | null> {
-    const rows = await tx.$queryRaw<DocumentInChain[]>`
-      SELECT ${DOCUMENT}, c.file_id AS "fileId", c.status::text AS "caseStatus", f.status::text AS "fileStatus"
-      FROM record_document d JOIN record_case c ON c.id = d.case_id JOIN record_file f ON f.id = c.file_id
-      WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid`;
-    return rows[0] ?? null;
-  },
+    /** A document with the states of its case and file, in one statement (no locks: a pre-check). */
+    async documentInChain(id: string): Promise<DocumentInChain | null> {
+      const rows = await tx.$queryRaw<DocumentInChain[]>`
+        SELECT ${DOCUMENT}, c.file_id AS "fileId", c.status::text AS "caseStatus", f.status::text AS "fileStatus"
+        FROM record_document d JOIN record_case c ON c.id = d.case_id JOIN record_file f ON f.id = c.file_id
+        WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid AND ${fileVisible('f')}`;
+      return rows[0] ?? null;
+    },
 
-  createDocument: (d: NewDocument): Promise<DocumentRow> => tx.recordDocument.create({ data: { ...d, tenantId } }),
+    createDocument: (d: NewDocument): Promise<DocumentRow> => tx.recordDocument.create({ data: { ...d, tenantId } }),
 
-  updateDocument: (id: string, changes: DocumentChanges): Promise<DocumentRow> =>
-    tx.recordDocument.update({ where: { id, tenantId }, data: { ...changes, ...stamp() } }),
+    updateDocument: (id: string, changes: DocumentChanges): Promise<DocumentRow> =>
+      tx.recordDocument.update({ where: { id, tenantId }, data: { ...changes, ...stamp() } }),
 
-  documentPage: (caseId: string, q: { afterId?: string; limit: number }): Promise<DocumentRow[]> =>
-    tx.recordDocument.findMany({
-      where: { tenantId, caseId, id: q.afterId ? { gt: q.afterId } : undefined },
-      orderBy: { id: 'asc' },
-      take: q.limit,
-    }),
+    documentPage: (caseId: string, q: { afterId?: string; limit: number }): Promise<DocumentRow[]> =>
+      tx.recordDocument.findMany({
+        where: { tenantId, caseId, id: q.afterId ? { gt: q.afterId } : undefined },
+        orderBy: { id: 'asc' },
+        take: q.limit,
+      }),
 
-  // ---- versions and uploads ----------------------------------------------------------------
+    // ---- versions and uploads ----------------------------------------------------------------
 
-  createVersion: (v: NewVersion): Promise<VersionRow> => tx.documentVersion.create({ data: { ...v, tenantId } }),
+    createVersion: (v: NewVersion): Promise<VersionRow> => tx.documentVersion.create({ data: { ...v, tenantId } }),
 
-  version: (documentId: string, number: number): Promise<VersionRow | null> =>
-    tx.documentVersion.findFirst({ where: { tenantId, documentId, number } }),
+    /** One version, if the caller may see its document's file. */
+    async version(documentId: string, number: number): Promise<VersionRow | null> {
+      const rows = await tx.$queryRaw<VersionRow[]>`
+        SELECT v.id, v.tenant_id AS "tenantId", v.document_id AS "documentId", v.number, v.storage_key AS "storageKey", v.size, v.sha256,
+               v.media_type AS "mediaType", v.filename, v.uploaded_by AS "uploadedBy", v.created_at AS "createdAt"
+        FROM document_version v JOIN record_document d ON d.id = v.document_id JOIN record_case c ON c.id = d.case_id
+          JOIN record_file f ON f.id = c.file_id
+        WHERE v.tenant_id = ${tenantId}::uuid AND v.document_id = ${documentId}::uuid AND v.number = ${number}::int AND ${fileVisible('f')}`;
+      return rows[0] ?? null;
+    },
 
-  versionPage: (documentId: string, q: { afterNumber?: number; limit: number }): Promise<VersionRow[]> =>
-    tx.documentVersion.findMany({
-      where: { tenantId, documentId, number: q.afterNumber ? { gt: q.afterNumber } : undefined },
-      orderBy: { number: 'asc' },
-      take: q.limit,
-    }),
+    versionPage: (documentId: string, q: { afterNumber?: number; limit: number }): Promise<VersionRow[]> =>
+      tx.documentVersion.findMany({
+        where: { tenantId, documentId, number: q.afterNumber ? { gt: q.afterNumber } : undefined },
+        orderBy: { number: 'asc' },
+        take: q.limit,
+      }),
 
-  /** Records an upload before its first byte is stored, so a crash leaves a findable leftover. */
-  startUpload: (u: { id: string; documentId: string; storageKey: string }) => tx.versionUpload.create({ data: { ...u, tenantId } }),
+    /** Records an upload before its first byte is stored, so a crash leaves a findable leftover. */
+    startUpload: (u: { id: string; documentId: string; storageKey: string }) => tx.versionUpload.create({ data: { ...u, tenantId } }),
 
-  /** Removes the upload record; false when the sweeper already collected it. */
-  async finishUpload(id: string): Promise<boolean> {
-    const { count } = await tx.versionUpload.deleteMany({ where: { tenantId, id } });
-    return count === 1;
-  },
+    /** Removes the upload record; false when the sweeper already collected it. */
+    async finishUpload(id: string): Promise<boolean> {
+      const { count } = await tx.versionUpload.deleteMany({ where: { tenantId, id } });
+      return count === 1;
+    },
 
-  markUploadFailed: (id: string) => tx.versionUpload.updateMany({ where: { tenantId, id }, data: { state: 'failed' } }),
+    markUploadFailed: (id: string) => tx.versionUpload.updateMany({ where: { tenantId, id }, data: { state: 'failed' } }),
 
-  staleUploads: (q: { startedBefore: Date; failedBefore: Date; limit: number }) =>
-    tx.versionUpload.findMany({
-      where: {
-        tenantId,
-        OR: [{ createdAt: { lt: q.startedBefore } }, { state: 'failed', createdAt: { lt: q.failedBefore } }],
-      },
-      take: q.limit,
-    }),
+    staleUploads: (q: { startedBefore: Date; failedBefore: Date; limit: number }) =>
+      tx.versionUpload.findMany({
+        where: {
+          tenantId,
+          OR: [{ createdAt: { lt: q.startedBefore } }, { state: 'failed', createdAt: { lt: q.failedBefore } }],
+        },
+        take: q.limit,
+      }),
 
-  /** Which of these storage keys belong to a version or a running upload. */
-  async knownKeys(keys: string[]): Promise<Set<string>> {
-    const [versions, uploads] = await Promise.all([
-      tx.documentVersion.findMany({ where: { tenantId, storageKey: { in: keys } }, select: { storageKey: true } }),
-      tx.versionUpload.findMany({ where: { tenantId, storageKey: { in: keys } }, select: { storageKey: true } }),
-    ]);
-    return new Set([...versions, ...uploads].map((r) => r.storageKey));
-  },
-});
+    /** Which of these storage keys belong to a version or a running upload. */
+    async knownKeys(keys: string[]): Promise<Set<string>> {
+      const [versions, uploads] = await Promise.all([
+        tx.documentVersion.findMany({ where: { tenantId, storageKey: { in: keys } }, select: { storageKey: true } }),
+        tx.versionUpload.findMany({ where: { tenantId, storageKey: { in: keys } }, select: { storageKey: true } }),
+      ]);
+      return new Set([...versions, ...uploads].map((r) => r.storageKey));
+    },
+  };
+};
 
 export type RecordsRepo = ReturnType<typeof recordsRepo>;

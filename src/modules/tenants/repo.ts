@@ -15,8 +15,8 @@ export interface TenantRepo {
   list(opts: { afterSlug?: string; limit: number }): Promise<Tenant[]>;
   listSlugs(): Promise<string[]>;
   listRefs(): Promise<{ id: string; slug: string }[]>;
-  /** Id and slug of a tenant (the tenant directory is shared reference data, readable by the API role). */
-  refBySlug(slug: string): Promise<{ id: string; slug: string } | null>;
+  /** Id, slug and active flag of a tenant (the tenant directory is shared reference data, readable by the API role). */
+  stateBySlug(slug: string): Promise<{ id: string; slug: string; active: boolean } | null>;
 }
 
 const toTenant = (row: TenantRow): Tenant => ({
@@ -43,7 +43,7 @@ export function createTenantRepo(db: Db): TenantRepo {
       });
       return rows.map(toTenant);
     },
-    refBySlug: (slug) => db.tenant.findUnique({ where: { slug }, select: { id: true, slug: true } }),
+    stateBySlug: (slug) => db.tenant.findUnique({ where: { slug }, select: { id: true, slug: true, active: true } }),
     async listRefs() {
       return db.tenant.findMany({ select: { id: true, slug: true }, orderBy: { slug: 'asc' } });
     },

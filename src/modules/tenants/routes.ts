@@ -34,7 +34,7 @@ const tenantRoutes: FastifyPluginAsyncTypebox<{ service: TenantService }> = asyn
         description: "Another tenant's slug answers 404, as an unknown slug does (the competence centre sees all).",
         security: [{ bearerAuth: [] }],
         params: TenantParams,
-        headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ description: 'ETag(s) the client holds' })) }),
+        headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ maxLength: 2000, description: 'ETag(s) the client holds' })) }),
         response: {
           200: { ...Type.Ref('Tenant'), description: 'The tenant', headers: ETagHeaders },
           304: { description: 'Not modified (If-None-Match matched)', type: 'null' },

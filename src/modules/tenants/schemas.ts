@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Cursor, Limit, Slug, Timestamp, Uuid } from '../../schemas/common.js';
+import { Cursor, Limit, NextCursor, PageItems, Slug, Timestamp, Uuid } from '../../schemas/common.js';
 
 export const TenantKind = Type.Union([Type.Literal('town'), Type.Literal('district'), Type.Literal('competence-centre')], {
   description: 'town, district (Kreis) or competence-centre (Kompetenzzentrum)',
@@ -9,7 +9,7 @@ export const Tenant = Type.Object(
   {
     id: Uuid,
     slug: Slug,
-    name: Type.String({ description: 'Official name', examples: ['Stadt Witten'] }),
+    name: Type.String({ maxLength: 200, description: 'Official name', examples: ['Stadt Witten'] }),
     kind: TenantKind,
     active: Type.Boolean({ description: 'false for towns that have not yet joined the shared service' }),
     createdAt: Timestamp,
@@ -35,8 +35,8 @@ export type Tenant = Static<typeof Tenant>;
 
 export const TenantList = Type.Object(
   {
-    items: Type.Array(Type.Unsafe<Tenant>(Type.Ref('Tenant'))),
-    next: Type.Union([Type.String(), Type.Null()], { description: 'Cursor of the next page; null on the last page' }),
+    items: PageItems(Type.Unsafe<Tenant>(Type.Ref('Tenant'))),
+    next: NextCursor,
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { EVENT_TYPES } from '../../core/index.js';
-import { Cursor, Limit, Slug, Timestamp, Uuid } from '../../schemas/common.js';
+import { Cursor, Int32, Limit, NextCursor, PageItems, Slug, Timestamp, Uuid } from '../../schemas/common.js';
 
 /** Event types a subscription may name: each type, a whole group (`file.*`), or everything (`*`). */
 export const SUBSCRIBABLE = [
@@ -19,18 +19,18 @@ export const WEBHOOK_URL_MAX = 2000;
 export const Webhook = Type.Object(
   {
     id: Uuid,
-    url: Type.String({ description: 'Where events are POSTed (https)' }),
-    description: Type.Union([Type.String(), Type.Null()]),
-    eventTypes: Type.Array(Type.String()),
+    url: Type.String({ maxLength: WEBHOOK_URL_MAX, description: 'Where events are POSTed (https)' }),
+    description: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]),
+    eventTypes: Type.Array(Type.String({ maxLength: 40 }), { maxItems: 40 }),
     enabled: Type.Boolean(),
-    disabledReason: Type.Union([Type.String(), Type.Null()], { description: 'Why it was disabled (by its owner, or after repeated failed deliveries)' }),
+    disabledReason: Type.Union([Type.String({ maxLength: 600 }), Type.Null()], { description: 'Why it was disabled (by its owner, or after repeated failed deliveries)' }),
     disabledAt: Type.Union([Timestamp, Type.Null()]),
-    consecutiveFailures: Type.Integer({ minimum: 0, description: 'Deliveries in a row that failed for good' }),
+    consecutiveFailures: Int32({ description: 'Deliveries in a row that failed for good' }),
     secretRotatedAt: Timestamp,
     previousSecretValidUntil: Type.Union([Timestamp, Type.Null()], { description: 'Until then, deliveries are also signed with the previous secret' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
-    createdBy: Type.String(),
+    createdBy: Type.String({ maxLength: 250 }),
   },
   {
     $id: 'Webhook',
@@ -59,7 +59,7 @@ export type Webhook = Static<typeof Webhook>;
 export const WebhookWithSecret = Type.Intersect(
   [
     Type.Unsafe<Webhook>(Type.Ref('Webhook')),
-    Type.Object({ secret: Type.String({ description: 'The signing secret (whsec_…): shown once, keep it in the receiving system' }) }),
+    Type.Object({ secret: Type.String({ maxLength: 100, description: 'The signing secret (whsec_…): shown once, keep it in the receiving system' }) }),
   ],
   { description: 'The subscription with its new signing secret' },
 );
@@ -86,8 +86,8 @@ export const DisableBody = Type.Object(
 
 export const WebhookList = Type.Object(
   {
-    items: Type.Array(Type.Unsafe<Webhook>(Type.Ref('Webhook'))),
-    next: Type.Union([Type.String(), Type.Null()], { description: 'Cursor of the next page; null on the last page' }),
+    items: PageItems(Type.Unsafe<Webhook>(Type.Ref('Webhook'))),
+    next: NextCursor,
   },
   { additionalProperties: false },
 );
@@ -98,11 +98,11 @@ export const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal(
 
 export const Attempt = Type.Object(
   {
-    number: Type.Integer({ minimum: 1 }),
+    number: Int32({ minimum: 1, maximum: 20 }),
     at: Timestamp,
-    durationMs: Type.Integer({ minimum: 0 }),
-    statusCode: Type.Union([Type.Integer(), Type.Null()], { description: 'HTTP status of the answer; null when none came' }),
-    error: Type.Union([Type.String(), Type.Null()], { description: 'What went wrong (timeout, refused connection, non-2xx…)' }),
+    durationMs: Int32(),
+    statusCode: Type.Union([Int32({ minimum: 100, maximum: 999 }), Type.Null()], { description: 'HTTP status of the answer; null when none came' }),
+    error: Type.Union([Type.String({ maxLength: 500 }), Type.Null()], { description: 'What went wrong (timeout, refused connection, non-2xx…)' }),
   },
   { additionalProperties: false },
 );
@@ -112,12 +112,12 @@ export const Delivery = Type.Object(
     id: Uuid,
     webhookId: Uuid,
     eventId: Uuid,
-    eventType: Type.String(),
+    eventType: Type.String({ maxLength: 40 }),
     status: DeliveryStatus,
-    attempts: Type.Integer({ minimum: 0 }),
+    attempts: Int32({ maximum: 20 }),
     lastAttemptAt: Type.Union([Timestamp, Type.Null()]),
-    lastStatusCode: Type.Union([Type.Integer(), Type.Null()]),
-    lastError: Type.Union([Type.String(), Type.Null()]),
+    lastStatusCode: Type.Union([Int32({ minimum: 100, maximum: 999 }), Type.Null()]),
+    lastError: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]),
     completedAt: Type.Union([Timestamp, Type.Null()]),
     redeliveryOf: Type.Union([Uuid, Type.Null()], { description: 'The delivery this one repeats (manual redelivery)' }),
     createdAt: Timestamp,
@@ -126,26 +126,26 @@ export const Delivery = Type.Object(
 );
 export type Delivery = Static<typeof Delivery>;
 
-export const DeliveryWithAttempts = Type.Intersect([Type.Unsafe<Delivery>(Type.Ref('WebhookDelivery')), Type.Object({ attemptLog: Type.Array(Attempt) })], {
+export const DeliveryWithAttempts = Type.Intersect([Type.Unsafe<Delivery>(Type.Ref('WebhookDelivery')), Type.Object({ attemptLog: Type.Array(Attempt, { maxItems: 20 }) })], {
   description: 'A delivery with every attempt made',
 });
 
 export const DeliveryList = Type.Object(
   {
-    items: Type.Array(Type.Unsafe<Delivery>(Type.Ref('WebhookDelivery'))),
-    next: Type.Union([Type.String(), Type.Null()], { description: 'Cursor of the next page; null on the last page' }),
+    items: PageItems(Type.Unsafe<Delivery>(Type.Ref('WebhookDelivery'))),
+    next: NextCursor,
   },
   { additionalProperties: false },
 );
 
 export const DeliveryListQuery = Type.Object({ limit: Limit, cursor: Type.Optional(Cursor), status: Type.Optional(DeliveryStatus) }, { additionalProperties: false });
 
-export const WebhookParams = Type.Object({ tenant: Slug, webhookId: Type.String({ format: 'uuid', description: 'Id of the subscription' }) }, { additionalProperties: false });
+export const WebhookParams = Type.Object({ tenant: Slug, webhookId: Type.String({ format: 'uuid', maxLength: 36, description: 'Id of the subscription' }) }, { additionalProperties: false });
 export const DeliveryParams = Type.Object(
   {
     tenant: Slug,
-    webhookId: Type.String({ format: 'uuid', description: 'Id of the subscription' }),
-    deliveryId: Type.String({ format: 'uuid', description: 'Id of the delivery' }),
+    webhookId: Type.String({ format: 'uuid', maxLength: 36, description: 'Id of the subscription' }),
+    deliveryId: Type.String({ format: 'uuid', maxLength: 36, description: 'Id of the delivery' }),
   },
   { additionalProperties: false },
 );

@@ -7,6 +7,9 @@ export interface SendResult {
   durationMs: number;
 }
 
+/** Longest error an attempt records (the schema's maxLength of Attempt.error). */
+export const ATTEMPT_ERROR_MAX = 500;
+
 const ipLiteral = (host: string) => /^\[.*\]$|^\d{1,3}(\.\d{1,3}){3}$/.test(host);
 
 /**
@@ -25,7 +28,7 @@ export function createSender(opts: { policy: TargetPolicy; timeoutMs: number; us
   return {
     async send(url: string, headers: Record<string, string>, body: string): Promise<SendResult> {
       const started = Date.now();
-      const done = (statusCode: number | null, error: string | null): SendResult => ({ statusCode, error, durationMs: Date.now() - started });
+      const done = (statusCode: number | null, error: string | null): SendResult => ({ statusCode, error: error?.slice(0, ATTEMPT_ERROR_MAX) ?? null, durationMs: Date.now() - started });
       const formProblem = urlProblem(url, opts.policy);
       if (formProblem) return done(null, `The URL ${formProblem}`);
       // The lookup guard never runs for an address literal: check it here.
@@ -51,7 +54,7 @@ export function createSender(opts: { policy: TargetPolicy; timeoutMs: number; us
         if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT') {
           return done(null, `No answer within ${opts.timeoutMs / 1000} s`);
         }
-        return done(null, `Could not deliver: ${e.code ?? e.cause?.code ?? e.message}`.slice(0, 500));
+        return done(null, `Could not deliver: ${e.code ?? e.cause?.code ?? e.message}`);
       }
     },
     close: () => agent.close(),

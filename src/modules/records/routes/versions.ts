@@ -1,33 +1,50 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { errors } from '../../../errors.js';
+import { AppError, errors } from '../../../errors.js';
 import { filenameFromDisposition, parseSha256Digest, sanitizeFilename } from '../../../lib/http-content.js';
 import { IdParam, problemResponses } from '../../../schemas/common.js';
 import { contentEtag } from '../present.js';
-import { ContentHeaders, UploadHeaders, UploadQuery, Version, VersionList, VersionListQuery, VersionParams } from '../schemas/versions.js';
+import { ContentHeaders, MEDIA_TYPE_MAX, UploadHeaders, UploadQuery, Version, VersionList, VersionListQuery, VersionParams } from '../schemas/versions.js';
 import type { IncomingContent } from '../workflows.js';
 import type { RecordRouteOptions } from './index.js';
 
 const DocParams = IdParam('documentId', 'document');
 const tags = ['versions'];
 const security = [{ bearerAuth: [] }];
+const validMediaType = (value: string) => value.length <= MEDIA_TYPE_MAX && MEDIA_TYPE.test(value);
 const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]{1,100}\/[a-z0-9!#$&^_.+-]{1,100}(\s*;\s*[a-z0-9_.-]{1,50}=("[^"\r\n]{0,100}"|[^;,\s"]{1,100}))*$/i;
 type Body = Pick<IncomingContent, 'body' | 'mediaType' | 'filename'>;
+
+/** A multipart parser's error: its own status when it has one (limits), else a malformed body (400). */
+function clientFault(err: unknown): Error {
+  const e = err as Error & { statusCode?: number };
+  if (e instanceof AppError || (typeof e.statusCode === 'number' && e.statusCode < 500)) return e;
+  return errors.badRequest(`The multipart body is malformed: ${e.message}`);
+}
 
 /** The content of an upload: the raw body, or the single file part of a multipart body. */
 async function readContent(request: FastifyRequest, queryFilename: string | undefined): Promise<Body> {
   if (request.isMultipart()) {
-    const part = await request.file();
+    let part: Awaited<ReturnType<FastifyRequest['file']>>;
+    try {
+      part = await request.file();
+    } catch (err) {
+      throw clientFault(err);
+    }
     if (!part) throw errors.badRequest('The multipart body has no file part');
-    const mediaType = MEDIA_TYPE.test(part.mimetype) ? part.mimetype : 'application/octet-stream';
-    return { body: part.file, mediaType, filename: sanitizeFilename(queryFilename ?? part.filename) };
+    const mediaType = validMediaType(part.mimetype) ? part.mimetype : 'application/octet-stream';
+    // A body that breaks off or is malformed after the part began fails the upload as the client's fault.
+    const body = new PassThrough();
+    part.file.once('error', (err) => body.destroy(clientFault(err)));
+    part.file.pipe(body);
+    return { body, mediaType, filename: sanitizeFilename(queryFilename ?? part.filename) };
   }
   const header = request.headers['content-type'];
-  if (header !== undefined && !MEDIA_TYPE.test(header)) throw errors.unsupportedMediaType('Content-Type is not a valid media type');
+  if (header !== undefined && !validMediaType(header)) throw errors.unsupportedMediaType('Content-Type is not a valid media type');
   return {
     body: request.body as Readable,
     mediaType: header ?? 'application/octet-stream',
@@ -75,9 +92,9 @@ const versionRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app,
           ...Type.Ref('Version'),
           description: 'The stored version',
           headers: {
-            location: { type: 'string', description: 'URL of the version' },
-            etag: { type: 'string', description: 'ETag of the content (its SHA-256)' },
-            'document-etag': { type: 'string', description: 'New ETag of the document: If-Match for the next version' },
+            location: { type: 'string', maxLength: 300, description: 'URL of the version' },
+            etag: { type: 'string', maxLength: 70, description: 'ETag of the content (its SHA-256)' },
+            'document-etag': { type: 'string', maxLength: 70, description: 'New ETag of the document: If-Match for the next version' },
           },
         },
         ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 500),

@@ -1,20 +1,20 @@
 import { Type, type Static } from 'typebox';
-import { Cursor, IsoDate, Limit, Metadata, Timestamp, Uuid } from '../../../schemas/common.js';
+import { Cursor, IsoDate, Limit, Metadata, NextCursor, PageItems, Timestamp, Uuid } from '../../../schemas/common.js';
 import { Status } from './files.js';
 
 export const RecordCase = Type.Object(
   {
     id: Uuid,
     fileId: Uuid,
-    reference: Type.String({ description: 'The file reference plus the case number, e.g. 32.10.05-0042/2026-003' }),
-    title: Type.String(),
-    description: Type.Union([Type.String(), Type.Null()]),
+    reference: Type.String({ maxLength: 220, description: 'The file reference plus the case number, e.g. 32.10.05-0042/2026-003' }),
+    title: Type.String({ maxLength: 500 }),
+    description: Type.Union([Type.String({ maxLength: 4000 }), Type.Null()]),
     metadata: Metadata,
     status: Status,
     closedOn: Type.Union([IsoDate, Type.Null()]),
     createdAt: Timestamp,
     updatedAt: Timestamp,
-    createdBy: Type.String(),
+    createdBy: Type.String({ maxLength: 250 }),
   },
   {
     $id: 'RecordCase',
@@ -67,8 +67,8 @@ export const CaseListQuery = Type.Object(
 
 export const CaseList = Type.Object(
   {
-    items: Type.Array(Type.Unsafe<RecordCase>(Type.Ref('RecordCase'))),
-    next: Type.Union([Type.String(), Type.Null()], { description: 'Cursor of the next page; null on the last page' }),
+    items: PageItems(Type.Unsafe<RecordCase>(Type.Ref('RecordCase'))),
+    next: NextCursor,
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Cursor, IsoDate, Limit, Metadata, Timestamp, Uuid } from '../../../schemas/common.js';
+import { Cursor, Int32, IsoDate, Limit, Metadata, NextCursor, PageItems, Timestamp, Uuid } from '../../../schemas/common.js';
 
 export const DOCUMENT_KINDS = ['letter', 'application', 'form', 'decision', 'notice', 'email', 'photo', 'scan', 'note', 'other'] as const;
 
@@ -10,7 +10,7 @@ export const DocumentKind = Type.Union(
 
 export const Checkout = Type.Object(
   {
-    by: Type.String({ description: 'Who holds the check-out (subject or client:<id>)' }),
+    by: Type.String({ maxLength: 250, description: 'Who holds the check-out (subject or client:<id>)' }),
     until: Timestamp,
   },
   { additionalProperties: false, description: 'Active check-out; others cannot add versions until it ends' },
@@ -20,18 +20,18 @@ export const RecordDocument = Type.Object(
   {
     id: Uuid,
     caseId: Uuid,
-    title: Type.String(),
+    title: Type.String({ maxLength: 500 }),
     kind: DocumentKind,
     receivedOn: Type.Union([IsoDate, Type.Null()], { description: 'Posteingang' }),
     sentOn: Type.Union([IsoDate, Type.Null()], { description: 'Postausgang' }),
-    sender: Type.Union([Type.String(), Type.Null()]),
-    addressee: Type.Union([Type.String(), Type.Null()]),
+    sender: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]),
+    addressee: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]),
     metadata: Metadata,
-    versionCount: Type.Integer({ minimum: 0, description: 'Number of the latest version (0: no content yet)' }),
+    versionCount: Int32({ description: 'Number of the latest version (0: no content yet)' }),
     checkout: Type.Union([Checkout, Type.Null()]),
     createdAt: Timestamp,
     updatedAt: Timestamp,
-    createdBy: Type.String(),
+    createdBy: Type.String({ maxLength: 250 }),
   },
   {
     $id: 'RecordDocument',
@@ -101,7 +101,7 @@ export type UpdateDocument = Static<typeof UpdateDocument>;
 
 export const CheckoutBody = Type.Object(
   {
-    minutes: Type.Integer({ minimum: 1, maximum: 7 * 24 * 60, default: 60, description: 'How long the check-out lasts (default 60)' }),
+    minutes: Type.Integer({ format: 'int32', minimum: 1, maximum: 7 * 24 * 60, default: 60, description: 'How long the check-out lasts (default 60)' }),
   },
   { additionalProperties: false, examples: [{ minutes: 120 }] },
 );
@@ -115,8 +115,8 @@ export const DocumentListQuery = Type.Object({ limit: Limit, cursor: Type.Option
 
 export const DocumentList = Type.Object(
   {
-    items: Type.Array(Type.Unsafe<RecordDocument>(Type.Ref('RecordDocument'))),
-    next: Type.Union([Type.String(), Type.Null()], { description: 'Cursor of the next page; null on the last page' }),
+    items: PageItems(Type.Unsafe<RecordDocument>(Type.Ref('RecordDocument'))),
+    next: NextCursor,
   },
   { additionalProperties: false },
 );

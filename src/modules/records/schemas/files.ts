@@ -1,10 +1,14 @@
 import { Type, type Static } from 'typebox';
-import { Cursor, IsoDate, Limit, Metadata, Timestamp, Uuid } from '../../../schemas/common.js';
+import { Cursor, IsoDate, Limit, Metadata, NextCursor, PageItems, Timestamp, Uuid } from '../../../schemas/common.js';
 import { PlanCode } from '../../file-plan/index.js';
 
 export const Confidentiality = Type.Union(
   [Type.Literal('001'), Type.Literal('002'), Type.Literal('003'), Type.Literal('004'), Type.Literal('005')],
-  { description: 'XDOMEA Vertraulichkeitsstufe: 001 geheim, 002 VS-NfD, 003 offen, 004 streng geheim, 005 vertraulich' },
+  {
+    description:
+      'XDOMEA Vertraulichkeitsstufe: 003 offen < 002 VS-NfD < 005 vertraulich < 001 geheim < 004 streng geheim. A caller sees a ' +
+      'file (and its cases, documents, versions) only up to its clearance, and may set a level only up to it (403 beyond)',
+  },
 );
 
 export const Status = Type.Union([Type.Literal('open'), Type.Literal('closed')], {
@@ -14,19 +18,19 @@ export const Status = Type.Union([Type.Literal('open'), Type.Literal('closed')],
 export const RecordFile = Type.Object(
   {
     id: Uuid,
-    reference: Type.String({ description: 'Aktenzeichen, unique in the tenant and never reused' }),
+    reference: Type.String({ maxLength: 200, description: 'Aktenzeichen, unique in the tenant and never reused' }),
     planUnitId: Uuid,
     planCode: PlanCode,
-    title: Type.String(),
-    description: Type.Union([Type.String(), Type.Null()]),
+    title: Type.String({ maxLength: 500 }),
+    description: Type.Union([Type.String({ maxLength: 4000 }), Type.Null()]),
     confidentiality: Confidentiality,
-    leadOrgUnit: Type.Union([Type.String(), Type.Null()], { description: 'Federführende Organisationseinheit' }),
+    leadOrgUnit: Type.Union([Type.String({ maxLength: 200 }), Type.Null()], { description: 'Federführende Organisationseinheit' }),
     metadata: Metadata,
     status: Status,
     closedOn: Type.Union([IsoDate, Type.Null()], { description: 'zdA date' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
-    createdBy: Type.String(),
+    createdBy: Type.String({ maxLength: 250 }),
   },
   {
     $id: 'RecordFile',
@@ -63,7 +67,7 @@ const editable = {
 
 export const CreateFile = Type.Object(
   {
-    planUnitId: Type.Optional(Type.String({ format: 'uuid', description: 'The file-plan unit (or give planCode)' })),
+    planUnitId: Type.Optional(Type.String({ format: 'uuid', maxLength: 36, description: 'The file-plan unit (or give planCode)' })),
     planCode: Type.Optional(PlanCode),
     title: editable.title,
     description: Type.Optional(editable.description),
@@ -107,12 +111,12 @@ export const FileListQuery = Type.Object(
   {
     limit: Limit,
     cursor: Type.Optional(Cursor),
-    planUnitId: Type.Optional(Type.String({ format: 'uuid' })),
+    planUnitId: Type.Optional(Uuid),
     status: Type.Optional(Status),
     referencePrefix: Type.Optional(Type.String({ minLength: 1, maxLength: 120, description: 'Reference starts with' })),
     titlePrefix: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Title starts with (case-sensitive)' })),
-    createdFrom: Type.Optional(Type.String({ format: 'date-time', description: 'Created at or after' })),
-    createdTo: Type.Optional(Type.String({ format: 'date-time', description: 'Created before' })),
+    createdFrom: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'Created at or after' })),
+    createdTo: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'Created before' })),
   },
   { additionalProperties: false },
 );
@@ -120,8 +124,8 @@ export type FileListQuery = Static<typeof FileListQuery>;
 
 export const FileList = Type.Object(
   {
-    items: Type.Array(Type.Unsafe<RecordFile>(Type.Ref('RecordFile'))),
-    next: Type.Union([Type.String(), Type.Null()], { description: 'Cursor of the next page; null on the last page' }),
+    items: PageItems(Type.Unsafe<RecordFile>(Type.Ref('RecordFile'))),
+    next: NextCursor,
   },
   { additionalProperties: false },
 );

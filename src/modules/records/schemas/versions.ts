@@ -1,18 +1,21 @@
 import { Type, type Static } from 'typebox';
-import { Limit, Slug, Timestamp, Uuid } from '../../../schemas/common.js';
+import { Int32, Int64, Limit, NextCursor, PageItems, Sha256Hex, Slug, Timestamp, Uuid } from '../../../schemas/common.js';
+
+/** Longest media type (with parameters) a version keeps; a longer Content-Type is refused (415). */
+export const MEDIA_TYPE_MAX = 255;
 
 export const Version = Type.Object(
   {
     id: Uuid,
     documentId: Uuid,
-    number: Type.Integer({ minimum: 1, description: 'Version number, 1..n without gaps' }),
-    size: Type.Integer({ minimum: 0, description: 'Bytes' }),
-    sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the content, lower-case hex' }),
-    mediaType: Type.String({ examples: ['application/pdf'] }),
-    filename: Type.String({ description: 'Original file name, sanitised' }),
-    uploadedBy: Type.String(),
+    number: Int32({ minimum: 1, description: 'Version number, 1..n without gaps' }),
+    size: Int64({ description: 'Bytes' }),
+    sha256: Sha256Hex('SHA-256 of the content, lower-case hex'),
+    mediaType: Type.String({ maxLength: MEDIA_TYPE_MAX, examples: ['application/pdf'] }),
+    filename: Type.String({ maxLength: 255, description: 'Original file name, sanitised' }),
+    uploadedBy: Type.String({ maxLength: 250 }),
     createdAt: Timestamp,
-    contentUrl: Type.String({ description: 'Where to download the content' }),
+    contentUrl: Type.String({ maxLength: 300, description: 'Where to download the content' }),
   },
   {
     $id: 'Version',
@@ -37,22 +40,22 @@ export type Version = Static<typeof Version>;
 
 export const VersionList = Type.Object(
   {
-    items: Type.Array(Type.Unsafe<Version>(Type.Ref('Version'))),
-    next: Type.Union([Type.String(), Type.Null()], { description: 'Cursor of the next page; null on the last page' }),
+    items: PageItems(Type.Unsafe<Version>(Type.Ref('Version'))),
+    next: NextCursor,
   },
   { additionalProperties: false },
 );
 
 export const VersionListQuery = Type.Object(
-  { limit: Limit, cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'Cursor from `next`' })) },
+  { limit: Limit, cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', maxLength: 9, description: 'Cursor from `next`' })) },
   { additionalProperties: false },
 );
 
 export const VersionParams = Type.Object(
   {
     tenant: Slug,
-    documentId: Type.String({ format: 'uuid', description: 'Id of the document' }),
-    number: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Version number' }),
+    documentId: Type.String({ format: 'uuid', maxLength: 36, description: 'Id of the document' }),
+    number: Type.Integer({ format: 'int32', minimum: 1, maximum: 1_000_000, description: 'Version number' }),
   },
   { additionalProperties: false },
 );
@@ -66,16 +69,16 @@ export const UploadQuery = Type.Object(
 );
 
 export const UploadHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ description: 'The document ETag you read (required: 428 without, 412 when stale)' })),
+  'if-match': Type.Optional(Type.String({ maxLength: 200, description: 'The document ETag you read (required: 428 without, 412 when stale)' })),
   'content-digest': Type.Optional(
-    Type.String({ description: 'RFC 9530 `sha-256=:<base64>:`; verified, 422 digest-mismatch when the content differs' }),
+    Type.String({ maxLength: 500, description: 'RFC 9530 `sha-256=:<base64>:`; verified, 422 digest-mismatch when the content differs' }),
   ),
-  'content-disposition': Type.Optional(Type.String({ description: 'attachment; filename*=UTF-8\'\'… carries the original name' })),
+  'content-disposition': Type.Optional(Type.String({ maxLength: 4000, description: 'attachment; filename*=UTF-8\'\'… carries the original name' })),
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Makes the upload safe to retry' })),
 });
 
 export const ContentHeaders = Type.Object({
-  range: Type.Optional(Type.String({ description: 'bytes=start-end, bytes=start- or bytes=-suffix (one range)' })),
-  'if-range': Type.Optional(Type.String({ description: 'Serve the range only if the ETag still matches' })),
-  'if-none-match': Type.Optional(Type.String({ description: 'ETag(s) the client holds: 304 when unchanged' })),
+  range: Type.Optional(Type.String({ maxLength: 200, description: 'bytes=start-end, bytes=start- or bytes=-suffix (one range)' })),
+  'if-range': Type.Optional(Type.String({ maxLength: 200, description: 'Serve the range only if the ETag still matches' })),
+  'if-none-match': Type.Optional(Type.String({ maxLength: 2000, description: 'ETag(s) the client holds: 304 when unchanged' })),
 });

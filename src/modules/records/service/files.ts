@@ -1,5 +1,14 @@
 import { uuidv7 } from 'uuidv7';
-import { actorOf, authorize, eventOf, type UnitOfWork } from '../../../core/index.js';
+import {
+  actorOf,
+  authorize,
+  CONFIDENTIALITY_NAMES,
+  DEFAULT_CLEARANCE,
+  eventOf,
+  within,
+  type Confidentiality,
+  type UnitOfWork,
+} from '../../../core/index.js';
 import { isUniqueViolation } from '../../../db/tenant-tx.js';
 import { errors } from '../../../errors.js';
 import { afterId, idPage } from '../../../lib/cursor.js';
@@ -20,6 +29,17 @@ export function closeDate(closedOn: string | undefined): Date {
     throw errors.validation('closedOn lies in the future', [{ path: 'body/closedOn', message: 'must not be after today' }]);
   }
   return parseDate(date);
+}
+
+/** A file may be put at a confidentiality level only by a caller cleared for that level. */
+function assertCleared(uow: UnitOfWork, level: Confidentiality | undefined) {
+  if (level === undefined) return;
+  const clearance = uow.ctx.caller.clearance ?? DEFAULT_CLEARANCE;
+  if (!within(level, clearance)) {
+    throw errors.forbidden(
+      `Confidentiality ${level} (${CONFIDENTIALITY_NAMES[level]}) needs that clearance; the caller's is ${clearance} (${CONFIDENTIALITY_NAMES[clearance]})`,
+    );
+  }
 }
 
 /** What filing a file needs from the rest of the service (file plan, tenant settings). */
@@ -54,6 +74,7 @@ export function fileOps(deps: FilingDeps) {
     async createFile(uow: UnitOfWork, input: CreateFile): Promise<Versioned<RecordFile>> {
       authorize(uow.ctx, 'records:write');
       checkMetadata(input.metadata);
+      assertCleared(uow, input.confidentiality);
       if ((input.planUnitId === undefined) === (input.planCode === undefined)) {
         throw errors.validation('Give either planUnitId or planCode', [{ path: 'body', message: 'needs exactly one of planUnitId, planCode' }]);
       }
@@ -121,6 +142,7 @@ export function fileOps(deps: FilingDeps) {
     async updateFile(uow: UnitOfWork, id: string, ifMatch: string | undefined, input: UpdateFile) {
       authorize(uow.ctx, 'records:write');
       checkMetadata(input.metadata);
+      assertCleared(uow, input.confidentiality);
       const file = await lockFile(uow, id);
       assertCurrent(file, ifMatch);
       assertWritable(uow, { file });
