@@ -9,8 +9,10 @@ import { createClientService } from './modules/clients/index.js';
 import { filePlanOps } from './modules/file-plan/index.js';
 import { grantOps } from './modules/grants/index.js';
 import { createRecords, createUploadSweeper } from './modules/records/index.js';
+import { createSearch } from './modules/search/index.js';
 import { createTenantDirectory, createTenantRepo, createTenantService, referencePattern } from './modules/tenants/index.js';
 import { createSender, createWebhooks, parseAllowList } from './modules/webhooks/index.js';
+import { extractInChild, type Extractor } from './extract/index.js';
 import type { BlobStore } from './storage/index.js';
 import { createRecordWorkflows } from './workflows/index.js';
 
@@ -23,6 +25,8 @@ export interface ServiceDeps {
   /** The data key that seals stored secrets. */
   dataKey: Buffer;
   version: string;
+  /** Text extraction of versions (default: a child process per document). */
+  extract?: Extractor;
 }
 
 /**
@@ -55,6 +59,7 @@ export function createServices(deps: ServiceDeps) {
       secretGraceHours: w.secretGraceHours,
     },
   });
+  const search = createSearch({ scope, storage, extract: deps.extract ?? extractInChild, settings: config.search });
   return {
     scope,
     tenants,
@@ -67,6 +72,8 @@ export function createServices(deps: ServiceDeps) {
     grantsApi: inScope(scope, grants),
     audit: createAuditService({ scope }),
     webhooks,
+    search,
+    searchApi: inScope(scope, { search: search.search }),
     sweeper: createUploadSweeper({ scope, storage, staleAfterMs: config.uploads.staleAfterSeconds * 1000 }),
     clients: (sign: Parameters<typeof createClientService>[0]['sign']) =>
       createClientService({ scope, db, sign, tokenTtl: config.auth.tokenTtl }),

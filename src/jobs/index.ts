@@ -17,7 +17,8 @@ export function jobDepsOf(services: Services, config: Config, log: FastifyBaseLo
     sweeper: services.sweeper,
     webhooks: services.webhooks,
     grants: services.grants,
-    consumers: [services.webhooks.consumer],
+    search: services.search,
+    consumers: [services.webhooks.consumer, services.search.consumer],
     eventRetentionDays: config.jobs.eventRetentionDays,
     log,
   };
@@ -39,6 +40,7 @@ export function startJobs(opts: { boss: PgBoss; services: Services; config: Conf
       ],
       pollingIntervalSeconds: config.jobs.pollingIntervalSeconds,
       deliveryConcurrency: config.webhooks.concurrency,
+      extractConcurrency: config.search.extractConcurrency,
       log: opts.log,
     },
   );

@@ -35,6 +35,7 @@ export default fp(
           { name: 'tenants', description: 'Towns, the district and the competence centre' },
           { name: 'auth', description: 'Token verification keys' },
           { name: 'operations', description: 'Health, readiness and metrics' },
+          { name: 'search', description: 'German full-text search over files, cases, documents and the text of their versions' },
           { name: 'webhooks', description: 'Event subscriptions of the towns’ systems, their deliveries and the events themselves' },
         ],
         // Plain JSON Schema objects; the plugin's type wants its own OpenAPI object types.
