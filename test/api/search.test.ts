@@ -19,12 +19,12 @@ let t: TestApp;
 let sql: pg.Client;
 let w: ReturnType<typeof recordFactories>;
 let h: ReturnType<typeof recordFactories>;
-const ids: Record<string, Created> = {};
+const ids = {} as Record<'bau' | 'bauCase' | 'letter' | 'note' | 'gewerbe' | 'secret' | 'foreign', Created>;
 let parentUnit: { id: string; code: string };
 let childUnit: { id: string; code: string };
 
 type Hit = { type: string; id: string; title: string; titleHighlight: string; snippet: string | null; reference: string; score: number | null };
-type Result = { items: Hit[]; next: string | null; order: string; total: { count: number; exact: boolean }; facets?: Record<string, { value: string; count: number }[]> };
+type Result = { items: Hit[]; next: string | null; order: string; approximate: boolean; total: { count: number; exact: boolean }; facets?: Record<string, { value: string; count: number }[]> };
 
 async function search(query: Record<string, string>, by = w.clerk, expectStatus = 200): Promise<Result> {
   const res = await by.get(`/search?${new URLSearchParams(query)}`);
@@ -127,7 +127,14 @@ describe('German full text', () => {
     const typo = ref.replace(/(\d)(\d)$/, '$2$1') === ref ? `${ref}x` : ref.replace(/(\d)(\d)$/, '$2$1');
     const r = await search({ q: typo });
     expect(idsOf(r)[0]).toBe(ids.bau.id);
-    expect(idsOf(await search({ q: 'Schmitt' }))).toContain(ids.letter.id);
+    expect(r.approximate).toBe(true);
+    const name = await search({ q: 'Schmitt' });
+    expect(idsOf(name)).toContain(ids.letter.id);
+    expect(name.approximate).toBe(true);
+    // The exact word wins: nothing approximate while something matches exactly.
+    const exact = await search({ q: 'Schmidt' });
+    expect(exact).toMatchObject({ approximate: false });
+    expect(idsOf(exact)).toEqual([ids.letter.id]);
   });
 
   it('searches metadata values, names and descriptions', async () => {

@@ -71,7 +71,9 @@ CREATE TABLE "search_entry" (
     CONSTRAINT "search_entry_object_type_check" CHECK ("object_type" IN ('file', 'case', 'document'))
 );
 CREATE INDEX "search_entry_tsv_idx" ON "search_entry" USING gin ("tenant_id", "tsv");
-CREATE INDEX "search_entry_fuzzy_idx" ON "search_entry" USING gin ("tenant_id", "fuzzy" gin_trgm_ops);
+-- Only for the fallback when no word matches exactly; without tenant_id, so that the planner never
+-- takes it as a way to read all of a tenant's entries.
+CREATE INDEX "search_entry_fuzzy_idx" ON "search_entry" USING gin ("fuzzy" gin_trgm_ops);
 CREATE INDEX "search_entry_tenant_id_object_date_id_idx" ON "search_entry"("tenant_id", "object_date", "id");
 CREATE INDEX "search_entry_tenant_id_file_id_idx" ON "search_entry"("tenant_id", "file_id");
 CREATE INDEX "search_entry_tenant_id_case_id_idx" ON "search_entry"("tenant_id", "case_id");

@@ -392,9 +392,10 @@ export const searchRepo = (tx: Tx, tenantId: string) => {
     },
 
     /** Versions of the tenant whose text is still wanted (catch-up after downtime). */
-    pendingTexts: (limit: number) =>
+    pendingTexts: (limit: number, afterId?: string) =>
       tx.$queryRaw<{ versionId: string }[]>`
-        SELECT version_id AS "versionId" FROM version_text WHERE tenant_id = ${tenantId}::uuid AND state = 'pending' ORDER BY version_id LIMIT ${limit}`,
+        SELECT version_id AS "versionId" FROM version_text WHERE tenant_id = ${tenantId}::uuid AND state = 'pending'
+          ${afterId ? Prisma.sql`AND version_id > ${afterId}::uuid` : Prisma.empty} ORDER BY version_id LIMIT ${limit}`,
 
     /** Versions without a text record (written before search existed), recorded as wanted. */
     async expectMissingTexts(): Promise<number> {

@@ -25,7 +25,7 @@ export const SearchQuery = Type.Object(
       description:
         `What to look for (at most ${MAX_QUERY_CHARS} characters, ${MAX_QUERY_WORDS} words): words (German stemming, case and accent folding: ` +
         '`Anträge` finds Antrag, `Strasse` finds Straße), `"quoted phrases"`, `-exclusion`, `prefix*`, `a OR b`. ' +
-        'Words of 4 letters or more also match references and names with a typo (`32.10.05-0042/2062`, `Schmitt`).',
+        'When nothing matches exactly, words of 4 letters or more match references and names with a typo (`32.10.05-0042/2062`, `Schmitt`; `approximate` says so).',
       examples: ['Bauantrag "Flurstück 17" -Widerspruch'],
     }),
     type: Type.Optional(ObjectType),
@@ -109,6 +109,9 @@ export const SearchResult = Type.Object(
     items: Type.Array(SearchHit),
     next: Type.Union([Type.String(), Type.Null()], { description: 'Cursor of the next page (valid for the same query and filters); null on the last page' }),
     order: Type.Union([Type.Literal('relevance'), Type.Literal('newest'), Type.Literal('oldest')], { description: 'The order of the hits' }),
+    approximate: Type.Boolean({
+      description: 'true: nothing matched the words exactly, and these hits have a reference or name similar to them (a typo, pg_trgm)',
+    }),
     total: Type.Object(
       {
         count: Type.Integer({ minimum: 0 }),
@@ -155,6 +158,7 @@ export const SearchResult = Type.Object(
         ],
         next: null,
         order: 'relevance',
+        approximate: false,
         total: { count: 1, exact: true },
         facets: { type: [{ value: 'document', count: 1 }], year: [{ value: '2026', count: 1 }] },
       },

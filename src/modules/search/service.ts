@@ -47,7 +47,8 @@ const highlighted = (s: string) => escapeHtml(s).replaceAll(MARK_START, '<mark>'
 
 const PATHS: Record<ObjectType, string> = { file: 'files', case: 'cases', document: 'documents' };
 
-type Cursor = { f: string; o: 'relevance'; s: number; id: string } | { f: string; o: 'newest' | 'oldest'; d: string; id: string };
+/** f: the search it belongs to; o: its order; a: approximate (similar references and names). */
+type Cursor = { f: string; a?: boolean; o: 'relevance'; s: number; id: string } | { f: string; a?: boolean; o: 'newest' | 'oldest'; d: string; id: string };
 const isCursor = (v: unknown): v is Cursor => {
   const c = v as Record<string, unknown>;
   if (typeof c !== 'object' || c === null || typeof c.f !== 'string' || typeof c.id !== 'string' || !/^[0-9a-f-]{36}$/.test(c.id)) return false;
@@ -128,24 +129,34 @@ export function createSearch(deps: { scope: Scope; storage: BlobStore; extract: 
     const repo = uow.repo(searchRepo);
     return bounded(settings, async () => {
       await repo.limit(settings.statementTimeoutMs, SIMILARITY);
-      const q: CompiledQuery = combine(parsed, (await repo.compile(clausesOf(parsed))).map((x) => x ?? ''));
+      const combined = combine(parsed, (await repo.compile(clausesOf(parsed))).map((x) => x ?? ''));
+      // Exact words first; only when nothing matches them, words may match references and names
+      // by similarity (a typo). The exact query is one tsquery: one GIN scan of tenant and words.
+      const exact: CompiledQuery = { tsquery: combined.tsquery, rest: combined.tsquery, fuzzy: [] };
+      const similar: CompiledQuery | null = combined.fuzzy.length ? combined : null;
 
-      let total: SearchResult['total'];
-      let facets: SearchResult['facets'];
-      if (facetNames.length) {
+      const counted = async (q: CompiledQuery) => {
+        if (!facetNames.length) {
+          const n = await repo.countUpTo(q, filters, walls, settings.rankLimit + 1);
+          return { total: n > settings.rankLimit ? { count: settings.rankLimit, exact: false } : { count: n, exact: true }, facets: undefined };
+        }
         const rows = await repo.facets(q, filters, walls, facetNames);
-        const count = Number(rows.find((r) => r.facet === 'total')?.count ?? 0n);
-        total = { count, exact: true };
-        facets = {};
+        const facets: NonNullable<SearchResult['facets']> = {};
         for (const name of facetNames) {
           const of = rows.filter((r) => r.facet === name && r.value !== null);
           if (name === 'planUnit') facets.planUnit = of.slice(0, 50).map((r) => ({ value: r.value!, code: r.code ?? '', title: r.title ?? '', count: Number(r.count) }));
           else if (name === 'year') facets.year = of.sort((a, b) => Number(b.value) - Number(a.value)).map((r) => ({ value: r.value!, count: Number(r.count) }));
           else facets[name] = of.map((r) => ({ value: r.value!, count: Number(r.count) }));
         }
-      } else {
-        const n = await repo.countUpTo(q, filters, walls, settings.rankLimit + 1);
-        total = n > settings.rankLimit ? { count: settings.rankLimit, exact: false } : { count: n, exact: true };
+        return { total: { count: Number(rows.find((r) => r.facet === 'total')?.count ?? 0n), exact: true }, facets };
+      };
+      let approximate = cursor ? cursor.a === true && similar !== null : false;
+      let q = approximate ? similar! : exact;
+      let { total, facets } = await counted(q);
+      if (!cursor && total.count === 0 && similar) {
+        approximate = true;
+        q = similar;
+        ({ total, facets } = await counted(q));
       }
       const broad = !total.exact || total.count > settings.rankLimit;
       const requested = input.sort ?? 'relevance';
@@ -161,13 +172,13 @@ export function createSearch(deps: { scope: Scope; storage: BlobStore; extract: 
         const page = rows.slice(0, input.limit);
         ids = page.map((r) => r.id);
         scores = new Map(page.map((r) => [r.id, r.score]));
-        if (rows.length > input.limit) next = encodeCursor({ f: fp, o: 'relevance', s: page.at(-1)!.score, id: page.at(-1)!.id } satisfies Cursor);
+        if (rows.length > input.limit) next = encodeCursor({ f: fp, a: approximate, o: 'relevance', s: page.at(-1)!.score, id: page.at(-1)!.id } satisfies Cursor);
       } else {
         const after = cursor && cursor.o !== 'relevance' ? { date: cursor.d, id: cursor.id } : null;
         const rows = await repo.datedPage(q, filters, walls, order, after, input.limit + 1, broad);
         const page = rows.slice(0, input.limit);
         ids = page.map((r) => r.id);
-        if (rows.length > input.limit) next = encodeCursor({ f: fp, o: order, d: formatDate(page.at(-1)!.date), id: page.at(-1)!.id } satisfies Cursor);
+        if (rows.length > input.limit) next = encodeCursor({ f: fp, a: approximate, o: order, d: formatDate(page.at(-1)!.date), id: page.at(-1)!.id } satisfies Cursor);
       }
       const hits = await repo.hits(ids, scores, q);
       const base = `/v1/tenants/${uow.tenant.slug}`;
@@ -190,7 +201,7 @@ export function createSearch(deps: { scope: Scope; storage: BlobStore; extract: 
         closedOn: formatOptionalDate(h.closedOn),
         score: order === 'relevance' ? Math.round(h.score * 1e4) / 1e4 : null,
       }));
-      return { items, next, order, total, ...(facets ? { facets } : {}) };
+      return { items, next, order, approximate, total, ...(facets ? { facets } : {}) };
     });
   }
 
@@ -297,24 +308,32 @@ export function createSearch(deps: { scope: Scope; storage: BlobStore; extract: 
   }
 
   /**
-   * Catch-up after downtime: queues indexing where marks wait, and extraction where texts wait.
-   * (Events that never reached the consumer are dispatched by the outbox catch-up first.)
+   * Catch-up after downtime: queues indexing where marks wait, and extraction where texts wait
+   * (the first 1000; `all`: every one). Events that never reached the consumer are dispatched by
+   * the outbox catch-up first.
    */
-  async function catchUp(tenant: TenantRef): Promise<{ index: boolean; extract: number }> {
-    return scope(jobContext(tenant, 'search-catch-up'), async (uow) => {
-      const repo = uow.repo(searchRepo);
-      const index = await repo.hasPending();
-      if (index) {
+  async function catchUp(tenant: TenantRef, opts: { all?: boolean } = {}): Promise<{ index: boolean; extract: number }> {
+    const ctx = jobContext(tenant, 'search-catch-up');
+    const index = await scope(ctx, async (uow) => {
+      const pending = await uow.repo(searchRepo).hasPending();
+      if (pending) {
         const job = indexJob(tenant);
         await uow.jobs.send(SEARCH_INDEX_QUEUE, job.data, job.options);
       }
-      const texts = await repo.pendingTexts(1000);
-      await uow.jobs.sendMany(
-        SEARCH_EXTRACT_QUEUE,
-        texts.map((t) => extractJob(tenant, t.versionId)),
-      );
-      return { index, extract: texts.length };
+      return pending;
     });
+    let extract = 0;
+    let after: string | undefined;
+    for (;;) {
+      const texts = await scope(ctx, async (uow) => {
+        const rows = await uow.repo(searchRepo).pendingTexts(1000, after);
+        await uow.jobs.sendMany(SEARCH_EXTRACT_QUEUE, rows.map((t) => extractJob(tenant, t.versionId)));
+        return rows;
+      });
+      extract += texts.length;
+      after = texts.at(-1)?.versionId;
+      if (!opts.all || texts.length < 1000) return { index, extract };
+    }
   }
 
   /** npm run reindex: every object of the tenant marked, versions without text recorded; then indexed here. */
