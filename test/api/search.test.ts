@@ -331,7 +331,7 @@ describe('kept current by events', () => {
 });
 
 describe('a statement timeout bounds every search', () => {
-  it('a search that runs too long answers 503 search-timeout, and the next one works', async () => {
+  it('a broad word is answered newest first; a search that runs too long answers 503 search-timeout, and the next one works', async () => {
     const slow = await buildTestApp({ DATABASE_URL: t.config.database.url!, SEARCH_STATEMENT_TIMEOUT_MS: '1' });
     try {
       // A tenant with many entries, written as the owner, so the search takes longer than a millisecond.
@@ -340,6 +340,21 @@ describe('a statement timeout bounds every search', () => {
         SELECT gen_random_uuid(), u.tenant_id, 'file', gen_random_uuid(), u.id, 'X-' || g, 'Antrag ' || g, '003', 'open', current_date, 'X-' || g,
                to_tsvector('en_akte_german', 'Antrag Nummer ' || g || ' ' || md5(g::text))
         FROM generate_series(1, 30000) g, file_plan_unit u WHERE u.id = $1`, [parentUnit.id]);
+      // A word in 30 000 entries is too broad to rank: newest first, the total a lower bound.
+      const broad = await search({ q: 'Antrag' });
+      expect(broad).toMatchObject({ order: 'newest', approximate: false, total: { count: 1000, exact: false } });
+      expect(broad.items).toHaveLength(20);
+      const second = await search({ q: 'Antrag', cursor: broad.next! });
+      expect(second.order).toBe('newest');
+      expect(idsOf(second).filter((id) => idsOf(broad).includes(id))).toEqual([]);
+      const dates = [...broad.items, ...second.items].map((i) => (i as unknown as { date: string }).date);
+      expect(dates).toEqual([...dates].sort().reverse());
+      // With facets the count is exact, and each facet adds up to it.
+      const counted = await search({ q: 'Antrag', facets: 'type,status' });
+      expect(counted.total.exact).toBe(true);
+      expect(counted.total.count).toBeGreaterThan(30_000);
+      expect(counted.facets!.status!.reduce((n, b) => n + b.count, 0)).toBe(counted.total.count);
+
       let status = 0;
       for (let i = 0; i < 5 && status !== 503; i++) {
         const token = await slow.tokenFor(TOWN, ['clerk']);

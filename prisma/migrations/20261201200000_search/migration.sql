@@ -13,6 +13,24 @@ CREATE TEXT SEARCH CONFIGURATION en_akte_german (COPY = german);
 ALTER TEXT SEARCH CONFIGURATION en_akte_german
   ALTER MAPPING FOR word, hword, hword_part WITH unaccent, german_stem;
 
+-- Row-level security keeps every qualifier that is not LEAKPROOF out of index scans (it may only
+-- run after the policy): without this, `tsv @@ query` is checked row by row over all of a
+-- tenant's entries instead of being answered by the GIN index (53 ms instead of 0.5 ms for a rare
+-- word in 100 000 documents). The match operators reveal nothing but their result, so they are
+-- declared LEAKPROOF; that takes a superuser. Without one the migration warns, and search works,
+-- only slower: have a superuser run these three statements.
+DO $$
+BEGIN
+  IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+    ALTER FUNCTION ts_match_vq(tsvector, tsquery) LEAKPROOF;
+    ALTER FUNCTION word_similarity_op(text, text) LEAKPROOF;
+    ALTER FUNCTION word_similarity_commutator_op(text, text) LEAKPROOF;
+  ELSE
+    RAISE WARNING 'EN-Akte search: % is no superuser, so the text search operators stay non-LEAKPROOF and row-level security keeps them out of the indexes; as a superuser run: ALTER FUNCTION ts_match_vq(tsvector, tsquery) LEAKPROOF; ALTER FUNCTION word_similarity_op(text, text) LEAKPROOF; ALTER FUNCTION word_similarity_commutator_op(text, text) LEAKPROOF;', current_user;
+  END IF;
+END
+$$;
+
 CREATE TYPE "VersionTextState" AS ENUM ('pending', 'extracted', 'failed', 'unsupported');
 
 -- The text of each version, extracted by a job off the request path. A failed or unsupported

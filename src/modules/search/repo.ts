@@ -83,13 +83,28 @@ export const MARK_END = '\uE001';
 const pageHeadline = (doc: Prisma.Sql, tsquery: string, opts: string) =>
   Prisma.sql`ts_headline(${CONFIG}, ${doc}, ${tsquery}::tsquery, ${`StartSel=${MARK_START}, StopSel=${MARK_END}, ${opts}`})`;
 
+/** The columns of a hit (e = its entry, u = its plan unit, vt = its text), highlights for the page only. */
+const hit = (tsquery: string) => Prisma.sql`e.id, e.object_type AS type, e.file_id AS "fileId", e.case_id AS "caseId", e.plan_unit_id AS "planUnitId",
+  u.code AS "planCode", e.reference, e.title, e.confidentiality, e.status::text AS status, e.kind, e.object_date AS date, e.closed_on AS "closedOn",
+  ${pageHeadline(Prisma.sql`e.title`, tsquery, 'HighlightAll=true')} AS "titleHighlight",
+  CASE WHEN coalesce(vt.content, e.description) IS NULL THEN NULL
+       ELSE ${pageHeadline(Prisma.sql`coalesce(vt.content, e.description)`, tsquery, 'MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=" … "')} END AS snippet`;
+const HIT_JOINS = Prisma.sql`JOIN search_entry e ON e.id = top.id JOIN file_plan_unit u ON u.id = e.plan_unit_id
+  LEFT JOIN version_text vt ON vt.version_id = e.version_id AND vt.state = 'extracted'`;
+
 export const searchRepo = (tx: Tx, tenantId: string) => {
   const today = Prisma.sql`(now() AT TIME ZONE ${BERLIN})::date`;
   const retentionEnd = Prisma.sql`make_date(extract(year FROM e.closed_on)::int + u.retention_years, 12, 31)`;
 
-  function where(q: CompiledQuery, f: SearchFilters, walls: Walls): Prisma.Sql {
+  /**
+   * The conditions of a search. `walk`: the text match in a form no index answers, so that the
+   * only way to a page in date order is the date index, read until the page is full.
+   */
+  function where(q: CompiledQuery, f: SearchFilters, walls: Walls, walk = false): Prisma.Sql {
     const parts: Prisma.Sql[] = [Prisma.sql`e.tenant_id = ${tenantId}::uuid`];
-    if (q.fuzzy.length === 0) {
+    if (walk) {
+      parts.push(Prisma.sql`(e.tsv @@ ${q.tsquery}::tsquery) IS TRUE`);
+    } else if (q.fuzzy.length === 0) {
       parts.push(Prisma.sql`e.tsv @@ ${q.tsquery}::tsquery`);
     } else {
       for (const z of q.fuzzy) parts.push(Prisma.sql`(e.tsv @@ ${z.tsquery}::tsquery OR ${z.text} <% e.fuzzy)`);
@@ -137,24 +152,22 @@ export const searchRepo = (tx: Tx, tenantId: string) => {
   };
 
   return {
-    /** Per-statement limits of this unit: the search's statement timeout and trigram threshold. */
-    async limit(statementTimeoutMs: number, similarity: number): Promise<void> {
-      await tx.$executeRaw`SELECT set_config('statement_timeout', ${String(statementTimeoutMs)}, true),
-        set_config('pg_trgm.word_similarity_threshold', ${String(similarity)}, true)`;
-    },
-
-    /** Each clause as tsquery text ('' for stop words only); a prefix keeps its `:*`. */
-    async compile(clauses: { kind: 'term' | 'prefix' | 'phrase'; text: string }[]): Promise<string[]> {
-      if (clauses.length === 0) return [];
-      const rows = await tx.$queryRaw<{ q: string }[]>`
+    /**
+     * Each clause as tsquery text ('' for stop words only; a prefix keeps its `:*`), in the
+     * statement that also sets this unit's statement timeout and trigram threshold.
+     */
+    async compile(clauses: { kind: 'term' | 'prefix' | 'phrase'; text: string }[], statementTimeoutMs: number, similarity: number): Promise<string[]> {
+      const rows = await tx.$queryRaw<{ q: string | null }[]>`
         SELECT CASE c.kind
                  WHEN 'phrase' THEN phraseto_tsquery(${CONFIG}, c.text)
                  WHEN 'prefix' THEN to_tsquery(${CONFIG}, (SELECT string_agg(quote_literal(w) || ':*', ' & ')
                                                             FROM regexp_split_to_table(c.text, '[^[:alnum:]]+') w WHERE w <> ''))
                  ELSE plainto_tsquery(${CONFIG}, c.text) END::text AS q
-        FROM unnest(${clauses.map((c) => c.kind)}::text[], ${clauses.map((c) => c.text)}::text[]) WITH ORDINALITY AS c(kind, text, n)
+        FROM (SELECT set_config('statement_timeout', ${String(statementTimeoutMs)}, true),
+                     set_config('pg_trgm.word_similarity_threshold', ${String(similarity)}, true)) s,
+             unnest(${clauses.map((c) => c.kind)}::text[], ${clauses.map((c) => c.text)}::text[]) WITH ORDINALITY AS c(kind, text, n)
         ORDER BY c.n`;
-      return rows.map((r) => r.q);
+      return rows.map((r) => r.q ?? '');
     },
 
     /** How many entries match, counting no further than `cap`. */
@@ -190,23 +203,31 @@ export const searchRepo = (tx: Tx, tenantId: string) => {
     },
 
     /**
-     * A page in relevance order, ranking every match: only for queries whose matches were counted
-     * and found few (`countUpTo`). The cursor is the (score, id) of the last hit of the page before.
+     * Counts the matches up to `cap`; when there are no more than that, ranks every one of them
+     * and returns the page after `after` (score, id) with its hits, all in one statement. With
+     * more matches no row is ranked (`hits` is empty): the caller goes to date order.
      */
-    async rankedPage(q: CompiledQuery, f: SearchFilters, walls: Walls, after: { score: number; id: string } | null, limit: number) {
-      const keyset = after ? Prisma.sql`WHERE (m.score, m.id) < (${after.score}::real, ${after.id}::uuid)` : Prisma.empty;
-      // OFFSET 0 keeps the matches a set of their own: ranked once each, never re-planned as a scan in rank order.
-      return tx.$queryRaw<{ id: string; score: number }[]>`
-        SELECT m.id, m.score FROM (SELECT e.id, ${rank(q)} AS score FROM search_entry e WHERE ${where(q, f, walls)} OFFSET 0) m
-        ${keyset} ORDER BY m.score DESC, m.id DESC LIMIT ${limit}`;
+    async rankedHits(q: CompiledQuery, f: SearchFilters, walls: Walls, after: { score: number; id: string } | null, limit: number, cap: number) {
+      const keyset = after ? Prisma.sql`WHERE (x.score, x.id) < (${after.score}::real, ${after.id}::uuid)` : Prisma.empty;
+      const rows = await tx.$queryRaw<(Hit & { n: number })[]>`
+        WITH m AS MATERIALIZED (SELECT e.id FROM search_entry e WHERE ${where(q, f, walls)} LIMIT ${cap + 1}),
+             n AS (SELECT count(*)::int AS n FROM m),
+             top AS (SELECT x.id, x.score FROM (
+                       SELECT e.id, ${rank(q)} AS score FROM n, search_entry e
+                       WHERE n.n <= ${cap} AND e.tenant_id = ${tenantId}::uuid AND e.id IN (SELECT id FROM m)) x
+                     ${keyset} ORDER BY x.score DESC, x.id DESC LIMIT ${limit})
+        SELECT n.n, h.* FROM n LEFT JOIN (SELECT ${hit(q.tsquery)}, top.score FROM top ${HIT_JOINS}) h ON true
+        ORDER BY h.score DESC, h.id DESC`;
+      const n = rows[0]?.n ?? 0;
+      return { n, hits: rows.filter((r) => r.id !== null).map(({ n: _n, ...h }) => h as Hit) };
     },
 
     /**
-     * A page in date order. `walk`: read the tenant's entries in date order and test each (the
-     * query matched many, so the page fills after a short walk); otherwise the matches are
-     * collected from the text index and sorted (the query matched few).
+     * A page in date order with its hits. `walk`: read the tenant's entries along the date index
+     * and test each (the query matched many, so the page fills after a short walk); otherwise
+     * the matches come from the text index and are sorted (the query matched few).
      */
-    async datedPage(
+    async datedHits(
       q: CompiledQuery,
       f: SearchFilters,
       walls: Walls,
@@ -214,7 +235,7 @@ export const searchRepo = (tx: Tx, tenantId: string) => {
       after: { date: string; id: string } | null,
       limit: number,
       walk: boolean,
-    ) {
+    ): Promise<Hit[]> {
       const desc = order === 'newest';
       const keyset = after
         ? desc
@@ -222,33 +243,17 @@ export const searchRepo = (tx: Tx, tenantId: string) => {
           : Prisma.sql`AND (e.object_date, e.id) > (${after.date}::date, ${after.id}::uuid)`
         : Prisma.empty;
       const dir = Prisma.raw(desc ? 'DESC' : 'ASC');
-      // The planner cannot know how many rows match a tsquery; the count can. Say it with plan settings.
-      if (walk) await tx.$executeRaw`SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)`;
-      const rows = await tx.$queryRaw<{ id: string; date: Date }[]>`
-        SELECT e.id, e.object_date AS date FROM search_entry e WHERE ${where(q, f, walls)} ${keyset}
-        ORDER BY e.object_date ${dir}, e.id ${dir} LIMIT ${limit}`;
-      if (walk) await tx.$executeRaw`SELECT set_config('enable_bitmapscan', 'on', true), set_config('enable_sort', 'on', true)`;
-      return rows;
-    },
-
-    /** The hits of a page, with highlighted title and snippet, in the order of `ids`. */
-    async hits(ids: string[], scores: Map<string, number>, q: CompiledQuery): Promise<Hit[]> {
-      if (ids.length === 0) return [];
-      const rows = await tx.$queryRaw<Omit<Hit, 'score'>[]>`
-        SELECT e.id, e.object_type AS type, e.file_id AS "fileId", e.case_id AS "caseId", e.plan_unit_id AS "planUnitId", u.code AS "planCode",
-               e.reference, e.title, e.confidentiality, e.status::text AS status, e.kind, e.object_date AS date, e.closed_on AS "closedOn",
-               ${pageHeadline(Prisma.sql`e.title`, q.tsquery, 'HighlightAll=true')} AS "titleHighlight",
-               CASE WHEN coalesce(vt.content, e.description) IS NULL THEN NULL
-                    ELSE ${pageHeadline(Prisma.sql`coalesce(vt.content, e.description)`, q.tsquery, 'MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=" … "')} END AS snippet
-        FROM search_entry e
-        JOIN file_plan_unit u ON u.id = e.plan_unit_id
-        LEFT JOIN version_text vt ON vt.version_id = e.version_id AND vt.state = 'extracted'
-        WHERE e.tenant_id = ${tenantId}::uuid AND e.id = ANY(${ids}::uuid[])`;
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      return ids.flatMap((id) => {
-        const r = byId.get(id);
-        return r ? [{ ...r, score: scores.get(id) ?? 0 }] : [];
-      });
+      // The planner cannot know how many rows match a tsquery; the count can, and picks the plan:
+      // a walk (an unindexable match, so the date index it is), or the text index behind a fence.
+      const source = walk
+        ? Prisma.sql`SELECT e.id, e.object_date FROM search_entry e WHERE ${where(q, f, walls, true)} ${keyset}
+                     ORDER BY e.object_date ${dir}, e.id ${dir} LIMIT ${limit}`
+        : Prisma.sql`SELECT s.id, s.object_date FROM (SELECT e.id, e.object_date FROM search_entry e WHERE ${where(q, f, walls)} ${keyset} OFFSET 0) s
+                     ORDER BY s.object_date ${dir}, s.id ${dir} LIMIT ${limit}`;
+      return tx.$queryRaw<Hit[]>`
+        WITH top AS (${source})
+        SELECT ${hit(q.tsquery)}, NULL::real AS score FROM top ${HIT_JOINS}
+        ORDER BY e.object_date ${dir}, e.id ${dir}`;
     },
 
     // ---- keeping the index current ---------------------------------------------------------

@@ -8,7 +8,7 @@ import type { EventConsumer } from '../events/index.js';
 import type { BlobStore } from '../../storage/index.js';
 import { detectKind, type Extractor } from '../../extract/index.js';
 import { clausesOf, combine, parseQuery } from './query.js';
-import { MARK_END, MARK_START, searchRepo, type CompiledQuery, type FacetName, type ObjectType, type SearchFilters, type Walls } from './repo.js';
+import { MARK_END, MARK_START, searchRepo, type CompiledQuery, type FacetName, type Hit, type ObjectType, type SearchFilters, type Walls } from './repo.js';
 import { FACETS, type SearchHit, type SearchQuery, type SearchResult } from './schemas.js';
 
 /** Queues of the search context (created by src/jobs/registry.ts). */
@@ -128,59 +128,71 @@ export function createSearch(deps: { scope: Scope; storage: BlobStore; extract: 
     };
     const repo = uow.repo(searchRepo);
     return bounded(settings, async () => {
-      await repo.limit(settings.statementTimeoutMs, SIMILARITY);
-      const combined = combine(parsed, (await repo.compile(clausesOf(parsed))).map((x) => x ?? ''));
+      const combined = combine(parsed, await repo.compile(clausesOf(parsed), settings.statementTimeoutMs, SIMILARITY));
       // Exact words first; only when nothing matches them, words may match references and names
       // by similarity (a typo). The exact query is one tsquery: one GIN scan of tenant and words.
       const exact: CompiledQuery = { tsquery: combined.tsquery, rest: combined.tsquery, fuzzy: [] };
       const similar: CompiledQuery | null = combined.fuzzy.length ? combined : null;
+      const cap = settings.rankLimit;
+      const requested = input.sort ?? 'relevance';
+      // A cursor keeps the order its first page had, so pages never mix two orders: a ranked
+      // search stays ranked, however many match by now.
+      const ranking = cursor ? cursor.o === 'relevance' : requested === 'relevance';
+      const rankCap = cursor ? 1_000_000_000 : cap;
+      const afterScore = cursor?.o === 'relevance' ? { score: cursor.s, id: cursor.id } : null;
 
-      const counted = async (q: CompiledQuery) => {
-        if (!facetNames.length) {
-          const n = await repo.countUpTo(q, filters, walls, settings.rankLimit + 1);
-          return { total: n > settings.rankLimit ? { count: settings.rankLimit, exact: false } : { count: n, exact: true }, facets: undefined };
+      const attempt = async (q: CompiledQuery) => {
+        let total: SearchResult['total'] | undefined;
+        let facets: SearchResult['facets'];
+        if (facetNames.length) {
+          const rows = await repo.facets(q, filters, walls, facetNames);
+          facets = {};
+          for (const name of facetNames) {
+            const of = rows.filter((r) => r.facet === name && r.value !== null);
+            if (name === 'planUnit') facets.planUnit = of.slice(0, 50).map((r) => ({ value: r.value!, code: r.code ?? '', title: r.title ?? '', count: Number(r.count) }));
+            else if (name === 'year') facets.year = of.sort((a, b) => Number(b.value) - Number(a.value)).map((r) => ({ value: r.value!, count: Number(r.count) }));
+            else facets[name] = of.map((r) => ({ value: r.value!, count: Number(r.count) }));
+          }
+          total = { count: Number(rows.find((r) => r.facet === 'total')?.count ?? 0n), exact: true };
         }
-        const rows = await repo.facets(q, filters, walls, facetNames);
-        const facets: NonNullable<SearchResult['facets']> = {};
-        for (const name of facetNames) {
-          const of = rows.filter((r) => r.facet === name && r.value !== null);
-          if (name === 'planUnit') facets.planUnit = of.slice(0, 50).map((r) => ({ value: r.value!, code: r.code ?? '', title: r.title ?? '', count: Number(r.count) }));
-          else if (name === 'year') facets.year = of.sort((a, b) => Number(b.value) - Number(a.value)).map((r) => ({ value: r.value!, count: Number(r.count) }));
-          else facets[name] = of.map((r) => ({ value: r.value!, count: Number(r.count) }));
+        let ranked: Hit[] | null = null;
+        if (ranking) {
+          const r = await repo.rankedHits(q, filters, walls, afterScore, input.limit + 1, rankCap);
+          total ??= r.n > cap ? { count: cap, exact: false } : { count: r.n, exact: true };
+          if (r.n <= rankCap) ranked = r.hits;
+        } else if (!total) {
+          const n = await repo.countUpTo(q, filters, walls, cap + 1);
+          total = n > cap ? { count: cap, exact: false } : { count: n, exact: true };
         }
-        return { total: { count: Number(rows.find((r) => r.facet === 'total')?.count ?? 0n), exact: true }, facets };
+        return { total, facets, ranked };
       };
+
       let approximate = cursor ? cursor.a === true && similar !== null : false;
       let q = approximate ? similar! : exact;
-      let { total, facets } = await counted(q);
-      if (!cursor && total.count === 0 && similar) {
+      let found = await attempt(q);
+      if (!cursor && found.total.count === 0 && similar) {
         approximate = true;
         q = similar;
-        ({ total, facets } = await counted(q));
+        found = await attempt(q);
       }
-      const broad = !total.exact || total.count > settings.rankLimit;
-      const requested = input.sort ?? 'relevance';
-      // A cursor keeps the order its first page had, so pages never mix two orders.
-      const order = cursor ? cursor.o : requested === 'relevance' && broad ? 'newest' : requested;
+      const { total, facets } = found;
 
-      let ids: string[];
-      let scores = new Map<string, number>();
+      let order: SearchResult['order'];
+      let hits: Hit[];
       let next: string | null = null;
-      if (order === 'relevance') {
-        const after = cursor?.o === 'relevance' ? { score: cursor.s, id: cursor.id } : null;
-        const rows = await repo.rankedPage(q, filters, walls, after, input.limit + 1);
-        const page = rows.slice(0, input.limit);
-        ids = page.map((r) => r.id);
-        scores = new Map(page.map((r) => [r.id, r.score]));
-        if (rows.length > input.limit) next = encodeCursor({ f: fp, a: approximate, o: 'relevance', s: page.at(-1)!.score, id: page.at(-1)!.id } satisfies Cursor);
+      if (found.ranked) {
+        order = 'relevance';
+        hits = found.ranked.slice(0, input.limit);
+        if (found.ranked.length > input.limit) next = encodeCursor({ f: fp, a: approximate, o: 'relevance', s: hits.at(-1)!.score, id: hits.at(-1)!.id } satisfies Cursor);
       } else {
+        // Too many matches to rank them all (or a date order asked for): newest first.
+        order = cursor && cursor.o !== 'relevance' ? cursor.o : requested === 'relevance' ? 'newest' : requested;
         const after = cursor && cursor.o !== 'relevance' ? { date: cursor.d, id: cursor.id } : null;
-        const rows = await repo.datedPage(q, filters, walls, order, after, input.limit + 1, broad);
-        const page = rows.slice(0, input.limit);
-        ids = page.map((r) => r.id);
-        if (rows.length > input.limit) next = encodeCursor({ f: fp, a: approximate, o: order, d: formatDate(page.at(-1)!.date), id: page.at(-1)!.id } satisfies Cursor);
+        const broad = !total.exact || total.count > cap;
+        const rows = await repo.datedHits(q, filters, walls, order as 'newest' | 'oldest', after, input.limit + 1, broad);
+        hits = rows.slice(0, input.limit);
+        if (rows.length > input.limit) next = encodeCursor({ f: fp, a: approximate, o: order as 'newest' | 'oldest', d: formatDate(hits.at(-1)!.date), id: hits.at(-1)!.id } satisfies Cursor);
       }
-      const hits = await repo.hits(ids, scores, q);
       const base = `/v1/tenants/${uow.tenant.slug}`;
       const items: SearchHit[] = hits.map((h) => ({
         type: h.type,
