@@ -47,8 +47,6 @@ export interface Walls {
   fileId: string | null;
 }
 
-export type Order = 'relevance' | 'newest' | 'oldest';
-
 export interface Hit {
   id: string;
   type: ObjectType;
@@ -411,12 +409,6 @@ export const searchRepo = (tx: Tx, tenantId: string) => {
         ON CONFLICT (version_id) DO NOTHING`;
     },
 
-    /** The text record of a version (GET …/versions/{n}/text is not offered; tests and reindex read it). */
-    textOf: async (versionId: string) =>
-      (
-        await tx.$queryRaw<{ state: TextState; reason: string | null; chars: number | null; truncated: boolean; extractor: string | null }[]>`
-          SELECT state::text AS state, reason, chars, truncated, extractor FROM version_text WHERE tenant_id = ${tenantId}::uuid AND version_id = ${versionId}::uuid`
-      )[0] ?? null,
   };
 };
 

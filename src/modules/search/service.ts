@@ -56,9 +56,9 @@ const isCursor = (v: unknown): v is Cursor => {
   return (c.o === 'newest' || c.o === 'oldest') && typeof c.d === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(c.d);
 };
 
-/** The query and filters a cursor belongs to: a cursor of one search is refused by another. */
+/** The query and filters a cursor belongs to: a cursor of one search is refused by another (page size and facets may change). */
 function fingerprint(input: SearchQuery): string {
-  const { cursor: _c, limit: _l, ...rest } = input;
+  const { cursor: _c, limit: _l, facets: _f, ...rest } = input;
   const canonical = JSON.stringify(Object.entries(rest).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b)));
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 12);
 }
@@ -305,8 +305,8 @@ export function createSearch(deps: { scope: Scope; storage: BlobStore; extract: 
           memoryMb: settings.extractMemoryMb,
           maxChars: settings.textMaxChars,
         });
-        // PostgreSQL text holds no NUL characters.
-        result = r.state === 'extracted' ? { ...r, content: r.text.replaceAll('\u0000', ''), reason: null } : { state: r.state, reason: r.reason.slice(0, 500) };
+        // PostgreSQL text holds no NUL characters; the highlight marks are ours alone.
+        result = r.state === 'extracted' ? { ...r, content: r.text.replaceAll('\u0000', '').replaceAll(MARK_START, '').replaceAll(MARK_END, ''), reason: null } : { state: r.state, reason: r.reason.slice(0, 500) };
       }
     }
     await scope(ctx, async (uow) => {
@@ -365,8 +365,6 @@ export function createSearch(deps: { scope: Scope; storage: BlobStore; extract: 
     extractVersion,
     catchUp,
     reindexTenant,
-    /** The text record of a version (tests, operators). */
-    textOf: (uow: UnitOfWork, versionId: string) => uow.repo(searchRepo).textOf(versionId),
   };
 }
 
