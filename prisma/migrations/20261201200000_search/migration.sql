@@ -52,7 +52,8 @@ CREATE TABLE "version_text" (
 
     CONSTRAINT "version_text_pkey" PRIMARY KEY ("version_id")
 );
-CREATE INDEX "version_text_tenant_id_state_idx" ON "version_text"("tenant_id", "state");
+-- The versions still waiting for their text (catch-up), without reading the extracted ones.
+CREATE INDEX "version_text_pending_idx" ON "version_text"("tenant_id", "version_id") WHERE "state" = 'pending';
 CREATE INDEX "version_text_tenant_id_document_id_idx" ON "version_text"("tenant_id", "document_id");
 ALTER TABLE "version_text" ADD CONSTRAINT "version_text_version_id_fkey" FOREIGN KEY ("version_id") REFERENCES "document_version"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 ALTER TABLE "version_text" ADD CONSTRAINT "version_text_tenant_id_fkey" FOREIGN KEY ("tenant_id") REFERENCES "tenant"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
@@ -108,7 +109,7 @@ CREATE TABLE "search_pending" (
     CONSTRAINT "search_pending_pkey" PRIMARY KEY ("object_id"),
     CONSTRAINT "search_pending_object_type_check" CHECK ("object_type" IN ('file', 'case', 'document'))
 );
-CREATE INDEX "search_pending_tenant_id_queued_at_idx" ON "search_pending"("tenant_id", "queued_at");
+CREATE INDEX "search_pending_tenant_id_queued_at_object_id_idx" ON "search_pending"("tenant_id", "queued_at", "object_id");
 ALTER TABLE "search_pending" ADD CONSTRAINT "search_pending_tenant_id_fkey" FOREIGN KEY ("tenant_id") REFERENCES "tenant"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
 GRANT SELECT, INSERT, UPDATE ON "version_text" TO en_akte_app;

@@ -284,11 +284,15 @@ export const searchRepo = (tx: Tx, tenantId: string) => {
     },
 
     /** Takes up to `limit` marks (removed at commit); marks taken by another batch are skipped. */
-    claimPending: (limit: number) =>
-      tx.$queryRaw<{ id: string; type: ObjectType }[]>`
-        DELETE FROM search_pending WHERE object_id IN (
-          SELECT object_id FROM search_pending WHERE tenant_id = ${tenantId}::uuid ORDER BY queued_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-        RETURNING object_id AS id, object_type AS type`,
+    async claimPending(limit: number): Promise<{ id: string; type: ObjectType }[]> {
+      const marks = await tx.$queryRaw<{ id: string; type: ObjectType }[]>`
+        SELECT object_id AS id, object_type AS type FROM search_pending WHERE tenant_id = ${tenantId}::uuid
+        ORDER BY queued_at, object_id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+      if (marks.length) {
+        await tx.$executeRaw`DELETE FROM search_pending WHERE tenant_id = ${tenantId}::uuid AND object_id = ANY(${marks.map((m) => m.id)}::uuid[])`;
+      }
+      return marks;
+    },
 
     /** Rebuilds the entries of these files, and the file-level columns of their cases and documents. */
     async indexFiles(ids: string[]): Promise<void> {
