@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 // The shape of the code (README "Architecture"): core ← modules ← workflows ← routes/jobs. A module
 // reaches another only through its index.ts; nothing but src/app.ts and src/server.ts uses plugins.
-const MODULES = 'audit|clients|events|file-plan|grants|health|records|tenants|webhooks';
+const MODULES = 'audit|clients|events|file-plan|grants|health|records|search|tenants|webhooks';
 const rules = {
   plugins: { regex: '(^|/)plugins/', message: 'Plugins fill the request context; modules, workflows, jobs and core never import them.' },
   otherModuleInternals: {

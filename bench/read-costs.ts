@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config.js';
 import { jobContext } from '../src/core/index.js';
 import { createTenantTx } from '../src/db/tenant-tx.js';
 import { recordsRepo } from '../src/modules/records/repo.js';
-import { startTestPostgres } from '../test/support/postgres.js';
+import { prepareWithApiLogin, startTestPostgres } from '../test/support/postgres.js';
 import { createSeeder } from './lib/seed.js';
 import { summarize } from './lib/stats.js';
 
@@ -55,7 +55,8 @@ try {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'en-akte-read-costs-')),
-    DATABASE_URL: db.url,
+    DATABASE_URL: await prepareWithApiLogin(db.url),
+    DATABASE_OWNER_URL: db.url,
     SWEEP_INTERVAL_SECONDS: '0',
   });
   const infra = await startInfrastructure(config, silent, { worker: false });

@@ -16,6 +16,7 @@ try {
   const result = await prepareDatabase(ownerUrl);
   if (embedded) await ensureApiLogin(ownerUrl, API_LOGIN, embedded.apiPassword);
   console.log(`migrations: ${result.applied.length} applied (${result.applied.join(', ') || 'none pending'}), ${result.alreadyApplied.length} already applied`);
+  for (const warning of result.warnings) console.warn(`warning: ${warning}`);
   console.log(`seed: ${result.seeded} tenant(s) added; job queues installed`);
 } finally {
   await embedded?.stop();

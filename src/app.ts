@@ -18,6 +18,7 @@ import { filePlanRoutes } from './modules/file-plan/index.js';
 import { grantRoutes } from './modules/grants/index.js';
 import { healthRoutes } from './modules/health/index.js';
 import { recordRoutes } from './modules/records/index.js';
+import { searchRoutes } from './modules/search/index.js';
 import { tenantRoutes } from './modules/tenants/index.js';
 import { webhookRoutes } from './modules/webhooks/index.js';
 import authPlugin from './plugins/auth.js';
@@ -188,6 +189,7 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
           await scoped.register(filePlanRoutes, { service: services.filePlanApi });
           // The version routes take every body as a stream, in a context of their own.
           await scoped.register(recordRoutes, { records: services.recordsApi, workflows: services.workflows, maxBytes: config.uploads.maxBytes });
+          await scoped.register(searchRoutes, { service: services.searchApi });
           await scoped.register(auditRoutes, { service: services.audit });
           await scoped.register(grantRoutes, { service: services.grantsApi, audit: services.audit });
           await scoped.register(clientRoutes, { service: clients });

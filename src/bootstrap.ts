@@ -72,6 +72,7 @@ export async function startInfrastructure(config: Config, log: FastifyBaseLogger
     // The embedded default has both logins; an external database gets its API login from its DBA.
     if (embedded) await ensureApiLogin(ownerUrl, API_LOGIN, embedded.apiPassword);
     if (prepared.applied.length) log.info({ applied: prepared.applied }, 'migrations applied');
+    for (const warning of prepared.warnings) log.warn({ migration: true }, warning);
     if (prepared.seeded) log.info({ added: prepared.seeded }, 'seeded tenants');
     const db = createDb(url, config.database.poolMax);
     await assertSafeApiLogin((sql) => db.$queryRawUnsafe(sql));

@@ -174,7 +174,7 @@ export const EnvSchema = Type.Object({
   ),
   WORKER_IN_PROCESS: Type.Boolean({
     default: true,
-    description: 'Run the job worker (sweeper, event dispatch, webhook delivery, grant expiry) inside the API process; false for API-only instances beside `npm run worker`',
+    description: 'Run the job worker (sweeper, event dispatch, webhook delivery, grant expiry, search indexing and text extraction) inside the API process; false for API-only instances beside `npm run worker`',
   }),
   JOB_POLL_INTERVAL_SECONDS: Type.Number({ default: 2, minimum: 0.5, maximum: 60, description: 'How often an idle worker asks each queue for work' }),
   OUTBOX_CATCH_UP_SECONDS: Type.Integer({
@@ -212,6 +212,33 @@ export const EnvSchema = Type.Object({
   WEBHOOK_MAX_PER_TENANT: Type.Integer({ default: 25, minimum: 1, maximum: 1000, description: 'Most webhook subscriptions a tenant may have' }),
   WEBHOOK_SECRET_GRACE_HOURS: Type.Integer({ default: 24, minimum: 0, maximum: 720, description: 'How long the previous secret keeps signing after a rotation' }),
   WEBHOOK_CONCURRENCY: Type.Integer({ default: 4, minimum: 1, maximum: 64, description: 'Deliveries a worker sends at the same time' }),
+  SEARCH_STATEMENT_TIMEOUT_MS: Type.Integer({
+    default: 3000,
+    minimum: 1,
+    maximum: 60_000,
+    description: 'Longest a search statement may run before it is stopped and the request answers 503 search-timeout',
+  }),
+  SEARCH_RANK_LIMIT: Type.Integer({
+    default: 1000,
+    minimum: 50,
+    maximum: 100_000,
+    description: 'Searches matching up to this many objects are ranked by relevance; broader ones are answered newest first (the top page never ranks every match)',
+  }),
+  SEARCH_TEXT_MAX_CHARS: Type.Integer({
+    default: 100_000,
+    minimum: 1000,
+    maximum: 200_000,
+    description: 'Characters of a version’s extracted text that are stored and indexed (the rest is cut off and the text marked truncated)',
+  }),
+  SEARCH_EXTRACT_MAX_BYTES: Type.Integer({
+    default: 64 * MiB,
+    minimum: 1024,
+    maximum: 1024 * MiB,
+    description: 'Versions larger than this get no text extraction (recorded as unsupported)',
+  }),
+  SEARCH_EXTRACT_TIMEOUT_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600, description: 'Time one document’s text extraction may take before its process is killed (recorded as failed)' }),
+  SEARCH_EXTRACT_MEMORY_MB: Type.Integer({ default: 512, minimum: 64, maximum: 8192, description: 'Memory (resident) one document’s extraction process may use before it is killed (recorded as failed)' }),
+  SEARCH_EXTRACT_CONCURRENCY: Type.Integer({ default: 1, minimum: 1, maximum: 16, description: 'Text extractions a worker runs at the same time (each in its own process)' }),
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({
     default: 0,
     minimum: 0,
@@ -299,6 +326,15 @@ export interface Config {
     maxPerTenant: number;
     secretGraceHours: number;
     concurrency: number;
+  };
+  search: {
+    statementTimeoutMs: number;
+    rankLimit: number;
+    textMaxChars: number;
+    extractMaxBytes: number;
+    extractTimeoutSeconds: number;
+    extractMemoryMb: number;
+    extractConcurrency: number;
   };
   maxEventLoopDelayMs: number;
   shutdownGraceMs: number;
@@ -416,6 +452,15 @@ function toConfig(env: Env): Config {
       maxPerTenant: env.WEBHOOK_MAX_PER_TENANT,
       secretGraceHours: env.WEBHOOK_SECRET_GRACE_HOURS,
       concurrency: env.WEBHOOK_CONCURRENCY,
+    },
+    search: {
+      statementTimeoutMs: env.SEARCH_STATEMENT_TIMEOUT_MS,
+      rankLimit: env.SEARCH_RANK_LIMIT,
+      textMaxChars: env.SEARCH_TEXT_MAX_CHARS,
+      extractMaxBytes: env.SEARCH_EXTRACT_MAX_BYTES,
+      extractTimeoutSeconds: env.SEARCH_EXTRACT_TIMEOUT_SECONDS,
+      extractMemoryMb: env.SEARCH_EXTRACT_MEMORY_MB,
+      extractConcurrency: env.SEARCH_EXTRACT_CONCURRENCY,
     },
     maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
     limits: {

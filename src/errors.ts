@@ -68,6 +68,7 @@ export const catalogue = {
   'headers-too-large': { status: 431, title: 'Request header fields too large' },
   internal: { status: 500, title: 'Internal server error' },
   unavailable: { status: 503, title: 'Service unavailable' },
+  'search-timeout': { status: 503, title: 'The search took too long' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof catalogue;
@@ -127,4 +128,6 @@ export const errors = {
   internal: () => make('internal', 'An unexpected error occurred; quote the request id when reporting it'),
   unavailable: (detail: string, extensions?: Record<string, unknown>) =>
     make('unavailable', detail, extensions, { 'retry-after': '5' }),
+  searchTimeout: (ms: number) =>
+    make('search-timeout', `The search was stopped after ${ms} ms; narrow it with more words or filters, or retry`, { timeoutMs: ms }, { 'retry-after': '5' }),
 };

@@ -10,8 +10,10 @@ import { createClientService } from './modules/clients/index.js';
 import { filePlanOps } from './modules/file-plan/index.js';
 import { grantOps } from './modules/grants/index.js';
 import { createRecords, createUploadSweeper } from './modules/records/index.js';
+import { createSearch } from './modules/search/index.js';
 import { createTenantDirectory, createTenantRepo, createTenantService, referencePattern } from './modules/tenants/index.js';
 import { createSender, createWebhooks, parseAllowList } from './modules/webhooks/index.js';
+import { extractInChild, type Extractor } from './extract/index.js';
 import type { BlobStore } from './storage/index.js';
 import { createRecordWorkflows } from './workflows/index.js';
 
@@ -26,6 +28,8 @@ export interface ServiceDeps {
   /** The service's signing key: tokens, audit checkpoints. */
   keys: SigningKeys;
   version: string;
+  /** Text extraction of versions (default: a child process per document). */
+  extract?: Extractor;
 }
 
 /**
@@ -59,6 +63,7 @@ export function createServices(deps: ServiceDeps) {
     },
   });
   const anchors = createAnchors({ scope, storage, signer: deps.keys, settings: config.auditAnchors });
+  const search = createSearch({ scope, storage, extract: deps.extract ?? extractInChild, settings: config.search });
   return {
     scope,
     tenants,
@@ -72,6 +77,8 @@ export function createServices(deps: ServiceDeps) {
     grantsApi: inScope(scope, grants),
     audit: createAuditService({ scope, anchors }),
     webhooks,
+    search,
+    searchApi: inScope(scope, { search: search.search }),
     sweeper: createUploadSweeper({ scope, storage, staleAfterMs: config.uploads.staleAfterSeconds * 1000 }),
     clients: (sign: Parameters<typeof createClientService>[0]['sign']) =>
       createClientService({ scope, db, sign, tokenTtl: config.auth.tokenTtl }),

@@ -4,12 +4,8 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { loadOrCreateDataKey } from '../src/auth/data-key.js';
 import { loadOrCreateSigningKeys } from '../src/auth/keys.js';
-import { randomBytes } from 'node:crypto';
-import { prepareDatabase, withLogin } from '../src/bootstrap.js';
-import { API_LOGIN } from '../src/db/client.js';
-import { ensureApiLogin } from '../src/db/logins.js';
 import { startMinio } from './support/minio-server.js';
-import { startTestPostgres } from './support/postgres.js';
+import { prepareWithApiLogin, startTestPostgres } from './support/postgres.js';
 import { startTogether } from './support/services.js';
 
 declare module 'vitest' {
@@ -27,11 +23,10 @@ declare module 'vitest' {
 /** Starts one real PostgreSQL and one real MinIO for the whole run, and stops both afterwards. */
 export default async function setup(project: TestProject) {
   const [pg, minio] = await startTogether(() => startTestPostgres(), startMinio);
-  const apiPassword = randomBytes(18).toString('base64url');
+  let apiUrl: string;
   try {
     // Migrations, the tenant seed and the job queues, as the owner: what every instance does at start.
-    await prepareDatabase(pg.url);
-    await ensureApiLogin(pg.url, API_LOGIN, apiPassword);
+    apiUrl = await prepareWithApiLogin(pg.url);
   } catch (err) {
     await Promise.all([pg.stop(), minio.stop()]);
     throw err;
@@ -41,7 +36,7 @@ export default async function setup(project: TestProject) {
   await loadOrCreateSigningKeys(keys.signing);
   await loadOrCreateDataKey(keys.data);
   project.provide('keys', keys);
-  project.provide('databaseUrl', withLogin(pg.url, API_LOGIN, apiPassword));
+  project.provide('databaseUrl', apiUrl);
   project.provide('ownerUrl', pg.url);
   project.provide('s3', { endpoint: minio.endpoint, accessKey: minio.accessKey, secretKey: minio.secretKey });
   return async () => {

@@ -6,14 +6,16 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startMinio, type S3Target } from '../../test/support/minio-server.js';
 import { freePort } from '../../test/support/ports.js';
-import { startTestPostgres, type TestDatabase } from '../../test/support/postgres.js';
+import { prepareWithApiLogin, startTestPostgres, type TestDatabase } from '../../test/support/postgres.js';
 import { startTogether } from '../../test/support/services.js';
 
 export interface BenchServer {
   url: string;
   pid: number;
   s3: S3Target;
+  /** `db.url` is the owner (seeding, baselines); the API connects with `apiUrl`, its own login. */
   db: TestDatabase;
+  apiUrl: string;
   env: Record<string, string>;
   /** Current and peak resident set size of the API process, in bytes (from /proc). */
   rss(): { current: number; peak: number };
@@ -28,6 +30,7 @@ function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 /** The real service (src/server.ts) in its own process, on real PostgreSQL and MinIO. */
 export async function startBenchServer(extraEnv: Record<string, string> = {}, opts: { nodeArgs?: string[] } = {}): Promise<BenchServer> {
   const [db, s3] = await startTogether(() => startTestPostgres(), startMinio);
+  const apiUrl = await prepareWithApiLogin(db.url);
   const port = await freePort();
   const env = {
     ...process.env,
@@ -36,7 +39,8 @@ export async function startBenchServer(extraEnv: Record<string, string> = {}, op
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'en-akte-bench-')),
-    DATABASE_URL: db.url,
+    DATABASE_URL: apiUrl,
+    DATABASE_OWNER_URL: db.url,
     S3_ENDPOINT: s3.endpoint,
     S3_ACCESS_KEY: s3.accessKey,
     S3_SECRET_KEY: s3.secretKey,
@@ -63,6 +67,7 @@ export async function startBenchServer(extraEnv: Record<string, string> = {}, op
     pid: child.pid!,
     s3,
     db,
+    apiUrl,
     env,
     rss: () => ({ current: procStatus(child.pid!, 'VmRSS'), peak: procStatus(child.pid!, 'VmHWM') }),
     async stop() {

@@ -17,6 +17,8 @@ export interface Migration {
 
 export interface MigrateResult {
   applied: string[];
+  /** WARNING notices the migrations raised (e.g. what needs a superuser), for the log. */
+  warnings: string[];
   alreadyApplied: string[];
 }
 
@@ -41,6 +43,10 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
 export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<MigrateResult> {
   const migrations = await readMigrations(dir);
   const client = new pg.Client({ connectionString: databaseUrl });
+  const warnings: string[] = [];
+  client.on('notice', (n) => {
+    if (n.severity === 'WARNING' && n.message) warnings.push(n.message);
+  });
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK]);
@@ -59,7 +65,7 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
       `SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL`,
     );
     const done = new Map(rows.map((r) => [r.migration_name, r]));
-    const result: MigrateResult = { applied: [], alreadyApplied: [] };
+    const result: MigrateResult = { applied: [], alreadyApplied: [], warnings };
     for (const m of migrations) {
       const record = done.get(m.name);
       if (record) {

@@ -18,7 +18,8 @@ export function jobDepsOf(services: Services, config: Config, log: FastifyBaseLo
     webhooks: services.webhooks,
     grants: services.grants,
     anchors: services.anchors,
-    consumers: [services.webhooks.consumer],
+    search: services.search,
+    consumers: [services.webhooks.consumer, services.search.consumer],
     eventRetentionDays: config.jobs.eventRetentionDays,
     log,
   };
@@ -41,6 +42,7 @@ export function startJobs(opts: { boss: PgBoss; services: Services; config: Conf
       ],
       pollingIntervalSeconds: config.jobs.pollingIntervalSeconds,
       deliveryConcurrency: config.webhooks.concurrency,
+      extractConcurrency: config.search.extractConcurrency,
       log: opts.log,
     },
   );

@@ -7,6 +7,7 @@ import { dispatchBatch, DISPATCH_BATCH, hasPendingEvents, purgeDispatchedEvents,
 import type { Anchors } from '../modules/audit/index.js';
 import type { GrantOps } from '../modules/grants/index.js';
 import type { UploadSweeper } from '../modules/records/index.js';
+import { SEARCH_EXTRACT_QUEUE, SEARCH_INDEX_QUEUE, type ExtractJob, type IndexJob, type Search } from '../modules/search/index.js';
 import { DELIVERY_QUEUE, purgeDeliveries, type DeliveryJob, type Webhooks } from '../modules/webhooks/index.js';
 import type { QueueSpec } from './boss.js';
 
@@ -18,6 +19,10 @@ export const QUEUES = {
   deliver: { name: DELIVERY_QUEUE, policy: 'standard' },
   grantExpiry: { name: 'grants.expire', policy: 'stately' },
   auditAnchor: { name: 'audit.anchor', policy: 'stately' },
+  // One queued and one running per tenant: batches of a tenant never race each other.
+  searchIndex: { name: SEARCH_INDEX_QUEUE, policy: 'stately' },
+  // One queued per version: catch-ups and redelivered events add no duplicates.
+  searchExtract: { name: SEARCH_EXTRACT_QUEUE, policy: 'stately' },
 } as const satisfies Record<string, QueueSpec>;
 
 export const ALL_QUEUES: QueueSpec[] = Object.values(QUEUES);
@@ -29,6 +34,7 @@ export interface JobDeps {
   webhooks: Webhooks;
   grants: GrantOps;
   anchors: Anchors;
+  search: Search;
   consumers: EventConsumer[];
   eventRetentionDays: number;
   log: FastifyBaseLogger;
@@ -73,12 +79,16 @@ export function jobHandlers(deps: JobDeps): Record<string, Handler> {
       return { ...totals, instance: INSTANCE };
     },
 
-    /** Finds tenants with undispatched events (after downtime, or a lost notification) and dispatches them. */
+    /**
+     * Finds tenants with undispatched events (after downtime, or a lost notification) and dispatches
+     * them; and tenants with objects or texts waiting for the search index.
+     */
     [QUEUES.catchUp.name]: async (_job, boss) => {
       const pending = await perTenant('catch-up', (tenant) => scope(jobContext(tenant, 'events'), (uow) => hasPendingEvents(uow)));
       const tenants = await deps.tenants();
       for (const t of tenants) if (pending[t.slug]) await boss.send(QUEUES.dispatch.name, { tenantId: t.id, tenantSlug: t.slug } satisfies DispatchJob, { singletonKey: t.id });
-      return { tenants: tenants.filter((t) => pending[t.slug]).map((t) => t.slug), instance: INSTANCE };
+      const search = await perTenant('search-catch-up', (tenant) => deps.search.catchUp(tenant));
+      return { tenants: tenants.filter((t) => pending[t.slug]).map((t) => t.slug), search, instance: INSTANCE };
     },
 
     /** Hands a tenant's undispatched events to the consumers, batch by batch, each batch one unit. */
@@ -103,6 +113,14 @@ export function jobHandlers(deps: JobDeps): Record<string, Handler> {
       anchored: await perTenant('audit-anchor', async (tenant) => (await deps.anchors.anchor(tenant))?.seq ?? null),
       instance: INSTANCE,
     }),
+    /** Brings the search entries of a tenant's marked objects up to date. */
+    [QUEUES.searchIndex.name]: async (job) => {
+      const { tenantId, tenantSlug } = job.data as IndexJob;
+      return { indexed: await deps.search.indexPending({ id: tenantId, slug: tenantSlug }), instance: INSTANCE };
+    },
+
+    /** Extracts the text of one version (in a child process with time and memory limits). */
+    [QUEUES.searchExtract.name]: async (job) => ({ ...(await deps.search.extractVersion(job.data as ExtractJob)), instance: INSTANCE }),
 
     /** Records support grants whose time ran out (`grant.expired`). */
     [QUEUES.grantExpiry.name]: async () => ({

@@ -15,6 +15,8 @@ export interface WorkerOptions {
   schedules: Schedule[];
   pollingIntervalSeconds: number;
   deliveryConcurrency: number;
+  /** Text extractions at once (each a child process). */
+  extractConcurrency: number;
   log: FastifyBaseLogger;
 }
 
@@ -40,7 +42,7 @@ export async function startWorker(boss: PgBoss, deps: JobDeps, opts: WorkerOptio
   const handlers = jobHandlers(deps);
   const workerIds: Record<string, string[]> = {};
   for (const [queue, handle] of Object.entries(handlers)) {
-    const concurrency = queue === QUEUES.deliver.name ? opts.deliveryConcurrency : 1;
+    const concurrency = queue === QUEUES.deliver.name ? opts.deliveryConcurrency : queue === QUEUES.searchExtract.name ? opts.extractConcurrency : 1;
     workerIds[queue] = [];
     for (let i = 0; i < concurrency; i++) {
       workerIds[queue].push(

@@ -103,6 +103,7 @@ export default fp(
           { name: 'audit', description: 'The hash-chained audit trail, its verification and its signed checkpoints' },
           { name: 'support grants', description: 'Access of competence-centre staff to a town, approved by the town' },
           { name: 'clients', description: "Machine clients (the towns' systems) and their secrets" },
+          { name: 'search', description: 'German full-text search over files, cases, documents and the text of their versions' },
           { name: 'webhooks', description: 'Event subscriptions of the towns’ systems, their deliveries and the events themselves' },
         ],
         // Plain JSON Schema objects; the plugin's type wants its own OpenAPI object types.

@@ -33,6 +33,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Competence-centre staff reach this route in any town without a grant (asking for one). */
     withoutGrant?: boolean;
+    /**
+     * The route narrows itself to the file of its `fileId` query parameter (search): a grant for
+     * that one file covers it.
+     */
+    grantFileFromQuery?: boolean;
   }
 }
 
@@ -70,10 +75,9 @@ export default fp(
         request.ctx = { ...base, tenant };
         return;
       }
-      const grant = await opts.grantFor(
-        { ...base, tenant },
-        { write: !READS.has(request.method), params: request.params as { fileId?: string; caseId?: string; documentId?: string } },
-      );
+      const params = request.params as { fileId?: string; caseId?: string; documentId?: string };
+      const fromQuery = request.routeOptions.config.grantFileFromQuery ? (request.query as { fileId?: string }).fileId : undefined;
+      const grant = await opts.grantFor({ ...base, tenant }, { write: !READS.has(request.method), params: fromQuery ? { ...params, fileId: fromQuery } : params });
       if (!grant) throw errors.notFound('tenant');
       request.ctx = {
         ...base,

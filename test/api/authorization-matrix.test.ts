@@ -44,6 +44,7 @@ const MATRIX: Record<string, Expectation> = {
   createDocument: { roles: ['records-manager', 'clerk'] }, updateDocument: { roles: ['records-manager', 'clerk'] },
   checkOutDocument: { roles: ['records-manager', 'clerk'] }, releaseDocument: { roles: ['records-manager', 'clerk'] },
   addVersion: { roles: ['records-manager', 'clerk'] },
+  search: { roles: READ },
   listAuditEvents: { roles: ['tenant-admin', 'auditor'] }, getObjectHistory: { roles: ['tenant-admin', 'auditor'] },
   exportAuditEvents: { roles: ['tenant-admin', 'auditor'] }, verifyAuditChain: { roles: ['tenant-admin', 'auditor'] },
   anchorAuditChain: { roles: ['tenant-admin', 'auditor'] }, listAuditAnchors: { roles: ['tenant-admin', 'auditor'] },
@@ -117,11 +118,15 @@ const bodies: Record<string, () => unknown> = {
   redeliverWebhookDelivery: () => undefined,
 };
 
+/** Required query parameters of GET operations. */
+const queries: Record<string, string> = { search: 'q=Matrix' };
+
 async function call(op: Operation, authorization?: string) {
-  const url = op.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+  const path = op.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
     if (!(name in ids)) throw new Error(`${op.id}: no fixture for path parameter {${name}}`);
     return ids[name]!;
   });
+  const url = queries[op.id] ? `${path}?${queries[op.id]}` : path;
   const headers: Record<string, string> = { 'if-match': '"stale"' };
   if (authorization) headers.authorization = authorization;
   let payload: string | Buffer | undefined;

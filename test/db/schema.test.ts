@@ -15,7 +15,7 @@ const PRISMA_TO_PG: Record<string, string[]> = {
   Bytes: ['bytea'],
 };
 
-interface ModelField { model: string; table: string; field: string; column: string; type: string; optional: boolean }
+interface ModelField { model: string; table: string; field: string; column: string; type: string; optional: boolean; native?: string }
 
 /** Scalar and enum fields of schema.prisma with their table and column names (relations skipped). */
 async function schemaFields(): Promise<{ fields: ModelField[]; enums: Map<string, string[]> }> {
@@ -36,7 +36,9 @@ async function schemaFields(): Promise<{ fields: ModelField[]; enums: Map<string
       const [, field, type, list, optional, rest] = m;
       if (modelNames.has(type!) || list) continue; // relation fields have no column
       const column = /@map\("([^"]+)"\)/.exec(rest!)?.[1] ?? field!;
-      fields.push({ model: name, table, field: field!, column, type: type!, optional: Boolean(optional) });
+      // Unsupported("tsvector"): a column type Prisma does not model; the name is the database's.
+      const native = type === 'Unsupported' ? /^\("(\w+)"\)/.exec(rest!)?.[1] : undefined;
+      fields.push({ model: name, table, field: field!, column, type: type!, optional: Boolean(optional), native });
     }
   }
   return { fields, enums };
@@ -61,6 +63,7 @@ describe('schema.prisma and the migrated database agree', () => {
       const col = columns.get(`${f.table}.${f.column}`);
       expect(col, `${f.model}.${f.field} → ${f.table}.${f.column}`).toBeDefined();
       if (enums.has(f.type)) expect(col!.udt_name, `${f.model}.${f.field}`).toBe(f.type);
+      else if (f.type === 'Unsupported') expect(col!.udt_name, `${f.model}.${f.field}`).toBe(f.native);
       else expect(PRISMA_TO_PG[f.type], `${f.model}.${f.field} type ${f.type}`).toContain(col!.data_type);
       expect(col!.is_nullable, `${f.model}.${f.field} nullability`).toBe(f.optional ? 'YES' : 'NO');
     }

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { migrate } from '../../src/db/migrate.js';
 import { startTestPostgres, type TestDatabase } from '../support/postgres.js';
 import { startServer } from '../support/server-process.js';
 
@@ -73,6 +74,15 @@ describe('compose: the PostgreSQL init script', () => {
       { rolname: 'en_akte_app', rolsuper: false, rolbypassrls: false, rolcanlogin: false },
       { rolname: 'en_akte_owner', rolsuper: false, rolbypassrls: false, rolcanlogin: true },
     ]);
+    // What only a superuser may do is done: the search operators may use their indexes under RLS.
+    const leakproof = await owner.query<{ proname: string; proleakproof: boolean }>(
+      "SELECT proname, proleakproof FROM pg_proc WHERE proname IN ('ts_match_vq', 'word_similarity_op', 'word_similarity_commutator_op') ORDER BY proname",
+    );
+    expect(leakproof.rows).toEqual([
+      { proname: 'ts_match_vq', proleakproof: true },
+      { proname: 'word_similarity_commutator_op', proleakproof: true },
+      { proname: 'word_similarity_op', proleakproof: true },
+    ]);
     await owner.end();
 
     // The service migrates as the (non-superuser) owner and serves on the API login, as in compose.
@@ -80,6 +90,7 @@ describe('compose: the PostgreSQL init script', () => {
     try {
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
       expect(server.output()).toContain('migrations applied');
+      expect(server.output()).not.toContain('no superuser');
     } finally {
       await server.kill('SIGTERM');
     }
@@ -95,6 +106,18 @@ describe('compose: the PostgreSQL init script', () => {
     } finally {
       await apiLogin.end();
     }
+  });
+
+  it('without the init script, a migration as a non-superuser owner warns what a superuser must do', async () => {
+    const admin = new pg.Client({ connectionString: cluster.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE en_akte_plain OWNER en_akte_owner');
+    await admin.end();
+    const url = new URL(at(compose.services.api.environment.DATABASE_OWNER_URL!));
+    url.pathname = '/en_akte_plain';
+    const result = await migrate(url.toString());
+    expect(result.applied.length).toBeGreaterThan(0);
+    expect(result.warnings).toEqual([expect.stringMatching(/^EN-Akte search: en_akte_owner is no superuser, .* ALTER FUNCTION ts_match_vq\(tsvector, tsquery\) LEAKPROOF;/)]);
   });
 
   it('a superuser as DATABASE_URL keeps the service from starting', async () => {

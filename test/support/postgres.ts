@@ -1,7 +1,11 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { prepareDatabase, withLogin } from '../../src/bootstrap.js';
+import { API_LOGIN } from '../../src/db/client.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { ensureApiLogin } from '../../src/db/logins.js';
 import { freePort } from './ports.js';
 
 export interface TestDatabase {
@@ -31,4 +35,15 @@ export async function startTestPostgres(opts: { port?: number } = {}): Promise<T
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * Prepares a database as every instance does at start (migrations, seed, job queues, as the owner)
+ * and gives the API its own login, as the embedded default does: the URL the API connects with.
+ */
+export async function prepareWithApiLogin(ownerUrl: string): Promise<string> {
+  await prepareDatabase(ownerUrl);
+  const password = randomBytes(18).toString('base64url');
+  await ensureApiLogin(ownerUrl, API_LOGIN, password);
+  return withLogin(ownerUrl, API_LOGIN, password);
 }
