@@ -97,8 +97,8 @@ export async function createSearchSeeder(ownerUrl: string): Promise<SearchSeeder
     },
 
     async growTo(total, log = () => undefined) {
+      // Resumable: seeding skips what exists, indexing picks up whatever is not indexed yet.
       const have = await seeder.count();
-      if (have >= total) return { inserted: 0, seedSeconds: 0, indexSeconds: 0, indexed: 0 };
       const t0 = performance.now();
       for (let from = have; from < total; from += BATCH) {
         const to = Math.min(total, from + BATCH);
@@ -152,7 +152,7 @@ export async function createSearchSeeder(ownerUrl: string): Promise<SearchSeeder
       }
       // Statistics of the fresh rows, as autovacuum would have them before long: the indexing
       // statements join them by id.
-      await db.query('ANALYZE record_file, record_case, record_document, document_version, version_text');
+      if (have < total) await db.query('ANALYZE record_file, record_case, record_document, document_version, version_text');
       const seedSeconds = (performance.now() - t0) / 1000;
       // Index what is new with the service's indexing batches, tenant by tenant.
       const t2 = performance.now();
@@ -176,7 +176,7 @@ export async function createSearchSeeder(ownerUrl: string): Promise<SearchSeeder
       await db.query('VACUUM (ANALYZE) version_text');
       await db.query('CHECKPOINT');
       log(`vacuum analyze + checkpoint in ${((performance.now() - t4) / 1000).toFixed(1)} s`);
-      return { inserted: total - have, seedSeconds, indexSeconds, indexed };
+      return { inserted: Math.max(0, total - have), seedSeconds, indexSeconds, indexed };
     },
 
     async size() {

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { APP_ROLE } from '../../src/db/client.js';
+import { PLANNER } from '../../src/modules/search/repo.js';
 
 /**
  * Under row-level security, PostgreSQL uses a qualifier in an index scan only when it is LEAKPROOF.
@@ -55,6 +56,48 @@ describe('search under row-level security', () => {
       );
       const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
       expect(plan).toMatch(/Index Cond: \(\(tenant_id = '[0-9a-f-]+'::uuid\) AND \(tsv @@ '''quartiersgarag'''::tsquery\)\)/);
+    } finally {
+      await owner.query('ROLLBACK');
+    }
+  });
+});
+
+describe('search plans when tenants lie apart in the table', () => {
+  it("a broad word is counted through the tenant's indexes, never by reading other tenants' rows first", async () => {
+    const other = (await owner.query<{ id: string }>(`SELECT id FROM tenant WHERE slug = 'wetter'`)).rows[0]!.id;
+    await owner.query('BEGIN');
+    try {
+      // 20 000 entries of another tenant first in the table, then 20 000 of this one; all have the word.
+      const units: Record<string, string> = {};
+      for (const t of [other, tenantId]) {
+        units[t] = (await owner.query<{ id: string }>(
+          `INSERT INTO file_plan_unit (id, tenant_id, code, title, disposal, created_by) VALUES (gen_random_uuid(), $1, 'PLAN' || md5(random()::text), 'x', 'A', 'test') RETURNING id`,
+          [t],
+        )).rows[0]!.id;
+      }
+      for (const [t, n] of [[other, 20_000], [tenantId, 20_000]] as const) {
+        await owner.query(
+          `INSERT INTO search_entry (id, tenant_id, object_type, file_id, plan_unit_id, reference, title, confidentiality, status, object_date, fuzzy, tsv)
+           SELECT gen_random_uuid(), $1, 'file', gen_random_uuid(), $2, 'P-' || g, 'x', '003', 'open', current_date, 'P-' || g,
+                  to_tsvector('en_akte_german', 'Gebühr ' || md5(g::text))
+           FROM generate_series(1, $3::int) g`,
+          [t, units[t], n],
+        );
+      }
+      await owner.query(`SELECT gin_clean_pending_list('search_entry_tsv_idx')`);
+      await owner.query('ANALYZE search_entry');
+      await owner.query(`SET LOCAL ROLE ${APP_ROLE}`);
+      await owner.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
+      // The count of a search (repo.countUpTo) as the API sends it.
+      const count = `EXPLAIN SELECT count(*)::int AS n FROM (SELECT 1 FROM search_entry e WHERE e.tenant_id = '${tenantId}'
+                     AND e.tsv @@ '''gebuhr'''::tsquery AND e.confidentiality = ANY('{003}'::bpchar[]) LIMIT 1001) m`;
+      const plan = async () => (await owner.query<{ 'QUERY PLAN': string }>(count)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      // The trap: left to itself, the planner reads the table from its start.
+      expect(await plan()).toMatch(/Seq Scan on search_entry/);
+      for (const [name, value] of Object.entries(PLANNER)) await owner.query(`SELECT set_config($1, $2, true)`, [name, value]);
+      const mine = await plan();
+      expect(mine).not.toMatch(/Seq Scan/);
+      expect(mine).toMatch(/Index Cond: .*tenant_id = '[0-9a-f-]+'::uuid/);
     } finally {
       await owner.query('ROLLBACK');
     }

@@ -17,6 +17,9 @@ export type TextState = 'pending' | 'extracted' | 'failed' | 'unsupported';
 const CONFIG = Prisma.raw(`'en_akte_german'::regconfig`);
 const BERLIN = Prisma.raw(`'Europe/Berlin'`);
 
+/** Planner settings of every search transaction (see `compile`). */
+export const PLANNER = { enable_seqscan: 'off' } as const;
+
 /** A query compiled to tsquery text: the whole of it, and the parts the fuzzy match splits off. */
 export interface CompiledQuery {
   tsquery: string;
@@ -152,7 +155,13 @@ export const searchRepo = (tx: Tx, tenantId: string) => {
   return {
     /**
      * Each clause as tsquery text ('' for stop words only; a prefix keeps its `:*`), in the
-     * statement that also sets this unit's statement timeout and trigram threshold.
+     * statement that also sets this unit's settings: the statement timeout, the trigram
+     * threshold, and no sequential scans. The planner assumes the matches of a broad word are
+     * spread evenly over the table and reads it from the start until `LIMIT` rows are found;
+     * but a tenant's entries lie together (written tenant by tenant), so for a tenant far into
+     * the table that reads every other tenant's rows first: 3.4 s instead of 15–35 ms for
+     * "Gebühr" at 1 M documents (bench/README.md). Its own indexes are always the way to a
+     * tenant's entries.
      */
     async compile(clauses: { kind: 'term' | 'prefix' | 'phrase'; text: string }[], statementTimeoutMs: number, similarity: number): Promise<string[]> {
       const rows = await tx.$queryRaw<{ q: string | null }[]>`
@@ -162,7 +171,8 @@ export const searchRepo = (tx: Tx, tenantId: string) => {
                                                             FROM regexp_split_to_table(c.text, '[^[:alnum:]]+') w WHERE w <> ''))
                  ELSE plainto_tsquery(${CONFIG}, c.text) END::text AS q
         FROM (SELECT set_config('statement_timeout', ${String(statementTimeoutMs)}, true),
-                     set_config('pg_trgm.word_similarity_threshold', ${String(similarity)}, true)) s,
+                     set_config('pg_trgm.word_similarity_threshold', ${String(similarity)}, true),
+                     set_config('enable_seqscan', ${PLANNER.enable_seqscan}, true)) s,
              unnest(${clauses.map((c) => c.kind)}::text[], ${clauses.map((c) => c.text)}::text[]) WITH ORDINALITY AS c(kind, text, n)
         ORDER BY c.n`;
       return rows.map((r) => r.q ?? '');
