@@ -237,7 +237,7 @@ export const EnvSchema = Type.Object({
     description: 'Versions larger than this get no text extraction (recorded as unsupported)',
   }),
   SEARCH_EXTRACT_TIMEOUT_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600, description: 'Time one document’s text extraction may take before its process is killed (recorded as failed)' }),
-  SEARCH_EXTRACT_MEMORY_MB: Type.Integer({ default: 512, minimum: 64, maximum: 8192, description: 'Memory (resident) one document’s extraction process may use before it is killed (recorded as failed)' }),
+  SEARCH_EXTRACT_MEMORY_MB: Type.Integer({ default: 768, minimum: 64, maximum: 8192, description: 'Memory (resident) one document’s extraction process may use before it is killed (recorded as failed); OCR of a scanned PDF needs about 640 MiB, of an image about 256 MiB' }),
   SEARCH_EXTRACT_CONCURRENCY: Type.Integer({ default: 1, minimum: 1, maximum: 16, description: 'Text extractions a worker runs at the same time (each in its own process)' }),
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({
     default: 0,

@@ -1,18 +1,27 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { unzipSync } from 'fflate';
 import { Parser } from 'htmlparser2';
 
 /**
  * Text out of the formats towns file: PDF (pdf.js), DOCX, XLSX, ODT/ODS (ZIP + XML, read here
- * with fflate and htmlparser2), HTML, XML, e-mail (.eml, postal-mime) and plain text. These run
+ * with fflate and htmlparser2), HTML, XML, e-mail (.eml, postal-mime), plain text, and scans:
+ * images, and PDFs without a text layer, read by OCR (tesseract.js with the German model of
+ * @tesseract.js-data/deu, both from the npm registry, nothing fetched at run time). These run
  * in the extraction child process (src/extract/child.ts), never in the API or the worker itself.
  */
 
-export const KINDS = ['pdf', 'docx', 'xlsx', 'odt', 'ods', 'html', 'xml', 'eml', 'text'] as const;
+export const KINDS = ['pdf', 'docx', 'xlsx', 'odt', 'ods', 'html', 'xml', 'eml', 'text', 'image'] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** What one entry of an office ZIP may inflate to at most (a zip bomb stops here). */
 const MAX_ENTRY_BYTES = 64 * 1024 * 1024;
 const MAX_PDF_PAGES = 5000;
+/** Pages of a scanned PDF read by OCR at most (OCR takes seconds per page). */
+const MAX_OCR_PAGES = 50;
+/** Pixels of one image OCR reads at most (an A4 page at 300 dpi has about 8.7 million). */
+const MAX_OCR_PIXELS = 40_000_000;
 
 /** Collects text up to `max` characters; `full` tells the extractors to stop early. */
 class Collector {
@@ -173,7 +182,7 @@ export function decodeText(bytes: Uint8Array): string {
   }
 }
 
-async function pdf(bytes: Uint8Array, out: Collector): Promise<{ pages: number }> {
+async function pdf(bytes: Uint8Array, out: Collector): Promise<{ pages: number; scans: Uint8Array[] }> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   let doc;
   try {
@@ -200,8 +209,106 @@ async function pdf(bytes: Uint8Array, out: Collector): Promise<{ pages: number }
     out.add('\n');
     page.cleanup();
   }
+  if (out.text().length > 0) {
+    await doc.destroy();
+    return { pages: doc.numPages, scans: [] };
+  }
+  // No text layer: a scan. The images the pages paint, as PNG for OCR.
+  const scans: Uint8Array[] = [];
+  for (let n = 1; n <= Math.min(doc.numPages, MAX_OCR_PAGES); n++) {
+    const page = await doc.getPage(n);
+    const ops = await page.getOperatorList();
+    for (let i = 0; i < ops.fnArray.length; i++) {
+      if (ops.fnArray[i] !== pdfjs.OPS.paintImageXObject) continue;
+      const name = ops.argsArray[i][0] as string;
+      const img = await new Promise<PdfImage | null>((resolve) => {
+        const objs = name.startsWith('g_') ? page.commonObjs : page.objs;
+        objs.get(name, (v: unknown) => resolve((v as PdfImage | null) ?? null));
+      });
+      if (img?.data && img.width * img.height <= MAX_OCR_PIXELS) scans.push(encodePng(img));
+    }
+    page.cleanup();
+  }
   await doc.destroy();
-  return { pages: doc.numPages };
+  return { pages: doc.numPages, scans };
+}
+
+/** A decoded image of pdf.js: kind 1 is 1 bit grey, 2 RGB, 3 RGBA, rows top to bottom. */
+interface PdfImage {
+  width: number;
+  height: number;
+  kind: 1 | 2 | 3;
+  data: Uint8Array | Uint8ClampedArray;
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_v, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** A PNG of a pdf.js image (8 bit grey or RGB(A)), so OCR reads it like any scanned image. */
+export function encodePng(img: PdfImage): Uint8Array {
+  const { width, height } = img;
+  const channels = img.kind === 1 ? 1 : img.kind === 2 ? 3 : 4;
+  const raw = Buffer.alloc((width * channels + 1) * height);
+  const rowBytes1 = (width + 7) >> 3;
+  for (let y = 0; y < height; y++) {
+    const o = y * (width * channels + 1); // filter byte 0: none
+    if (img.kind === 1) {
+      for (let x = 0; x < width; x++) raw[o + 1 + x] = (img.data[y * rowBytes1 + (x >> 3)]! >> (7 - (x & 7))) & 1 ? 255 : 0;
+    } else {
+      raw.set(img.data.subarray(y * width * channels, (y + 1) * width * channels), o + 1);
+    }
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'latin1');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bits per channel
+  ihdr[9] = channels === 1 ? 0 : channels === 3 ? 2 : 6; // grey, RGB, RGBA
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** German OCR of scanned images (PNG, JPEG, TIFF, BMP, WebP), page after page, into `out`. */
+async function ocr(images: Uint8Array[], out: Collector): Promise<void> {
+  const { createWorker, OEM } = await import('tesseract.js');
+  const require = createRequire(import.meta.url);
+  const langPath = path.join(path.dirname(require.resolve('@tesseract.js-data/deu/package.json')), '4.0.0_best_int');
+  let worker: Awaited<ReturnType<typeof createWorker>> | null = null;
+  try {
+    // The model from the package on disk; nothing is downloaded or cached.
+    worker = await createWorker('deu', OEM.LSTM_ONLY, { langPath, gzip: true, cacheMethod: 'none', errorHandler: () => undefined });
+    for (const image of images) {
+      if (out.full) break;
+      let text: string;
+      try {
+        text = (await worker.recognize(Buffer.from(image))).data.text;
+      } catch (err) {
+        throw new ExtractionError(`not a readable image (${String((err as Error)?.message ?? err).slice(0, 200)})`);
+      }
+      out.add(`${text}\n`);
+    }
+  } finally {
+    await worker?.terminate();
+  }
 }
 
 async function eml(bytes: Uint8Array, out: Collector) {
@@ -232,13 +339,19 @@ export async function extractText(bytes: Uint8Array, kind: Kind, maxChars: numbe
   let extractor: string = kind;
   switch (kind) {
     case 'pdf': {
-      const { pages } = await pdf(bytes, out);
-      if (out.text().length === 0 && pages > 0) {
-        throw new NoTextError(`the PDF has ${pages} page(s) but no text layer (a scan?); OCR of PDF pages is not available`);
-      }
+      const { pages, scans } = await pdf(bytes, out);
       extractor = 'pdfjs-dist';
+      if (out.text().length === 0 && pages > 0) {
+        if (scans.length === 0) throw new NoTextError(`the PDF has ${pages} page(s) but neither a text layer nor scanned images`);
+        await ocr(scans, out);
+        extractor = 'pdfjs-dist+tesseract.js';
+      }
       break;
     }
+    case 'image':
+      await ocr([bytes], out);
+      extractor = 'tesseract.js';
+      break;
     case 'docx':
       docx(bytes, out);
       break;

@@ -39,10 +39,16 @@ const MEDIA_TYPES: Record<string, Kind> = {
   'text/csv': 'text',
   'text/markdown': 'text',
   'application/json': 'text',
+  'image/png': 'image',
+  'image/jpeg': 'image',
+  'image/tiff': 'image',
+  'image/bmp': 'image',
+  'image/webp': 'image',
 };
 const EXTENSIONS: Record<string, Kind> = {
   pdf: 'pdf', docx: 'docx', xlsx: 'xlsx', odt: 'odt', ods: 'ods', html: 'html', htm: 'html', xhtml: 'html', xml: 'xml',
   eml: 'eml', txt: 'text', csv: 'text', md: 'text', json: 'text',
+  png: 'image', jpg: 'image', jpeg: 'image', tif: 'image', tiff: 'image', bmp: 'image', webp: 'image',
 };
 
 /**

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices } from '../../src/services.js';
@@ -252,19 +255,34 @@ describe('the walls', () => {
 });
 
 describe('text extraction', () => {
+  const state = (id: string) =>
+    sql.query<{ state: string; reason: string | null; extractor: string | null }>(`SELECT state::text, reason, extractor FROM version_text WHERE version_id = $1`, [id]).then((r) => r.rows[0]);
+
   it('records unsupported and failed extractions with a reason, and never blocks the upload', async () => {
-    const doc = await w.document(ids.bauCase.id, { title: 'Foto', kind: 'scan' });
-    const png = await w.upload(w.clerk, doc.id, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]), doc.etag, { 'content-type': 'image/png' });
-    expect(png.statusCode).toBe(201);
-    const broken = await w.upload(w.clerk, doc.id, Buffer.from('%PDF-1.7 this is no PDF at all'), png.headers['document-etag'] as string, { 'content-type': 'application/pdf' });
+    const doc = await w.document(ids.bauCase.id, { title: 'Video', kind: 'scan' });
+    const mp4 = await w.upload(w.clerk, doc.id, Buffer.from([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70]), doc.etag, { 'content-type': 'video/mp4' });
+    expect(mp4.statusCode).toBe(201);
+    const broken = await w.upload(w.clerk, doc.id, Buffer.from('%PDF-1.7 this is no PDF at all'), mp4.headers['document-etag'] as string, { 'content-type': 'application/pdf' });
     expect(broken.statusCode).toBe(201);
-    const state = (id: string) => sql.query<{ state: string; reason: string | null }>(`SELECT state::text, reason FROM version_text WHERE version_id = $1`, [id]).then((r) => r.rows[0]);
-    const first = await eventually(() => state(png.json().id), (s) => s !== undefined && s.state !== 'pending');
-    expect(first).toEqual({ state: 'unsupported', reason: 'no text extractor for image/png (content)' });
+    const first = await eventually(() => state(mp4.json().id), (s) => s !== undefined && s.state !== 'pending');
+    expect(first).toEqual({ state: 'unsupported', reason: 'no text extractor for video/mp4 (content)', extractor: null });
     const second = await eventually(() => state(broken.json().id), (s) => s !== undefined && s.state !== 'pending');
     expect(second!.state).toBe('failed');
     expect(second!.reason).toMatch(/PDF/);
   });
+
+  it('reads a scanned letter by OCR: a word only in the image finds the document', async () => {
+    const doc = await w.document(ids.bauCase.id, { title: 'Eingescanntes Schreiben', kind: 'scan' });
+    const png = await w.upload(w.clerk, doc.id, readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'scans', 'bescheid.png')), doc.etag, {
+      'content-type': 'image/png',
+    });
+    expect(png.statusCode, png.body).toBe(201);
+    const done = await eventually(() => state(png.json().id), (s) => s !== undefined && s.state !== 'pending', 120_000);
+    expect(done).toEqual({ state: 'extracted', reason: null, extractor: 'tesseract.js' });
+    const r = await eventually(() => search({ q: 'Gewerbeanmeldung Müller' }), (x) => x.items.length > 0);
+    expect(idsOf(r)).toEqual([doc.id]);
+    expect(r.items[0]!.snippet).toContain('<mark>Gewerbeanmeldung</mark>');
+  }, 180_000);
 });
 
 describe('bad input is a 400 problem, never a 500', () => {
