@@ -11,7 +11,7 @@ import { filePlanOps } from './modules/file-plan/index.js';
 import { grantOps } from './modules/grants/index.js';
 import { createRecords, createUploadSweeper } from './modules/records/index.js';
 import { createSearch } from './modules/search/index.js';
-import { createTenantDirectory, createTenantRepo, createTenantService, referencePattern } from './modules/tenants/index.js';
+import { createTenantDirectory, createTenantRepo, createTenantService, referencePattern, wormMode } from './modules/tenants/index.js';
 import { createSender, createWebhooks, parseAllowList } from './modules/webhooks/index.js';
 import { extractInChild, type Extractor } from './extract/index.js';
 import type { BlobStore } from './storage/index.js';
@@ -71,7 +71,7 @@ export function createServices(deps: ServiceDeps) {
     tenantService: createTenantService({ repo: createTenantRepo(db) }),
     records,
     recordsApi: inScope(scope, records),
-    workflows: createRecordWorkflows({ scope, records, storage, maxBytes: config.uploads.maxBytes }),
+    workflows: createRecordWorkflows({ scope, records, storage, maxBytes: config.uploads.maxBytes, wormMode }),
     filePlanApi: inScope(scope, filePlanOps),
     grants,
     grantsApi: inScope(scope, grants),

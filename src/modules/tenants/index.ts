@@ -9,3 +9,6 @@ export { default as tenantRoutes } from './routes.js';
 
 /** The reference pattern (Aktenzeichen) of the unit's tenant. */
 export const referencePattern = (uow: UnitOfWork): Promise<string> => uow.repo(tenantSettingsRepo).referencePattern();
+
+/** The object-lock mode of the unit's tenant for content at zdA (GOVERNANCE by default). */
+export const wormMode = (uow: UnitOfWork): Promise<'GOVERNANCE' | 'COMPLIANCE'> => uow.repo(tenantSettingsRepo).wormMode();
