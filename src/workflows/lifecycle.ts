@@ -2,6 +2,7 @@ import type { RequestContext, Scope, UnitOfWork } from '../core/index.js';
 import { errors } from '../errors.js';
 import { lockUntil, type DestructionRecord, type FileRow, type LockMode, type RecordsOps } from '../modules/records/index.js';
 import type { BlobStore } from '../storage/index.js';
+import type { RetentionOverride } from '../modules/records/index.js';
 
 /** Queue of the job that removes a destroyed file's objects (repeats what the request did, or could not). */
 export const DESTROY_CONTENT_QUEUE = 'records.destroy-content';
@@ -27,6 +28,8 @@ export async function lockContentAtClose(deps: LifecycleDeps, uow: UnitOfWork, f
   const tenant = uow.tenant.slug;
   const mode = await deps.wormMode(uow);
   const until = lockUntil(file.closedOn!, file.retentionEndsOn);
+  // A file closed with a retention already over (late zdA of old records) gets no lock to set.
+  if (until <= new Date()) return;
   for (const key of keys) {
     const current = (await deps.storage.protection(tenant, key))?.retention;
     if (current && current.until >= until && (current.mode === 'COMPLIANCE' || mode === 'GOVERNANCE')) continue;
@@ -38,6 +41,14 @@ export async function lockContentAtClose(deps: LifecycleDeps, uow: UnitOfWork, f
 export function lifecycleWorkflows(deps: LifecycleDeps) {
   const { scope, records, storage } = deps;
   return {
+    /** A longer retention extends the object locks in the same unit (locks never shrink). */
+    overrideRetention: (ctx: RequestContext, fileId: string, ifMatch: string | undefined, input: RetentionOverride) =>
+      scope(ctx, async (uow) => {
+        const { file, row, keys } = await records.overrideRetention(uow, fileId, ifMatch, input);
+        await lockContentAtClose(deps, uow, row, keys);
+        return file;
+      }),
+
     /** The object holds are set inside the unit: a storage failure leaves no hold in the records. */
     placeHold: (ctx: RequestContext, fileId: string, ifMatch: string | undefined, input: { reason: string; reference?: string }) =>
       scope(ctx, async (uow) => {

@@ -74,3 +74,16 @@ CREATE POLICY "delete_only_destroyed" ON "document_version" AS RESTRICTIVE FOR D
 -- literal text: a pattern change continues the numbers. Counters of the default pattern carry over.
 UPDATE "reference_counter" SET "scope" = 'plan=' || substring("scope" from '^(.*)-\{seq\}/[0-9]{4}$') || ';year=' || substring("scope" from '([0-9]{4})$')
   WHERE "scope" ~ '^.+-\{seq\}/[0-9]{4}$';
+
+-- Versions stay immutable: no UPDATE ever, and DELETE only as part of destroying their file
+-- (the file row is marked destroyed first, in the same transaction).
+CREATE OR REPLACE FUNCTION "forbid_version_change"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' AND EXISTS (
+    SELECT 1 FROM record_document d JOIN record_case c ON c.id = d.case_id JOIN record_file f ON f.id = c.file_id
+    WHERE d.id = OLD.document_id AND f.disposal_state = 'destroyed'
+  ) THEN
+    RETURN OLD;
+  END IF;
+  RAISE EXCEPTION 'document versions are immutable' USING ERRCODE = 'integrity_constraint_violation';
+END $$;

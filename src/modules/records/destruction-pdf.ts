@@ -65,7 +65,8 @@ export async function destructionPdf(record: DestructionRecord, tenant: string):
   line('GOVERNANCE-Sperre umgangen', record.destroyed.governanceBypassed ? 'ja' : 'nein');
   line('Vernichtet von', record.destroyedBy);
   line('Vernichtet am', record.destroyedAt);
-  line('Protokolleintrag', `Nr. ${record.audit.seq}, SHA-256 ${record.audit.hash}`);
+  line('Protokolleintrag Nr.', record.audit.seq);
+  line('Protokolleintrag SHA-256', record.audit.hash);
   line('Protokoll-Id', record.id);
   return doc.save({ useObjectStreams: false });
 }

@@ -52,4 +52,6 @@ export {
   ArchivedBody,
   DestructionRecord,
   DisposalState as DisposalStateSchema,
+  RetentionOverride,
+  PlaceHold,
 } from './schemas/lifecycle.js';

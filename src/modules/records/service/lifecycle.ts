@@ -63,7 +63,7 @@ export const lifecycleOps = {
    * reason: 422 without). The end is computed anew; a file already offered to the archive keeps
    * its retention (409). A due file whose new end lies ahead is no longer due.
    */
-  async overrideRetention(uow: UnitOfWork, id: string, ifMatch: Precondition, input: RetentionOverride): Promise<Versioned<RecordFile>> {
+  async overrideRetention(uow: UnitOfWork, id: string, ifMatch: Precondition, input: RetentionOverride): Promise<{ file: Versioned<RecordFile>; row: FileRow; keys: string[] }> {
     authorize(uow.ctx, 'retention:override');
     if (!input.reason || input.reason.trim().length < 3) throw errors.unprocessable('A retention override needs a reason (3-1000 characters)');
     if (input.disposalCode === undefined && input.retentionYears === undefined) {
@@ -85,7 +85,7 @@ export const lifecycleOps = {
       retentionOverridden: true,
       ...(file.disposalState === 'due' && !stillDue ? { disposalState: null, disposalChangedAt: null } : {}),
     };
-    return applyChange(uow, 'file', file, (repo) => repo.updateFile(file, changes), {
+    const v = await applyChange(uow, 'file', file, (repo) => repo.updateFile(file, changes), {
       action: 'file.retention-overridden',
       extra: { reason: input.reason },
       event: (after) =>
@@ -96,6 +96,8 @@ export const lifecycleOps = {
           retentionEndsOn: formatOptionalDate(after.retentionEndsOn),
         }),
     });
+    const repo = uow.repo(recordsRepo);
+    return { file: v, row: (await repo.file(id))!, keys: await repo.versionKeysOfFile(id) };
   },
 
   /**
