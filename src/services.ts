@@ -66,6 +66,7 @@ export function createServices(deps: ServiceDeps) {
   const search = createSearch({ scope, storage, extract: deps.extract ?? extractInChild, settings: config.search });
   return {
     scope,
+    storage,
     tenants,
     anchors,
     tenantService: createTenantService({ repo: createTenantRepo(db) }),

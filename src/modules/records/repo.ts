@@ -391,6 +391,14 @@ export const recordsRepo = (tx: Tx, tenantId: string, ctx: RequestContext) => {
       return rows[0] ?? null;
     },
 
+    /** Documents whose check-out lapsed before `now`, locked (others skip them), for the release job. */
+    async lapsedCheckouts(now: Date, limit: number): Promise<(DocumentRow & { fileId: string })[]> {
+      return tx.$queryRaw<(DocumentRow & { fileId: string })[]>`
+        SELECT ${DOCUMENT}, c.file_id AS "fileId" FROM record_document d JOIN record_case c ON c.id = d.case_id
+        WHERE d.tenant_id = ${tenantId}::uuid AND d.checked_out_until IS NOT NULL AND d.checked_out_until <= ${now}
+        ORDER BY d.id LIMIT ${limit} FOR UPDATE OF d SKIP LOCKED`;
+    },
+
     createDocument: (d: NewDocument): Promise<DocumentRow> => tx.recordDocument.create({ data: { ...d, tenantId } }),
 
     updateDocument: (id: string, changes: DocumentChanges): Promise<DocumentRow> =>
