@@ -48,6 +48,7 @@ const MATRIX: Record<string, Expectation> = {
   liftHold: { roles: ['records-manager', 'tenant-admin'] },
   offerFileForDisposal: { roles: ['records-manager'] }, recordArchiveDecision: { roles: ['records-manager'] },
   confirmFileArchived: { roles: ['records-manager'] }, destroyFile: { roles: ['records-manager'] },
+  getTenantSettings: { roles: ['tenant-admin'] }, updateTenantSettings: { roles: ['tenant-admin'] }, previewReference: { roles: ['tenant-admin'] },
   getDestructionRecord: { roles: READ }, getDestructionRecordPdf: { roles: READ },
   search: { roles: READ },
   listAuditEvents: { roles: ['tenant-admin', 'auditor'] }, getObjectHistory: { roles: ['tenant-admin', 'auditor'] },
@@ -124,6 +125,7 @@ const bodies: Record<string, () => unknown> = {
   overrideRetention: () => ({ retentionYears: 5, reason: 'matrix' }), placeHold: () => ({ reason: 'matrix' }),
   recordArchiveDecision: () => ({ decision: 'A', decidedBy: 'matrix' }), confirmFileArchived: () => ({ archiveReference: 'matrix' }),
   destroyFile: () => ({}), offerFileForDisposal: () => undefined,
+  updateTenantSettings: () => ({ wormMode: 'GOVERNANCE' }), previewReference: () => ({ referencePattern: '{plan}/{seq}/{yy}', planCode: 'M1' }),
 };
 
 /** Required query parameters of GET operations. */

@@ -8,6 +8,7 @@ import { caseOps } from './service/cases.js';
 import { documentOps } from './service/documents.js';
 import { closeDate, fileOps, type FilingDeps } from './service/files.js';
 import { lifecycleOps } from './service/lifecycle.js';
+import { settingsOps } from './service/settings.js';
 import { versionOps } from './service/versions.js';
 
 /** Every operation of the records context, each taking the unit of work it acts in. */
@@ -21,6 +22,7 @@ export function createRecords(deps: FilingDeps) {
     // README "Records lifecycle". The XDOMEA workflows drive disposal through offerForDisposal,
     // recordArchiveDecision, confirmArchived and filesInDisposalState.
     ...lifecycleOps,
+    ...settingsOps(deps.tenantSettings),
 
     /** The file an object belongs to (support grants limited to one file); null when unknown. */
     async fileOfObject(uow: UnitOfWork, ref: { fileId?: string; caseId?: string; documentId?: string }): Promise<string | null> {
@@ -55,3 +57,4 @@ export {
   RetentionOverride,
   PlaceHold,
 } from './schemas/lifecycle.js';
+export type { TenantSettingsStore } from './service/settings.js';

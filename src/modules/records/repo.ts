@@ -216,13 +216,26 @@ export const recordsRepo = (tx: Tx, tenantId: string, ctx: RequestContext) => {
       return rows[0] ?? null;
     },
 
-    /** Next number in a reference scope; the counter row stays locked until commit, so numbers never repeat. */
-    async nextSequence(scope: string): Promise<number> {
+    /**
+     * Next number in a reference scope, ahead of its related scope (src/modules/records/reference.ts);
+     * the counter row stays locked until commit, so numbers never repeat.
+     */
+    async nextSequence(scope: { scope: string; related: string }): Promise<number> {
       const rows = await tx.$queryRaw<{ last_seq: number }[]>`
-        INSERT INTO reference_counter (tenant_id, scope, last_seq) VALUES (${tenantId}::uuid, ${scope}, 1)
-        ON CONFLICT (tenant_id, scope) DO UPDATE SET last_seq = reference_counter.last_seq + 1
+        WITH rel AS (SELECT coalesce(max(last_seq), 0) AS n FROM reference_counter WHERE tenant_id = ${tenantId}::uuid AND scope = ${scope.related})
+        INSERT INTO reference_counter (tenant_id, scope, last_seq) SELECT ${tenantId}::uuid, ${scope.scope}, rel.n + 1 FROM rel
+        ON CONFLICT (tenant_id, scope) DO UPDATE
+          SET last_seq = greatest(reference_counter.last_seq, (SELECT n FROM rel)) + 1
         RETURNING last_seq`;
       return rows[0]!.last_seq;
+    },
+
+    /** The number `nextSequence` would give now (for a preview; nothing is taken). */
+    async peekSequence(scope: { scope: string; related: string }): Promise<number> {
+      const rows = await tx.$queryRaw<{ n: number }[]>`
+        SELECT coalesce(max(last_seq), 0)::int + 1 AS n FROM reference_counter
+        WHERE tenant_id = ${tenantId}::uuid AND scope IN (${scope.scope}, ${scope.related})`;
+      return rows[0]!.n;
     },
 
     // Across every level: a reference is unique in the tenant, whoever can see the file holding it.

@@ -18,6 +18,7 @@ import type { Versioned } from '../../../lib/reply.js';
 import { assertCurrent, assertWritable, lockFile } from '../guard.js';
 import { applyChange } from './change.js';
 import { disposalStarted, retentionAtClose, retentionCleared } from './lifecycle.js';
+import type { TenantSettingsStore } from './settings.js';
 import { toRecordFile, versioned } from '../present.js';
 import { germanYear, referenceScope, renderReference } from '../reference.js';
 import { recordsRepo, type FileRow } from '../repo.js';
@@ -49,6 +50,8 @@ export interface FilingDeps {
   unitForFiling(uow: UnitOfWork, ref: { planUnitId?: string; planCode?: string }): Promise<{ id: string; code: string }>;
   /** The tenant's reference pattern (Aktenzeichen). */
   referencePattern(uow: UnitOfWork): Promise<string>;
+  /** The tenant's settings (pattern, WORM mode), read and changed by its admins. */
+  tenantSettings: TenantSettingsStore;
 }
 
 /** Files (Akten): created under a file-plan unit with a generated reference, changed, closed, reopened. */
