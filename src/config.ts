@@ -184,6 +184,18 @@ export const EnvSchema = Type.Object({
     description: 'How often workers look for events left undispatched (after downtime or a lost notification)',
   }),
   GRANT_EXPIRY_INTERVAL_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600, description: 'How often ended support grants are recorded (grant.expired)' }),
+  RETENTION_SCAN_INTERVAL_SECONDS: Type.Integer({
+    default: 86_400,
+    minimum: 0,
+    maximum: 604_800,
+    description: 'How often closed files whose retention ended are marked due for disposal (file.retention-ended); daily by default, 0 = only on demand',
+  }),
+  CHECKOUT_EXPIRY_INTERVAL_SECONDS: Type.Integer({
+    default: 300,
+    minimum: 0,
+    maximum: 86_400,
+    description: 'How often lapsed check-outs are released (document.checked-in, how: expired); they stop blocking at once either way; 0 = only on demand',
+  }),
   AUDIT_ANCHOR_INTERVAL_SECONDS: Type.Integer({
     default: 3600,
     minimum: 0,
@@ -313,6 +325,8 @@ export interface Config {
     pollingIntervalSeconds: number;
     catchUpSeconds: number;
     grantExpirySeconds: number;
+    retentionScanSeconds: number;
+    checkoutExpirySeconds: number;
     eventRetentionDays: number;
   };
   secretsKeyFile: string;
@@ -439,6 +453,8 @@ function toConfig(env: Env): Config {
       pollingIntervalSeconds: env.JOB_POLL_INTERVAL_SECONDS,
       catchUpSeconds: env.OUTBOX_CATCH_UP_SECONDS,
       grantExpirySeconds: env.GRANT_EXPIRY_INTERVAL_SECONDS,
+      retentionScanSeconds: env.RETENTION_SCAN_INTERVAL_SECONDS,
+      checkoutExpirySeconds: env.CHECKOUT_EXPIRY_INTERVAL_SECONDS,
       eventRetentionDays: env.EVENT_RETENTION_DAYS,
     },
     secretsKeyFile: path.resolve(env.SECRETS_KEY_FILE ?? path.join(dataDir, 'keys', 'secrets.key')),

@@ -56,6 +56,10 @@ export const catalogue = {
   'open-cases': { status: 409, title: 'The file still has open cases' },
   'idempotency-in-progress': { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
   'limit-reached': { status: 409, title: 'A documented limit is reached' },
+  'disposal-out-of-order': { status: 409, title: 'The file is not in the disposal state this step starts from' },
+  'on-hold': { status: 409, title: 'The file is under a legal hold' },
+  'hold-placed-by-other': { status: 409, title: 'The legal hold was placed by someone else' },
+  'content-locked': { status: 409, title: 'Content is locked in storage (WORM) and cannot be removed yet' },
   'precondition-failed': { status: 412, title: 'Precondition failed' },
   'payload-too-large': { status: 413, title: 'Request body too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
@@ -107,6 +111,15 @@ export const errors = {
       openCases: count,
     }),
   limitReached: (detail: string) => make('limit-reached', detail),
+  disposalOutOfOrder: (action: string, state: string | null, from: readonly string[]) =>
+    make('disposal-out-of-order', `${action} needs disposal state ${from.join(' or ')}; the file's is ${state ?? 'none (retention not ended)'}`, {
+      disposalState: state,
+      expected: [...from],
+    }),
+  onHold: (since: Date) => make('on-hold', `The file is under a legal hold since ${since.toISOString()}; lift it first`),
+  holdPlacedByOther: (by: string, role: string) =>
+    make('hold-placed-by-other', `The hold was placed by ${by}; lifting another's hold needs the role ${role}`, { placedBy: by }),
+  contentLocked: (detail: string) => make('content-locked', detail),
   idempotencyInProgress: () => make('idempotency-in-progress', 'Retry after the first request has finished'),
   idempotencyKeyReused: () =>
     make('idempotency-key-reused', 'This Idempotency-Key was sent before with a different request; use a new key'),

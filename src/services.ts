@@ -11,7 +11,7 @@ import { filePlanOps } from './modules/file-plan/index.js';
 import { grantOps } from './modules/grants/index.js';
 import { createRecords, createUploadSweeper } from './modules/records/index.js';
 import { createSearch } from './modules/search/index.js';
-import { createTenantDirectory, createTenantRepo, createTenantService, referencePattern } from './modules/tenants/index.js';
+import { createTenantDirectory, createTenantRepo, createTenantService, referencePattern, tenantSettingsStore, wormMode } from './modules/tenants/index.js';
 import { createSender, createWebhooks, parseAllowList } from './modules/webhooks/index.js';
 import { extractInChild, type Extractor } from './extract/index.js';
 import type { BlobStore } from './storage/index.js';
@@ -40,7 +40,7 @@ export function createServices(deps: ServiceDeps) {
   const { config, db, storage } = deps;
   const scope = createScope(db, { audit: createAuditLog, jobs: jobSenderFor(deps.jobs) });
   const tenants = createTenantDirectory(db);
-  const records = createRecords({ unitForFiling: filePlanOps.unitForFiling, referencePattern });
+  const records = createRecords({ unitForFiling: filePlanOps.unitForFiling, referencePattern, tenantSettings: tenantSettingsStore });
   const grants = grantOps({ fileExists: records.fileExists, fileOfObject: records.fileOfObject });
   const w = config.webhooks;
   const policy = { allowHttp: w.allowHttp, allowedPrivate: parseAllowList(w.allowedPrivateTargets) };
@@ -66,12 +66,13 @@ export function createServices(deps: ServiceDeps) {
   const search = createSearch({ scope, storage, extract: deps.extract ?? extractInChild, settings: config.search });
   return {
     scope,
+    storage,
     tenants,
     anchors,
     tenantService: createTenantService({ repo: createTenantRepo(db) }),
     records,
     recordsApi: inScope(scope, records),
-    workflows: createRecordWorkflows({ scope, records, storage, maxBytes: config.uploads.maxBytes }),
+    workflows: createRecordWorkflows({ scope, records, storage, maxBytes: config.uploads.maxBytes, wormMode }),
     filePlanApi: inScope(scope, filePlanOps),
     grants,
     grantsApi: inScope(scope, grants),

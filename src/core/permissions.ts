@@ -16,6 +16,14 @@ export const PERMISSIONS = {
   'records:write': ['records-manager', 'clerk'],
   'records:reopen': ['records-manager'],
   'checkout:break': ['records-manager'],
+  // Records lifecycle (README "Records lifecycle").
+  'retention:override': ['records-manager'],
+  'hold:manage': ['records-manager'],
+  /** Lifting a hold another person placed. */
+  'hold:lift-others': ['tenant-admin'],
+  'disposal:manage': ['records-manager'],
+  /** Destroying a file; GOVERNANCE-locked content is removed with the storage's bypass permission. */
+  'records:destroy': ['records-manager'],
   'audit:read': ['tenant-admin', 'auditor'],
   'clients:manage': ['tenant-admin'],
   'webhooks:manage': ['tenant-admin'],

@@ -6,7 +6,9 @@ import { IDEMPOTENCY_TTL_MS, idempotencyRepo } from '../db/idempotency-repo.js';
 import { dispatchBatch, DISPATCH_BATCH, hasPendingEvents, purgeDispatchedEvents, type EventConsumer } from '../modules/events/index.js';
 import type { Anchors } from '../modules/audit/index.js';
 import type { GrantOps } from '../modules/grants/index.js';
-import type { UploadSweeper } from '../modules/records/index.js';
+import type { RecordsOps, UploadSweeper } from '../modules/records/index.js';
+import type { BlobStore } from '../storage/index.js';
+import { DESTROY_CONTENT_QUEUE, removeObjects, type DestroyContentJob } from '../workflows/index.js';
 import { SEARCH_EXTRACT_QUEUE, SEARCH_INDEX_QUEUE, type ExtractJob, type IndexJob, type Search } from '../modules/search/index.js';
 import { DELIVERY_QUEUE, purgeDeliveries, type DeliveryJob, type Webhooks } from '../modules/webhooks/index.js';
 import type { QueueSpec } from './boss.js';
@@ -18,6 +20,9 @@ export const QUEUES = {
   dispatch: { name: 'events.dispatch', policy: 'stately' },
   deliver: { name: DELIVERY_QUEUE, policy: 'standard' },
   grantExpiry: { name: 'grants.expire', policy: 'stately' },
+  retentionScan: { name: 'records.retention-scan', policy: 'stately' },
+  checkoutExpiry: { name: 'records.checkout-expiry', policy: 'stately' },
+  destroyContent: { name: DESTROY_CONTENT_QUEUE, policy: 'standard' },
   auditAnchor: { name: 'audit.anchor', policy: 'stately' },
   // One queued and one running per tenant: batches of a tenant never race each other.
   searchIndex: { name: SEARCH_INDEX_QUEUE, policy: 'stately' },
@@ -31,6 +36,8 @@ export interface JobDeps {
   scope: Scope;
   tenants: () => Promise<TenantRef[]>;
   sweeper: UploadSweeper;
+  records: RecordsOps;
+  storage: BlobStore;
   webhooks: Webhooks;
   grants: GrantOps;
   anchors: Anchors;
@@ -121,6 +128,24 @@ export function jobHandlers(deps: JobDeps): Record<string, Handler> {
 
     /** Extracts the text of one version (in a child process with time and memory limits). */
     [QUEUES.searchExtract.name]: async (job) => ({ ...(await deps.search.extractVersion(job.data as ExtractJob)), instance: INSTANCE }),
+
+    /** Daily: closed files whose retention ended become due for disposal (`file.retention-ended`). */
+    [QUEUES.retentionScan.name]: async () => {
+      const today = new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`);
+      return {
+        due: await perTenant('retention-scan', (tenant) => scope(jobContext(tenant, 'retention-scan'), (uow) => deps.records.markRetentionEnded(uow, today))),
+        instance: INSTANCE,
+      };
+    },
+
+    /** Releases lapsed check-outs (`document.checked-in`, how: expired). */
+    [QUEUES.checkoutExpiry.name]: async () => ({
+      released: await perTenant('checkout-expiry', (tenant) => scope(jobContext(tenant, 'checkout-expiry'), (uow) => deps.records.releaseLapsedCheckouts(uow))),
+      instance: INSTANCE,
+    }),
+
+    /** Removes the objects of a destroyed file (repeats the request's removal; idempotent). */
+    [QUEUES.destroyContent.name]: async (job) => ({ removed: await removeObjects(deps.storage, job.data as DestroyContentJob), instance: INSTANCE }),
 
     /** Records support grants whose time ran out (`grant.expired`). */
     [QUEUES.grantExpiry.name]: async () => ({

@@ -2,16 +2,27 @@
  * Commands that span modules or components, each in one unit of work: what the routes and jobs
  * call when one service alone is not enough.
  */
-import type { Scope } from '../core/index.js';
-import type { RecordsOps, RecordWorkflows } from '../modules/records/index.js';
+import type { Scope, UnitOfWork } from '../core/index.js';
+import type { LockMode, RecordsOps, RecordWorkflows } from '../modules/records/index.js';
 import type { BlobStore } from '../storage/index.js';
 import { addVersionWorkflow } from './add-version.js';
 import { closeFileWorkflow } from './close-file.js';
+import { lifecycleWorkflows, type LifecycleDeps } from './lifecycle.js';
 import { serveContentWorkflow } from './serve-content.js';
 
-export function createRecordWorkflows(deps: { scope: Scope; records: RecordsOps; storage: BlobStore; maxBytes: number }): RecordWorkflows {
+export { DESTROY_CONTENT_QUEUE, removeObjects, type DestroyContentJob } from './lifecycle.js';
+
+export function createRecordWorkflows(deps: {
+  scope: Scope;
+  records: RecordsOps;
+  storage: BlobStore;
+  maxBytes: number;
+  wormMode: (uow: UnitOfWork) => Promise<LockMode>;
+}): RecordWorkflows {
+  const lifecycle: LifecycleDeps = deps;
   return {
-    closeFile: closeFileWorkflow(deps),
+    ...lifecycleWorkflows(lifecycle),
+    closeFile: closeFileWorkflow(lifecycle),
     addVersion: addVersionWorkflow(deps),
     serveContent: serveContentWorkflow(deps),
   };

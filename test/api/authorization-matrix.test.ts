@@ -44,6 +44,12 @@ const MATRIX: Record<string, Expectation> = {
   createDocument: { roles: ['records-manager', 'clerk'] }, updateDocument: { roles: ['records-manager', 'clerk'] },
   checkOutDocument: { roles: ['records-manager', 'clerk'] }, releaseDocument: { roles: ['records-manager', 'clerk'] },
   addVersion: { roles: ['records-manager', 'clerk'] },
+  overrideRetention: { roles: ['records-manager'] }, placeHold: { roles: ['records-manager'] },
+  liftHold: { roles: ['records-manager', 'tenant-admin'] },
+  offerFileForDisposal: { roles: ['records-manager'] }, recordArchiveDecision: { roles: ['records-manager'] },
+  confirmFileArchived: { roles: ['records-manager'] }, destroyFile: { roles: ['records-manager'] },
+  getTenantSettings: { roles: ['tenant-admin'] }, updateTenantSettings: { roles: ['tenant-admin'] }, previewReference: { roles: ['tenant-admin'] },
+  getDestructionRecord: { roles: READ }, getDestructionRecordPdf: { roles: READ },
   search: { roles: READ },
   listAuditEvents: { roles: ['tenant-admin', 'auditor'] }, getObjectHistory: { roles: ['tenant-admin', 'auditor'] },
   exportAuditEvents: { roles: ['tenant-admin', 'auditor'] }, verifyAuditChain: { roles: ['tenant-admin', 'auditor'] },
@@ -116,6 +122,10 @@ const bodies: Record<string, () => unknown> = {
   createWebhook: () => ({ url: 'http://127.0.0.1:9/matrix', eventTypes: ['file.created'] }), updateWebhook: () => ({ eventTypes: ['*'] }),
   disableWebhook: () => ({}), enableWebhook: () => undefined, rotateWebhookSecret: () => undefined, testWebhook: () => undefined,
   redeliverWebhookDelivery: () => undefined,
+  overrideRetention: () => ({ retentionYears: 5, reason: 'matrix' }), placeHold: () => ({ reason: 'matrix' }),
+  recordArchiveDecision: () => ({ decision: 'A', decidedBy: 'matrix' }), confirmFileArchived: () => ({ archiveReference: 'matrix' }),
+  destroyFile: () => ({}), offerFileForDisposal: () => undefined,
+  updateTenantSettings: () => ({ wormMode: 'GOVERNANCE' }), previewReference: () => ({ referencePattern: '{plan}/{seq}/{yy}', planCode: 'M1' }),
 };
 
 /** Required query parameters of GET operations. */

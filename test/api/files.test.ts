@@ -39,6 +39,9 @@ describe('creating files', () => {
       metadata: { channel: 'online' },
       status: 'open',
       closedOn: null,
+      retention: null,
+      hold: null,
+      disposal: null,
       createdAt: body.createdAt,
       updatedAt: body.createdAt,
       createdBy: 'user@hattingen',
@@ -381,7 +384,11 @@ describe('closing and reopening files', () => {
     const c2 = await f.kase(file.id);
     const res = await f.closeFile(file.id, { closedOn: '2026-11-20', closeOpenCases: true });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ ...file.body, status: 'closed', closedOn: '2026-11-20', updatedAt: res.json().updatedAt });
+    expect(res.json()).toEqual({
+      ...file.body, status: 'closed', closedOn: '2026-11-20', updatedAt: res.json().updatedAt,
+      // zdA fixes the retention from the plan unit (10 years, B): to the end of 2036.
+      retention: { disposalCode: 'B', retentionYears: 10, endsOn: '2036-12-31', overridden: false },
+    });
     for (const c of [c1, c2]) {
       const read = await f.clerk.get(`/cases/${c.id}`);
       expect(read.json()).toMatchObject({ status: 'closed', closedOn: '2026-11-20' });

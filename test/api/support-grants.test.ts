@@ -32,7 +32,7 @@ afterAll(async () => {
  * `tenant` (the town by default): the same shape as a town caller of the record factories.
  */
 function staff(sub: string, roles: string[] = ['support-agent'], tenant = TOWN): Caller {
-  const send = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload: unknown, headers: Record<string, string>) => {
+  const send = async (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload: unknown, headers: Record<string, string>) => {
     const token = await t.tokenFor(CC, roles, sub);
     return t.app.inject({
       method,
@@ -45,6 +45,7 @@ function staff(sub: string, roles: string[] = ['support-agent'], tenant = TOWN):
     post: (url, payload, headers = {}) => send('POST', url, payload, headers),
     get: (url, headers = {}) => send('GET', url, undefined, headers),
     patch: (url, payload, headers = {}) => send('PATCH', url, payload, headers),
+    put: (url, payload, headers = {}) => send('PUT', url, payload, headers),
     delete: (url, headers = {}) => send('DELETE', url, undefined, headers),
   };
 }

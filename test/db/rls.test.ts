@@ -107,11 +107,17 @@ describe('row-level security, the second wall', () => {
     expect([null, '']).toContain(after[0]!.setting);
   });
 
-  it('the API role cannot change or delete stored versions or read nothing but SELECT on tenants', async () => {
+  it('the API role cannot change stored versions, delete any outside a destroyed file, or change tenants but its own settings', async () => {
     const tx = createTenantTx(app);
     await expect(tx(witten, (t) => t.$executeRaw`UPDATE document_version SET filename = 'x'`)).rejects.toThrow(/permission denied/);
-    await expect(tx(witten, (t) => t.$executeRaw`DELETE FROM document_version`)).rejects.toThrow(/permission denied/);
+    // Deletes reach only versions, documents and cases under a destroyed file (records lifecycle).
+    expect(await tx(witten, (t) => t.$executeRaw`DELETE FROM document_version`)).toBe(0);
+    expect(await tx(witten, (t) => t.$executeRaw`DELETE FROM record_case`)).toBe(0);
+    await expect(tx(witten, (t) => t.$executeRaw`DELETE FROM record_file`)).rejects.toThrow(/permission denied/);
     await expect(app.$executeRaw`UPDATE tenant SET name = 'x'`).rejects.toThrow(/permission denied/);
+    // Its own settings only: another tenant's row is invisible to the update.
+    expect(await tx(witten, (t) => t.$executeRaw`UPDATE tenant SET worm_mode = 'COMPLIANCE' WHERE id = ${hattingen}::uuid`)).toBe(0);
+    expect(await tx(witten, (t) => t.$executeRaw`UPDATE tenant SET worm_mode = worm_mode WHERE id = ${witten}::uuid`)).toBe(1);
   });
 });
 

@@ -188,6 +188,27 @@ export function blobStoreContract(name: string, make: () => BlobStore, partSize 
       expect(await store.protection(tenant, key)).toBeNull();
     });
 
+    it('a locked object cannot be deleted or overwritten (retention or legal hold), and its content stays', async () => {
+      for (const protect of ['GOVERNANCE', 'COMPLIANCE', 'hold'] as const) {
+        const key = `worm/${uuidv7()}`;
+        const first = randomBytes(Math.max(64, partSize + 10));
+        await store.put(tenant, key, chunked(first), {
+          contentType: 'application/octet-stream',
+          ...(protect === 'hold' ? {} : { retention: { mode: protect, until: inADay() } }),
+        });
+        if (protect === 'hold') await store.legalHold(tenant, key, true);
+        await expect(store.delete(tenant, key)).rejects.toBeInstanceOf(BlobLockedError);
+        await expect(store.put(tenant, key, chunked(randomBytes(first.length)), { contentType: 'text/plain' })).rejects.toBeInstanceOf(BlobExistsError);
+        expect(sha256(await buffer(await store.get(tenant, key)))).toBe(sha256(first));
+        if (protect === 'hold') {
+          await store.legalHold(tenant, key, false);
+          await store.delete(tenant, key);
+        } else if (protect === 'GOVERNANCE') {
+          await store.delete(tenant, key, { bypassGovernance: true });
+        }
+      }
+    });
+
     it('rejects keys that could escape the bucket', async () => {
       for (const key of ['../x', 'a/../../b', '/abs', '', 'a//b']) {
         await expect(store.put(tenant, key, chunked(Buffer.from('x')), { contentType: 'text/plain' })).rejects.toThrow(

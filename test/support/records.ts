@@ -25,7 +25,7 @@ export function recordFactories(t: TestApp, tenant: string) {
    * `claims` adds token claims (`{ clearance: '002' }`).
    */
   const as = (roles: string[], sub?: string, claims?: Record<string, unknown>) => {
-    const send = async (opts: { method: 'POST' | 'GET' | 'PATCH' | 'DELETE'; url: string; payload?: unknown; headers: Record<string, string> }) => {
+    const send = async (opts: { method: 'POST' | 'GET' | 'PATCH' | 'PUT' | 'DELETE'; url: string; payload?: unknown; headers: Record<string, string> }) => {
       const token = await t.tokenFor(tenant, roles, sub, claims);
       return t.app.inject({
         method: opts.method,
@@ -38,6 +38,7 @@ export function recordFactories(t: TestApp, tenant: string) {
       post: (url: string, payload: unknown, headers: Record<string, string> = {}) => send({ method: 'POST', url, payload, headers }),
       get: (url: string, headers: Record<string, string> = {}) => send({ method: 'GET', url, headers }),
       patch: (url: string, payload: unknown, headers: Record<string, string> = {}) => send({ method: 'PATCH', url, payload, headers }),
+      put: (url: string, payload: unknown, headers: Record<string, string> = {}) => send({ method: 'PUT', url, payload, headers }),
       delete: (url: string, headers: Record<string, string> = {}) => send({ method: 'DELETE', url, headers }),
     };
   };

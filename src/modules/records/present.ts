@@ -25,6 +25,20 @@ export function toRecordFile(row: FileRow): RecordFile {
     metadata: row.metadata as Record<string, unknown>,
     status: row.status,
     closedOn: formatOptionalDate(row.closedOn),
+    retention: row.disposalCode
+      ? { disposalCode: row.disposalCode, retentionYears: row.retentionYears, endsOn: formatOptionalDate(row.retentionEndsOn), overridden: row.retentionOverridden }
+      : null,
+    hold: row.holdAt ? { reason: row.holdReason!, reference: row.holdReference, by: row.holdBy!, at: row.holdAt.toISOString() } : null,
+    disposal: row.disposalState
+      ? {
+          state: row.disposalState,
+          changedAt: row.disposalChangedAt!.toISOString(),
+          decision: row.archiveDecision as 'A' | 'V' | null,
+          decidedBy: row.archiveDecidedBy,
+          decidedAt: row.archiveDecidedAt?.toISOString() ?? null,
+          archiveReference: row.archiveReference,
+        }
+      : null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     createdBy: row.createdBy,

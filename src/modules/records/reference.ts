@@ -26,14 +26,11 @@ export function patternProblem(pattern: string): string | null {
   return null;
 }
 
-/** The pattern with all tokens but the sequence filled in: the counter's scope. */
-export function referenceScope(pattern: string, parts: ReferenceParts): string {
-  return pattern.replace(TOKEN, (token, name: string) => {
-    if (name.startsWith('seq')) return '{seq}';
-    if (name === 'plan') return parts.plan;
-    if (name === 'yyyy') return String(parts.year);
-    return String(parts.year % 100).padStart(2, '0');
-  });
+/** The counter a reference of this pattern counts in, and the one it must stay ahead of. */
+export function referenceScope(pattern: string, parts: ReferenceParts): { scope: string; related: string } {
+  const plan = /\{plan\}/.test(pattern) ? `plan=${parts.plan}` : 'plan=*';
+  const yearly = `${plan};year=${parts.year}`;
+  return /\{(yyyy|yy)\}/.test(pattern) ? { scope: yearly, related: plan } : { scope: plan, related: yearly };
 }
 
 export function renderReference(pattern: string, parts: ReferenceParts, seq: number): string {

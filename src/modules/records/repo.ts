@@ -9,8 +9,30 @@ import { Prisma } from '../../generated/prisma/client.js';
  */
 
 export type Status = 'open' | 'closed';
+export type DisposalCode = 'A' | 'B' | 'V';
+/** Aussonderung: due → offered → evaluated → archived → destroyed (or evaluated V → destroyed). */
+export type DisposalState = 'due' | 'offered' | 'evaluated' | 'archived' | 'destroyed';
+export type LockMode = 'GOVERNANCE' | 'COMPLIANCE';
 
-export interface FileRow {
+/** Retention, hold and disposal of a file (README "Records lifecycle"). */
+export interface FileLifecycle {
+  disposalCode: DisposalCode | null;
+  retentionYears: number | null;
+  retentionEndsOn: Date | null;
+  retentionOverridden: boolean;
+  holdReason: string | null;
+  holdReference: string | null;
+  holdBy: string | null;
+  holdAt: Date | null;
+  disposalState: DisposalState | null;
+  disposalChangedAt: Date | null;
+  archiveDecision: DisposalCode | null;
+  archiveDecidedBy: string | null;
+  archiveDecidedAt: Date | null;
+  archiveReference: string | null;
+}
+
+export interface FileRow extends FileLifecycle {
   id: string;
   tenantId: string;
   planUnitId: string;
@@ -104,7 +126,7 @@ export interface NewFile {
 export type FileChanges = Partial<Pick<NewFile, 'title' | 'description' | 'confidentiality' | 'leadOrgUnit' | 'metadata'>> & {
   status?: Status;
   closedOn?: Date | null;
-};
+} & Partial<FileLifecycle>;
 
 export interface NewCase {
   id: string;
@@ -140,6 +162,10 @@ export type NewVersion = Omit<VersionRow, 'tenantId' | 'createdAt'>;
 export interface FileQuery {
   planUnitId?: string;
   status?: Status;
+  /** Retention ends before this date (files with an unlimited or no retention never match). */
+  retentionEndsBefore?: Date;
+  disposalCode?: DisposalCode;
+  disposalState?: DisposalState;
   referencePrefix?: string;
   titlePrefix?: string;
   createdFrom?: Date;
@@ -151,7 +177,11 @@ export interface FileQuery {
 const FILE = Prisma.sql`f.id, f.tenant_id AS "tenantId", f.plan_unit_id AS "planUnitId", u.code AS "planCode", f.reference, f.title,
   f.description, f.confidentiality, f.lead_org_unit AS "leadOrgUnit", f.metadata, f.status::text AS status, f.closed_on AS "closedOn",
   f.case_count AS "caseCount", f.row_version AS "rowVersion", f.created_at AS "createdAt", f.updated_at AS "updatedAt",
-  f.created_by AS "createdBy"`;
+  f.created_by AS "createdBy", f.disposal_code::text AS "disposalCode", f.retention_years AS "retentionYears",
+  f.retention_ends_on AS "retentionEndsOn", f.retention_overridden AS "retentionOverridden", f.hold_reason AS "holdReason",
+  f.hold_reference AS "holdReference", f.hold_by AS "holdBy", f.hold_at AS "holdAt", f.disposal_state::text AS "disposalState",
+  f.disposal_changed_at AS "disposalChangedAt", f.archive_decision::text AS "archiveDecision", f.archive_decided_by AS "archiveDecidedBy",
+  f.archive_decided_at AS "archiveDecidedAt", f.archive_reference AS "archiveReference"`;
 const CASE = Prisma.sql`c.id, c.tenant_id AS "tenantId", c.file_id AS "fileId", c.reference, c.title, c.description, c.metadata,
   c.status::text AS status, c.closed_on AS "closedOn", c.row_version AS "rowVersion", c.created_at AS "createdAt",
   c.updated_at AS "updatedAt", c.created_by AS "createdBy"`;
@@ -186,13 +216,26 @@ export const recordsRepo = (tx: Tx, tenantId: string, ctx: RequestContext) => {
       return rows[0] ?? null;
     },
 
-    /** Next number in a reference scope; the counter row stays locked until commit, so numbers never repeat. */
-    async nextSequence(scope: string): Promise<number> {
+    /**
+     * Next number in a reference scope, ahead of its related scope (src/modules/records/reference.ts);
+     * the counter row stays locked until commit, so numbers never repeat.
+     */
+    async nextSequence(scope: { scope: string; related: string }): Promise<number> {
       const rows = await tx.$queryRaw<{ last_seq: number }[]>`
-        INSERT INTO reference_counter (tenant_id, scope, last_seq) VALUES (${tenantId}::uuid, ${scope}, 1)
-        ON CONFLICT (tenant_id, scope) DO UPDATE SET last_seq = reference_counter.last_seq + 1
+        WITH rel AS (SELECT coalesce(max(last_seq), 0) AS n FROM reference_counter WHERE tenant_id = ${tenantId}::uuid AND scope = ${scope.related})
+        INSERT INTO reference_counter (tenant_id, scope, last_seq) SELECT ${tenantId}::uuid, ${scope.scope}, rel.n + 1 FROM rel
+        ON CONFLICT (tenant_id, scope) DO UPDATE
+          SET last_seq = greatest(reference_counter.last_seq, (SELECT n FROM rel)) + 1
         RETURNING last_seq`;
       return rows[0]!.last_seq;
+    },
+
+    /** The number `nextSequence` would give now (for a preview; nothing is taken). */
+    async peekSequence(scope: { scope: string; related: string }): Promise<number> {
+      const rows = await tx.$queryRaw<{ n: number }[]>`
+        SELECT coalesce(max(last_seq), 0)::int + 1 AS n FROM reference_counter
+        WHERE tenant_id = ${tenantId}::uuid AND scope IN (${scope.scope}, ${scope.related})`;
+      return rows[0]!.n;
     },
 
     // Across every level: a reference is unique in the tenant, whoever can see the file holding it.
@@ -223,6 +266,9 @@ export const recordsRepo = (tx: Tx, tenantId: string, ctx: RequestContext) => {
           confidentiality: { in: visible },
           planUnitId: q.planUnitId,
           status: q.status,
+          retentionEndsOn: q.retentionEndsBefore ? { lt: q.retentionEndsBefore } : undefined,
+          disposalCode: q.disposalCode,
+          disposalState: q.disposalState,
           reference: q.referencePrefix ? { startsWith: likeLiteral(q.referencePrefix) } : undefined,
           title: q.titlePrefix ? { startsWith: likeLiteral(q.titlePrefix) } : undefined,
           createdAt: q.createdFrom || q.createdTo ? { gte: q.createdFrom, lt: q.createdTo } : undefined,
@@ -234,6 +280,65 @@ export const recordsRepo = (tx: Tx, tenantId: string, ctx: RequestContext) => {
       });
       return rows.map(withCode);
     },
+
+    /** Retention and disposal code of a file-plan unit: what a file takes at zdA. */
+    async planRetention(planUnitId: string): Promise<{ retentionYears: number | null; disposal: DisposalCode }> {
+      const rows = await tx.$queryRaw<{ retentionYears: number | null; disposal: DisposalCode }[]>`
+        SELECT retention_years AS "retentionYears", disposal::text AS disposal FROM file_plan_unit
+        WHERE tenant_id = ${tenantId}::uuid AND id = ${planUnitId}::uuid`;
+      return rows[0]!;
+    },
+
+    /**
+     * Closed files whose retention ended before `today`, not held and not yet in disposal, locked
+     * (others skip them) so two scans never mark one file twice. Ignores confidentiality: a job's scan.
+     */
+    async retentionEnded(today: Date, limit: number): Promise<FileRow[]> {
+      return tx.$queryRaw<FileRow[]>`
+        SELECT ${FILE} FROM record_file f JOIN file_plan_unit u ON u.id = f.plan_unit_id
+        WHERE f.tenant_id = ${tenantId}::uuid AND f.status = 'closed' AND f.retention_ends_on < ${today}::date
+          AND f.hold_at IS NULL AND f.disposal_state IS NULL
+        ORDER BY f.id LIMIT ${limit} FOR UPDATE OF f SKIP LOCKED`;
+    },
+
+    /** Storage keys of every version in a file (for locks, holds and destruction). */
+    async versionKeysOfFile(fileId: string): Promise<string[]> {
+      const rows = await tx.$queryRaw<{ storageKey: string }[]>`
+        SELECT v.storage_key AS "storageKey" FROM document_version v JOIN record_document d ON d.id = v.document_id
+          JOIN record_case c ON c.id = d.case_id
+        WHERE v.tenant_id = ${tenantId}::uuid AND c.file_id = ${fileId}::uuid ORDER BY v.id`;
+      return rows.map((r) => r.storageKey);
+    },
+
+    /** Counts of what a file holds (for the destruction record). */
+    async contentsOfFile(fileId: string): Promise<{ cases: number; documents: number; versions: number; bytes: bigint }> {
+      const rows = await tx.$queryRaw<{ cases: number; documents: number; versions: number; bytes: bigint }[]>`
+        SELECT (SELECT count(*)::int FROM record_case c WHERE c.tenant_id = ${tenantId}::uuid AND c.file_id = ${fileId}::uuid) AS cases,
+               (SELECT count(*)::int FROM record_document d JOIN record_case c ON c.id = d.case_id
+                 WHERE d.tenant_id = ${tenantId}::uuid AND c.file_id = ${fileId}::uuid) AS documents,
+               count(v.id)::int AS versions, coalesce(sum(v.size), 0)::bigint AS bytes
+        FROM document_version v JOIN record_document d ON d.id = v.document_id JOIN record_case c ON c.id = d.case_id
+        WHERE v.tenant_id = ${tenantId}::uuid AND c.file_id = ${fileId}::uuid`;
+      return rows[0]!;
+    },
+
+    /**
+     * Removes the cases, documents and versions of a file already marked destroyed (row-level
+     * security lets the API login delete nothing else), children first; the file row stays as tombstone.
+     */
+    async deleteContentsOfFile(fileId: string): Promise<void> {
+      await tx.$executeRaw`
+        DELETE FROM document_version v USING record_document d, record_case c
+        WHERE v.document_id = d.id AND d.case_id = c.id AND v.tenant_id = ${tenantId}::uuid AND c.file_id = ${fileId}::uuid`;
+      await tx.$executeRaw`
+        DELETE FROM record_document d USING record_case c WHERE d.case_id = c.id AND d.tenant_id = ${tenantId}::uuid AND c.file_id = ${fileId}::uuid`;
+      await tx.$executeRaw`DELETE FROM record_case c WHERE c.tenant_id = ${tenantId}::uuid AND c.file_id = ${fileId}::uuid`;
+    },
+
+    createDestructionRecord: (r: { id: string; fileId: string; reference: string; protocol: object; destroyedBy: string; destroyedAt: Date }) =>
+      tx.destructionRecord.create({ data: { ...r, tenantId } }),
+
+    destructionRecord: (fileId: string) => tx.destructionRecord.findFirst({ where: { tenantId, fileId } }),
 
     // ---- cases -------------------------------------------------------------------------------
 
@@ -297,6 +402,14 @@ export const recordsRepo = (tx: Tx, tenantId: string, ctx: RequestContext) => {
         FROM record_document d JOIN record_case c ON c.id = d.case_id JOIN record_file f ON f.id = c.file_id
         WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid AND ${fileVisible('f')}`;
       return rows[0] ?? null;
+    },
+
+    /** Documents whose check-out lapsed before `now`, locked (others skip them), for the release job. */
+    async lapsedCheckouts(now: Date, limit: number): Promise<(DocumentRow & { fileId: string })[]> {
+      return tx.$queryRaw<(DocumentRow & { fileId: string })[]>`
+        SELECT ${DOCUMENT}, c.file_id AS "fileId" FROM record_document d JOIN record_case c ON c.id = d.case_id
+        WHERE d.tenant_id = ${tenantId}::uuid AND d.checked_out_until IS NOT NULL AND d.checked_out_until <= ${now}
+        ORDER BY d.id LIMIT ${limit} FOR UPDATE OF d SKIP LOCKED`;
     },
 
     createDocument: (d: NewDocument): Promise<DocumentRow> => tx.recordDocument.create({ data: { ...d, tenantId } }),

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { RequestContext } from '../../core/index.js';
 import type { Versioned } from '../../lib/reply.js';
 import type { RecordFile } from './schemas/files.js';
+import type { DestructionRecord, PlaceHold, RetentionOverride } from './schemas/lifecycle.js';
 import type { StoredVersion } from './service/versions.js';
 
 /**
@@ -15,6 +16,14 @@ export interface RecordWorkflows {
   addVersion(ctx: RequestContext, documentId: string, ifMatch: string | undefined, content: IncomingContent): Promise<StoredVersion>;
   /** Decides how to answer a content download (304, 200, 206), records the read and opens the stream. */
   serveContent(ctx: RequestContext, documentId: string, number: number, conditions: ContentConditions): Promise<ContentAnswer>;
+  /** Overrides a closed file's retention; a longer one extends the object locks. */
+  overrideRetention(ctx: RequestContext, fileId: string, ifMatch: string | undefined, input: RetentionOverride): Promise<Versioned<RecordFile>>;
+  /** Puts a legal hold on a file and an object legal hold on every version of it, in one unit. */
+  placeHold(ctx: RequestContext, fileId: string, ifMatch: string | undefined, input: PlaceHold): Promise<Versioned<RecordFile>>;
+  /** Lifts a file's hold, then the object legal holds of its versions. */
+  liftHold(ctx: RequestContext, fileId: string, ifMatch: string | undefined): Promise<Versioned<RecordFile>>;
+  /** Destroys a file: checks, tombstone, destruction record, then removes the content objects. */
+  destroyFile(ctx: RequestContext, fileId: string, ifMatch: string | undefined, input: { reason?: string }): Promise<DestructionRecord>;
 }
 
 export interface IncomingContent {

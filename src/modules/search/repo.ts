@@ -267,6 +267,11 @@ export const searchRepo = (tx: Tx, tenantId: string) => {
     // ---- keeping the index current ---------------------------------------------------------
 
     /** Marks objects for (re)indexing; a mark that is already there stays (idempotent). */
+    /** Removes the entries of destroyed files with everything in them. */
+    async removeFiles(fileIds: string[]): Promise<void> {
+      await tx.$executeRaw`DELETE FROM search_entry WHERE tenant_id = ${tenantId}::uuid AND (file_id = ANY(${fileIds}::uuid[]) OR id = ANY(${fileIds}::uuid[]))`;
+    },
+
     async markPending(objects: { id: string; type: ObjectType }[]): Promise<void> {
       if (objects.length === 0) return;
       await tx.$executeRaw`

@@ -242,13 +242,18 @@ export function createSearch(deps: { scope: Scope; storage: BlobStore; extract: 
     async accept(uow, events) {
       const marks = new Map<string, ObjectType>();
       const texts: { versionId: string; documentId: string }[] = [];
+      const destroyed: string[] = [];
       for (const e of events) {
-        if (e.type === 'file.created' || e.type === 'file.updated' || e.type === 'file.closed' || e.type === 'file.reopened') marks.set(e.subject.id, 'file');
+        if (e.type === 'file.destroyed') destroyed.push(e.subject.id);
+        else if (e.type === 'file.created' || e.type === 'file.updated' || e.type === 'file.closed' || e.type === 'file.reopened') marks.set(e.subject.id, 'file');
         else if (e.type.startsWith('case.')) marks.set(e.subject.id, 'case');
         else if (e.type === 'document.created' || e.type === 'document.updated') marks.set(e.subject.id, 'document');
         else if (e.type === 'version.created' && e.parents.documentId) texts.push({ versionId: e.subject.id, documentId: e.parents.documentId });
       }
       const repo = uow.repo(searchRepo);
+      // A destroyed file leaves no trace in the index: its entries and those of its cases and documents go.
+      for (const id of destroyed) marks.delete(id);
+      if (destroyed.length) await repo.removeFiles(destroyed);
       if (marks.size) {
         await repo.markPending([...marks].map(([id, type]) => ({ id, type })));
         const job = indexJob(uow.tenant);

@@ -7,6 +7,12 @@ import type { Tenant } from './schemas.js';
 export const tenantSettingsRepo = (tx: Tx, tenantId: string) => ({
   referencePattern: async (): Promise<string> =>
     (await tx.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { referencePattern: true } })).referencePattern,
+  wormMode: async (): Promise<'GOVERNANCE' | 'COMPLIANCE'> =>
+    (await tx.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { wormMode: true } })).wormMode,
+  settings: () => tx.tenant.findUniqueOrThrow({ where: { id: tenantId }, select: { referencePattern: true, wormMode: true, rowVersion: true } }),
+  /** Row-level security lets the API login update only its own tenant's row, and only these columns. */
+  updateSettings: (rowVersion: number, changes: { referencePattern?: string; wormMode?: 'GOVERNANCE' | 'COMPLIANCE' }) =>
+    tx.tenant.updateMany({ where: { id: tenantId, rowVersion }, data: { ...changes, rowVersion: { increment: 1 }, updatedAt: new Date() } }),
 });
 
 export interface TenantRepo {

@@ -5,6 +5,7 @@ import { IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses, Slug } f
 import { created, withEtag } from '../../../schemas/responses.js';
 import { CloseBody, CreateFile, FileList, FileListQuery, RecordFile, ReopenBody, UpdateFile } from '../schemas/files.js';
 import type { RecordRouteOptions } from './index.js';
+import lifecycleRoutes from './lifecycle.js';
 
 const TenantOnly = Type.Object({ tenant: Slug }, { additionalProperties: false });
 const FileParams = IdParam('fileId', 'file');
@@ -82,6 +83,9 @@ const fileRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app, { 
     },
   }, async (request, reply) =>
     sendVersioned(reply, await records.reopenFile(request.ctx!, request.params.fileId, request.headers['if-match'], request.body.reason)));
+
+  // Retention, holds, disposal and destruction of files (they answer with RecordFile).
+  await app.register(lifecycleRoutes, { records, workflows } as RecordRouteOptions);
 };
 
 export default fileRoutes;

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Cursor, IsoDate, Limit, Metadata, NextCursor, PageItems, Timestamp, Uuid } from '../../../schemas/common.js';
 import { PlanCode } from '../../file-plan/index.js';
+import { Disposal, DisposalCode, DisposalState, Hold, Retention } from './lifecycle.js';
 
 export const Confidentiality = Type.Union(
   [Type.Literal('001'), Type.Literal('002'), Type.Literal('003'), Type.Literal('004'), Type.Literal('005')],
@@ -28,6 +29,9 @@ export const RecordFile = Type.Object(
     metadata: Metadata,
     status: Status,
     closedOn: Type.Union([IsoDate, Type.Null()], { description: 'zdA date' }),
+    retention: Retention,
+    hold: Hold,
+    disposal: Disposal,
     createdAt: Timestamp,
     updatedAt: Timestamp,
     createdBy: Type.String({ maxLength: 250 }),
@@ -48,6 +52,9 @@ export const RecordFile = Type.Object(
         metadata: {},
         status: 'open',
         closedOn: null,
+        retention: null,
+        hold: null,
+        disposal: null,
         createdAt: '2026-11-25T10:00:00.000Z',
         updatedAt: '2026-11-25T10:00:00.000Z',
         createdBy: 'client:gewerbe-fachverfahren',
@@ -113,6 +120,9 @@ export const FileListQuery = Type.Object(
     cursor: Type.Optional(Cursor),
     planUnitId: Type.Optional(Uuid),
     status: Type.Optional(Status),
+    retentionEndsBefore: Type.Optional({ ...IsoDate, description: 'Retention ends before this date (unlimited retention never matches)' }),
+    disposalCode: Type.Optional(DisposalCode),
+    disposalState: Type.Optional(DisposalState),
     referencePrefix: Type.Optional(Type.String({ minLength: 1, maxLength: 120, description: 'Reference starts with' })),
     titlePrefix: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Title starts with (case-sensitive)' })),
     createdFrom: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'Created at or after' })),

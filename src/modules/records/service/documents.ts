@@ -87,6 +87,22 @@ export const documentOps = {
     });
   },
 
+  /**
+   * Releases check-outs that lapsed (a job): they stopped blocking at their expiry already; this
+   * clears them and tells others with `document.checked-in` (how: expired).
+   */
+  async releaseLapsedCheckouts(uow: UnitOfWork, now = new Date(), limit = 500): Promise<number> {
+    const docs = await uow.repo(recordsRepo).lapsedCheckouts(now, limit);
+    for (const doc of docs) {
+      await applyChange(uow, 'document', doc, (repo) => repo.updateDocument(doc.id, { checkedOutBy: null, checkedOutUntil: null }), {
+        action: 'document.checkout-expired',
+        extra: { checkedOutBy: doc.checkedOutBy, until: doc.checkedOutUntil!.toISOString() },
+        event: () => eventOf('document.checked-in', doc.id, { fileId: doc.fileId, caseId: doc.caseId }, { by: doc.checkedOutBy!, how: 'expired' }),
+      });
+    }
+    return docs.length;
+  },
+
   /** Ends a check-out: the holder releases it; a records manager may break someone else's. */
   async release(uow: UnitOfWork, id: string, ifMatch: string | undefined, force: boolean) {
     authorize(uow.ctx, force ? 'checkout:break' : 'records:write');

@@ -17,6 +17,8 @@ import { checkMetadata } from '../../../lib/metadata.js';
 import type { Versioned } from '../../../lib/reply.js';
 import { assertCurrent, assertWritable, lockFile } from '../guard.js';
 import { applyChange } from './change.js';
+import { disposalStarted, retentionAtClose, retentionCleared } from './lifecycle.js';
+import type { TenantSettingsStore } from './settings.js';
 import { toRecordFile, versioned } from '../present.js';
 import { germanYear, referenceScope, renderReference } from '../reference.js';
 import { recordsRepo, type FileRow } from '../repo.js';
@@ -48,6 +50,8 @@ export interface FilingDeps {
   unitForFiling(uow: UnitOfWork, ref: { planUnitId?: string; planCode?: string }): Promise<{ id: string; code: string }>;
   /** The tenant's reference pattern (Aktenzeichen). */
   referencePattern(uow: UnitOfWork): Promise<string>;
+  /** The tenant's settings (pattern, WORM mode), read and changed by its admins. */
+  tenantSettings: TenantSettingsStore;
 }
 
 /** Files (Akten): created under a file-plan unit with a generated reference, changed, closed, reopened. */
@@ -129,6 +133,9 @@ export function fileOps(deps: FilingDeps) {
       const rows = await uow.repo(recordsRepo).filePage({
         planUnitId: q.planUnitId,
         status: q.status,
+        retentionEndsBefore: q.retentionEndsBefore ? parseDate(q.retentionEndsBefore) : undefined,
+        disposalCode: q.disposalCode,
+        disposalState: q.disposalState,
         referencePrefix: q.referencePrefix,
         titlePrefix: q.titlePrefix,
         createdFrom: q.createdFrom ? new Date(q.createdFrom) : undefined,
@@ -157,7 +164,9 @@ export function fileOps(deps: FilingDeps) {
       const id = file.id;
       const open = await uow.repo(recordsRepo).countOpenCases(id);
       if (open > 0) throw errors.openCases(open);
-      return applyChange(uow, 'file', file, (repo) => repo.updateFile(file, { status: 'closed', closedOn }), {
+      // zdA fixes the retention: code and period of the plan unit, the end computed from closedOn.
+      const retention = await retentionAtClose(uow, file, closedOn);
+      return applyChange(uow, 'file', file, (repo) => repo.updateFile(file, { status: 'closed', closedOn, ...retention }), {
         action: 'file.closed',
         extra: { casesClosed },
         event: (after) => eventOf('file.closed', id, {}, { reference: after.reference, closedOn: formatDate(closedOn), casesClosed }),
@@ -170,7 +179,8 @@ export function fileOps(deps: FilingDeps) {
       const file = await lockFile(uow, id);
       assertCurrent(file, ifMatch);
       if (file.status !== 'closed') throw errors.conflict('The file is not closed');
-      return applyChange(uow, 'file', file, (repo) => repo.updateFile(file, { status: 'open', closedOn: null }), {
+      if (disposalStarted(file)) throw errors.disposalOutOfOrder('Reopening', file.disposalState, ['none', 'due']);
+      return applyChange(uow, 'file', file, (repo) => repo.updateFile(file, { status: 'open', closedOn: null, ...retentionCleared }), {
         action: 'file.reopened',
         extra: { reason },
         event: (after) => eventOf('file.reopened', id, {}, { reference: after.reference }),

@@ -1,0 +1,46 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { sendVersioned } from '../../../lib/reply.js';
+import { ETagHeaders, IfMatchHeaders, problemResponses, Slug } from '../../../schemas/common.js';
+import { PreviewBody, ReferencePreview, TenantSettings, UpdateSettings } from '../schemas/settings.js';
+import type { RecordRouteOptions } from './index.js';
+
+const TenantOnly = Type.Object({ tenant: Slug }, { additionalProperties: false });
+const tags = ['settings'];
+const security = [{ bearerAuth: [] }];
+const settingsAnswer = { ...TenantSettings, description: 'The settings', headers: ETagHeaders };
+
+/** The tenant's records settings under …/settings (tenant admins). */
+const settingsRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app, { records }) => {
+  app.get('/settings', {
+    schema: {
+      tags, security, operationId: 'getTenantSettings',
+      summary: "The tenant's reference pattern (Aktenzeichen) and WORM mode",
+      params: TenantOnly,
+      response: { 200: settingsAnswer, ...problemResponses(400, 401, 403, 404, 500) },
+    },
+  }, async (request, reply) => sendVersioned(reply, await records.getSettings(request.ctx!)));
+
+  app.put('/settings', {
+    schema: {
+      tags, security, operationId: 'updateTenantSettings',
+      summary: "Change the tenant's reference pattern and/or WORM mode",
+      description:
+        'The pattern needs exactly one {seq} or {seq:N} (422 otherwise). Numbers continue across pattern changes, so no reference ' +
+        'and no number of a plan unit repeats. The WORM mode applies to files closed from now on. Requires If-Match.',
+      params: TenantOnly, headers: IfMatchHeaders, body: UpdateSettings,
+      response: { 200: settingsAnswer, ...problemResponses(400, 401, 403, 404, 412, 422, 428, 500) },
+    },
+  }, async (request, reply) => sendVersioned(reply, await records.updateSettings(request.ctx!, request.headers['if-match'], request.body)));
+
+  app.post('/settings/reference-preview', {
+    schema: {
+      tags, security, operationId: 'previewReference',
+      summary: 'Validate a reference pattern and show the next reference it would give under a plan unit',
+      params: TenantOnly, body: PreviewBody,
+      response: { 200: ReferencePreview, ...problemResponses(400, 401, 403, 404, 422, 500) },
+    },
+  }, async (request) => records.previewReference(request.ctx!, request.body));
+};
+
+export default settingsRoutes;
