@@ -13,6 +13,7 @@ import { createRecords, createUploadSweeper } from './modules/records/index.js';
 import { createSearch } from './modules/search/index.js';
 import { createTenantDirectory, createTenantRepo, createTenantService, referencePattern } from './modules/tenants/index.js';
 import { createSender, createWebhooks, parseAllowList } from './modules/webhooks/index.js';
+import { createPlanExchange, DEFAULT_ZIP_LIMITS } from './modules/xdomea/index.js';
 import { extractInChild, type Extractor } from './extract/index.js';
 import type { BlobStore } from './storage/index.js';
 import { createRecordWorkflows } from './workflows/index.js';
@@ -73,6 +74,7 @@ export function createServices(deps: ServiceDeps) {
     recordsApi: inScope(scope, records),
     workflows: createRecordWorkflows({ scope, records, storage, maxBytes: config.uploads.maxBytes }),
     filePlanApi: inScope(scope, filePlanOps),
+    xdomeaPlanApi: inScope(scope, createPlanExchange({ filePlan: filePlanOps, settings: { maxMessageBytes: 16 * 1024 * 1024, zip: DEFAULT_ZIP_LIMITS } })),
     grants,
     grantsApi: inScope(scope, grants),
     audit: createAuditService({ scope, anchors }),

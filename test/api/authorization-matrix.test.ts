@@ -59,6 +59,7 @@ const MATRIX: Record<string, Expectation> = {
   deleteWebhook: { roles: ['tenant-admin'] }, rotateWebhookSecret: { roles: ['tenant-admin'] }, testWebhook: { roles: ['tenant-admin'] },
   listWebhookDeliveries: { roles: ['tenant-admin'] }, getWebhookDelivery: { roles: ['tenant-admin'] },
   redeliverWebhookDelivery: { roles: ['tenant-admin'] },
+  exportFilePlanXdomea: { roles: ALL }, importFilePlanXdomea: { roles: ['tenant-admin', 'records-manager'] },
 };
 
 interface Operation { id: string; method: string; path: string }

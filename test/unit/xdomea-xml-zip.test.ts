@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { deflateRawSync } from 'node:zlib';
@@ -5,7 +6,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { AppError } from '../../src/errors.js';
+import { receiveMessage } from '../../src/modules/xdomea/message-in.js';
 import { planMessage } from '../../src/modules/xdomea/messages/plan.js';
+import { primaryFiles, readRecords } from '../../src/modules/xdomea/messages/records.js';
 import { parseUntrusted } from '../../src/modules/xdomea/xml/safe.js';
 import { schemaErrors, versionOfNamespace, XDOMEA_VERSIONS } from '../../src/modules/xdomea/xml/validate.js';
 import { serialize } from '../../src/modules/xdomea/xml/writer.js';
@@ -266,5 +269,54 @@ describe('XDOMEA containers: safe ZIP reading and streaming writing', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('XDOMEA records: the real 0503 examples of the Landesarchiv NRW, parsed, validated and mapped', () => {
+  const mapped = (v: '3.0.0' | '4.0.0') => {
+    const msg = receiveMessage(fixture(EXAMPLES[v]), 10_000_000, ['0503']);
+    try {
+      return { msg: { version: msg.version, code: msg.code, head: msg.head }, records: readRecords(msg.doc.root) };
+    } finally {
+      msg.doc.dispose();
+    }
+  };
+
+  it('3.0.0: one Vorgang without its Akte, one document, one version naming its primary file', () => {
+    const { msg, records } = mapped('3.0.0');
+    expect(msg).toEqual({
+      version: '3.0.0', code: '0503',
+      head: { code: '0503', processId: '9fde4e7a-b41b-11ec-9225-005056871b7c', messageId: '9fde4e7a-b41b-11ec-9225-005056871b7c', createdAt: '2022-04-04T15:34:58Z', sender: '[Abgebende Stelle]', recipient: 'Landesarchiv NRW' },
+    });
+    expect(records).toEqual({
+      files: [],
+      cases: [{
+        id: '67e456ea-b420-11ec-b503-005056871b7c', title: '[Vorgangsbetreff]', reference: '[Vorgangskennzeichen]', confidentiality: '003',
+        documents: [{
+          id: '7bf9473a-b4a7-11ec-a407-005056871b7c', title: '[Dokumentbetreff]', reference: '[Dokumentkennzeichen]',
+          versions: [{ number: '1', filename: 'f4bcaaf7-d7cb-11ef-a278-005056871b7c.txt', originalName: null, formatCode: '045', sha256: null, createdAt: '2011-02-12T11:22:35Z' }],
+        }],
+      }],
+      documents: [],
+    });
+    expect(primaryFiles(records).map((p) => fixture(`v3.0.0/${p.filename}`).length)).toEqual([fixture('v3.0.0/f4bcaaf7-d7cb-11ef-a278-005056871b7c.txt').length]);
+  });
+
+  it('4.0.0: the Akte as context object with its Vorgang, one document; the stated SHA-256 is the hash of the primary file', () => {
+    const { msg, records } = mapped('4.0.0');
+    expect(msg.head).toEqual({ code: '0503', processId: '518c7c31-d1a0-11ef-accb-005056871b7c', messageId: '95b80307-d19c-11ef-a43a-005056871b7c', createdAt: '2025-01-15T12:00:00.000Z', sender: '[Abgebende Stelle]', recipient: 'Landesarchiv NRW' });
+    expect(records.files).toEqual([{
+      id: '548d5041-d8c8-11ef-9c4e-005056871b7c', title: '[Aktenbetreff]', reference: '[Aktenzeichen]', planCode: '[Aktenplankennzeichen]', confidentiality: null, context: true,
+      documents: [],
+      cases: [{
+        id: '07333b5f-d1a2-11ef-88aa-005056871b7c', title: '[Vorgangsbetreff]', reference: '[Vorgangskennzeichen]', confidentiality: '003',
+        documents: [{
+          id: 'a42460ea-d1a5-11ef-b6fa-005056871b7c', title: '[Dokumentbetreff]', reference: '[Dokumentkennzeichen]',
+          versions: [{ number: '1', filename: '8bcadd35-d27b-11ef-ab6c-005056871b7c.txt', originalName: null, formatCode: '045', sha256: 'ebd6798571b4476ed77408a9e7d4dde5ed0d37e3a1c93c9426e86ef40cc0d69f', createdAt: '2025-01-14T13:35:14.124Z' }],
+        }],
+      }],
+    }]);
+    const [primary] = primaryFiles(records);
+    expect(createHash('sha256').update(fixture(`v4.0.0/${primary!.filename}`)).digest('hex')).toBe(primary!.sha256);
   });
 });
