@@ -195,7 +195,7 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
           await scoped.register(grantRoutes, { service: services.grantsApi, audit: services.audit });
           await scoped.register(clientRoutes, { service: clients });
           await scoped.register(webhookRoutes, { service: services.webhooks, maxPerTenant: config.webhooks.maxPerTenant });
-          await scoped.register(xdomeaRoutes, { plan: services.xdomeaPlanApi });
+          await scoped.register(xdomeaRoutes, { plan: services.xdomeaPlanApi, abgabe: services.xdomeaAbgabe });
         },
         { prefix: '/tenants/:tenant' },
       );

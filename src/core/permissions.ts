@@ -16,6 +16,8 @@ export const PERMISSIONS = {
   'records:write': ['records-manager', 'clerk'],
   'records:reopen': ['records-manager'],
   'checkout:break': ['records-manager'],
+  // XDOMEA: accepting a file handed over (0401 import) is the records manager's decision.
+  'xdomea:import': ['records-manager'],
   'audit:read': ['tenant-admin', 'auditor'],
   'clients:manage': ['tenant-admin'],
   'webhooks:manage': ['tenant-admin'],

@@ -16,3 +16,5 @@ export function createRecordWorkflows(deps: { scope: Scope; records: RecordsOps;
     serveContent: serveContentWorkflow(deps),
   };
 }
+
+export { xdomeaAbgabeWorkflows } from './xdomea-abgabe.js';

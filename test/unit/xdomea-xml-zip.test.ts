@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { AppError } from '../../src/errors.js';
 import { receiveMessage } from '../../src/modules/xdomea/message-in.js';
+import { abgabeMessage, type OutFile } from '../../src/modules/xdomea/messages/abgabe.js';
 import { planMessage } from '../../src/modules/xdomea/messages/plan.js';
 import { primaryFiles, readRecords } from '../../src/modules/xdomea/messages/records.js';
 import { parseUntrusted } from '../../src/modules/xdomea/xml/safe.js';
@@ -306,7 +307,7 @@ describe('XDOMEA records: the real 0503 examples of the Landesarchiv NRW, parsed
     const { msg, records } = mapped('4.0.0');
     expect(msg.head).toEqual({ code: '0503', processId: '518c7c31-d1a0-11ef-accb-005056871b7c', messageId: '95b80307-d19c-11ef-a43a-005056871b7c', createdAt: '2025-01-15T12:00:00.000Z', sender: '[Abgebende Stelle]', recipient: 'Landesarchiv NRW' });
     expect(records.files).toEqual([{
-      id: '548d5041-d8c8-11ef-9c4e-005056871b7c', title: '[Aktenbetreff]', reference: '[Aktenzeichen]', planCode: '[Aktenplankennzeichen]', confidentiality: null, context: true,
+      id: '548d5041-d8c8-11ef-9c4e-005056871b7c', title: '[Aktenbetreff]', reference: '[Aktenzeichen]', planCode: '[Aktenplankennzeichen]', confidentiality: null, leadOrgUnit: null, description: '[Freitext-Bemerkungsfeld]', context: true,
       documents: [],
       cases: [{
         id: '07333b5f-d1a2-11ef-88aa-005056871b7c', title: '[Vorgangsbetreff]', reference: '[Vorgangskennzeichen]', confidentiality: '003',
@@ -319,4 +320,39 @@ describe('XDOMEA records: the real 0503 examples of the Landesarchiv NRW, parsed
     const [primary] = primaryFiles(records);
     expect(createHash('sha256').update(fixture(`v4.0.0/${primary!.filename}`)).digest('hex')).toBe(primary!.sha256);
   });
+});
+
+describe('XDOMEA 0401: a produced Abgabe validates against both schemas', () => {
+  const file: OutFile = {
+    id: '0193b0a4-0000-7000-8000-0000000000a1', title: 'Schwerbehindertenausweis Müller', reference: '50.20-0001/2026', planCode: '50.20', planTitle: 'Schwerbehindertenrecht',
+    confidentiality: '002', leadOrgUnit: 'FB 50', description: 'Antrag & Anlagen', createdAt: '2026-11-01T09:00:00.000Z', closedOn: null,
+    history: [{ actor: 'sb@wetter', at: '2026-11-01T09:00:00.123Z', action: 'file.created' }],
+    cases: [{
+      id: '0193b0a4-0000-7000-8000-0000000000b1', title: 'Antrag', reference: '50.20-0001/2026-1', confidentiality: '003', createdAt: '2026-11-01T09:05:00.000Z', closedOn: '2026-11-20',
+      documents: [{
+        id: '0193b0a4-0000-7000-8000-0000000000c1', title: 'Antrag',
+        versions: [
+          { number: 1, filename: '0193b0a4-0000-7000-8000-0000000000d1.pdf', originalName: 'antrag.pdf', mediaType: 'application/pdf', sha256: 'a'.repeat(64), size: 10, createdAt: '2026-11-01T09:06:00.000Z', createdBy: 'sb@wetter' },
+          { number: 2, filename: '0193b0a4-0000-7000-8000-0000000000d2.bin', originalName: 'x', mediaType: 'application/x-unknown', sha256: 'b'.repeat(64), size: 3, createdAt: '2026-11-02T09:06:00.000Z', createdBy: 'sb@wetter' },
+        ],
+      }],
+    }],
+  };
+  for (const v of XDOMEA_VERSIONS) {
+    it(`0401 in ${v}`, () => {
+      const xml = serialize(abgabeMessage({ version: v, processId: '0193b0a4-0000-7000-8000-000000000001', messageId: '0193b0a4-0000-7000-8000-000000000002', createdAt: new Date('2026-12-01T10:00:00Z'), sender: { institution: 'EN-Akte wetter' }, recipient: { institution: 'EN-Akte en-kreis' } }, file));
+      const doc = parseUntrusted(Buffer.from(xml), 1_000_000);
+      try {
+        expect(schemaErrors(doc, v)).toEqual([]);
+        const records = readRecords(doc.root);
+        expect(records.files.map((f) => [f.id, f.reference, f.planCode, f.confidentiality, f.cases.length])).toEqual([[file.id, file.reference, '50.20', '002', 1]]);
+        expect(primaryFiles(records).map((p) => [p.filename, p.originalName, p.sha256])).toEqual([
+          ['0193b0a4-0000-7000-8000-0000000000d1.pdf', 'antrag.pdf', v === '4.0.0' ? 'a'.repeat(64) : null],
+          ['0193b0a4-0000-7000-8000-0000000000d2.bin', 'x', v === '4.0.0' ? 'b'.repeat(64) : null],
+        ]);
+      } finally {
+        doc.dispose();
+      }
+    });
+  }
 });

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
-import { Int32 } from '../../schemas/common.js';
+import { PlanCode } from '../file-plan/index.js';
+import { Int32, Uuid } from '../../schemas/common.js';
 
 export const VersionParam = Type.Union([Type.Literal('3.0.0'), Type.Literal('4.0.0')], {
   default: '3.0.0',
@@ -33,5 +34,34 @@ export const XmlMessage = (description: string, maxLength: number) => ({
   content: { 'application/xml': { schema: { type: 'string', maxLength, description: 'An XDOMEA message, UTF-8' } } },
   headers: {
     'content-disposition': { type: 'string', maxLength: 200, description: 'attachment; filename="<process-uuid>_<message-name>.<code>.xml"' },
+  },
+});
+
+export const ExportAbgabeQuery = ExportPlanQuery;
+
+export const AbgabeImportQuery = Type.Object(
+  { planCode: PlanCode },
+  { additionalProperties: false },
+);
+
+export const AbgabeImportResult = Type.Object(
+  {
+    fileId: Uuid,
+    reference: Type.String({ maxLength: 200, description: 'The new file\'s own reference (Aktenzeichen)' }),
+    cases: Int32({ maximum: 1_000_000, description: 'Cases created' }),
+    documents: Int32({ maximum: 1_000_000, description: 'Documents created' }),
+    versions: Int32({ maximum: 10_000_000, description: 'Versions created' }),
+    version: Type.Union([Type.Literal('3.0.0'), Type.Literal('4.0.0')], { description: 'XDOMEA version of the message' }),
+    processId: Type.Union([Type.String({ maxLength: 100 }), Type.Null()], { description: 'ProzessID of the message' }),
+    sender: Type.Union([Type.String({ maxLength: 1000 }), Type.Null()], { description: 'Sending institution named in the message head' }),
+  },
+  { additionalProperties: false },
+);
+
+export const ZipMessage = (description: string) => ({
+  description,
+  content: { 'application/zip': { schema: { type: 'string', format: 'binary', maxLength: 2 ** 40, description: 'An XDOMEA container' } } },
+  headers: {
+    'content-disposition': { type: 'string', maxLength: 200, description: 'attachment; filename="<process-uuid>_…0401….zip"' },
   },
 });

@@ -38,6 +38,8 @@ export interface MappedFile {
   reference: string | null;
   planCode: string | null;
   confidentiality: string | null;
+  leadOrgUnit: string | null;
+  description: string | null;
   /** 4.0.0 Kontextobjekt: present for context only, not itself handed over. */
   context: boolean;
   cases: MappedCase[];
@@ -95,6 +97,8 @@ function fileOf(a: XmlElement): MappedFile {
     reference: refOf(a),
     planCode: textOf(a, 'AllgemeineMetadaten', 'Aktenplaneinheit', 'Kennzeichen'),
     confidentiality: confOf(a),
+    leadOrgUnit: textOf(a, 'AllgemeineMetadaten', 'Federfuehrung'),
+    description: textOf(a, 'AllgemeineMetadaten', 'Bemerkung'),
     context: textOf(a, 'Kontextobjekt') === '1' || textOf(a, 'Kontextobjekt') === 'true',
     cases: [...children(content, 'Vorgang').flatMap(caseOf), ...subFiles.flatMap((s) => s.cases)],
     documents: [...documentsIn(content), ...subFiles.flatMap((s) => s.documents)],

@@ -82,7 +82,7 @@ class RangeReader extends yauzl.RandomAccessReader {
 
 const openReader = (source: ZipSource) =>
   new Promise<yauzl.ZipFile>((resolve, reject) => {
-    yauzl.fromRandomAccessReader(new RangeReader(source), source.size, { lazyEntries: true, autoClose: false, decodeStrings: true, validateEntrySizes: true, strictFileNames: true }, (err, zip) =>
+    yauzl.fromRandomAccessReader(new RangeReader(source), source.size, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true }, (err, zip) =>
       err ? reject(refuse(`The container is not a readable ZIP: ${err.message}`)) : resolve(zip),
     );
   });
@@ -101,7 +101,9 @@ export async function openSafeZip(source: ZipSource, limits: ZipLimits = DEFAULT
       zip.on('end', () => resolve());
       zip.on('entry', (entry: yauzl.Entry) => {
         try {
-          const name = entry.fileName;
+          // Names are decoded here (UTF-8 flag, else CP437 read as Latin-1) and checked by entryNameProblem, with a clear reason.
+          const raw = entry.fileName as unknown as Buffer;
+          const name = raw.toString((entry.generalPurposeBitFlag & 0x800) !== 0 ? 'utf8' : 'latin1');
           const problem = entryNameProblem(name);
           if (problem) throw refuse(problem);
           if (entry.isEncrypted()) throw refuse(`Entry ${name.slice(0, 100)} is encrypted`);
