@@ -21,6 +21,7 @@ import { recordRoutes } from './modules/records/index.js';
 import { searchRoutes } from './modules/search/index.js';
 import { tenantRoutes } from './modules/tenants/index.js';
 import { webhookRoutes } from './modules/webhooks/index.js';
+import { xdomeaRoutes } from './modules/xdomea/index.js';
 import authPlugin from './plugins/auth.js';
 import errorsPlugin, { sendProblem } from './plugins/errors.js';
 import idempotencyPlugin from './plugins/idempotency.js';
@@ -194,6 +195,7 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
           await scoped.register(grantRoutes, { service: services.grantsApi, audit: services.audit });
           await scoped.register(clientRoutes, { service: clients });
           await scoped.register(webhookRoutes, { service: services.webhooks, maxPerTenant: config.webhooks.maxPerTenant });
+          await scoped.register(xdomeaRoutes, { plan: services.xdomeaPlanApi, abgabe: services.xdomeaAbgabe });
         },
         { prefix: '/tenants/:tenant' },
       );

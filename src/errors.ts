@@ -67,6 +67,8 @@ export const catalogue = {
   'unprocessable': { status: 422, title: 'Unprocessable request' },
   'idempotency-key-reused': { status: 422, title: 'The Idempotency-Key was used for a different request' },
   'digest-mismatch': { status: 422, title: 'The content does not match its Content-Digest' },
+  'message-invalid': { status: 422, title: 'The XDOMEA message is not valid' },
+  'container-rejected': { status: 422, title: 'The XDOMEA container (ZIP) is refused' },
   'precondition-required': { status: 428, title: 'Precondition required' },
   'too-many-requests': { status: 429, title: 'Too many requests' },
   'headers-too-large': { status: 431, title: 'Request header fields too large' },
@@ -133,6 +135,11 @@ export const errors = {
   rangeNotSatisfiable: (size: number) =>
     make('range-not-satisfiable', `The range is outside 0-${size - 1}`, {}, { 'content-range': `bytes */${size}` }),
   unprocessable: (detail: string) => make('unprocessable', detail),
+  /** An XDOMEA message that is not well-formed, has a DTD, or violates its schema: the errors with line and message. */
+  messageInvalid: (detail: string, schemaErrors: { line: number; message: string }[] = []) =>
+    make('message-invalid', detail, { schemaErrors }),
+  /** A ZIP container that is unsafe or incomplete (entry names, bombs, missing or altered primary files). */
+  containerRejected: (detail: string) => make('container-rejected', detail),
   preconditionRequired: (detail = 'Send If-Match with the ETag you read') => make('precondition-required', detail),
   tooManyRequests: (detail: string, retryAfterSeconds = 60) =>
     make('too-many-requests', detail, {}, { 'retry-after': String(Math.max(1, retryAfterSeconds)) }),

@@ -13,9 +13,10 @@ import { createRecords, createUploadSweeper } from './modules/records/index.js';
 import { createSearch } from './modules/search/index.js';
 import { createTenantDirectory, createTenantRepo, createTenantService, referencePattern, tenantSettingsStore, wormMode } from './modules/tenants/index.js';
 import { createSender, createWebhooks, parseAllowList } from './modules/webhooks/index.js';
+import { createPlanExchange, DEFAULT_ZIP_LIMITS } from './modules/xdomea/index.js';
 import { extractInChild, type Extractor } from './extract/index.js';
 import type { BlobStore } from './storage/index.js';
-import { createRecordWorkflows } from './workflows/index.js';
+import { createRecordWorkflows, xdomeaAbgabeWorkflows } from './workflows/index.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -63,6 +64,7 @@ export function createServices(deps: ServiceDeps) {
     },
   });
   const anchors = createAnchors({ scope, storage, signer: deps.keys, settings: config.auditAnchors });
+  const xdomeaSettings = { maxMessageBytes: 64 * 1024 * 1024, zip: DEFAULT_ZIP_LIMITS };
   const search = createSearch({ scope, storage, extract: deps.extract ?? extractInChild, settings: config.search });
   return {
     scope,
@@ -74,6 +76,8 @@ export function createServices(deps: ServiceDeps) {
     recordsApi: inScope(scope, records),
     workflows: createRecordWorkflows({ scope, records, storage, maxBytes: config.uploads.maxBytes, wormMode }),
     filePlanApi: inScope(scope, filePlanOps),
+    xdomeaPlanApi: inScope(scope, createPlanExchange({ filePlan: filePlanOps, settings: xdomeaSettings })),
+    xdomeaAbgabe: xdomeaAbgabeWorkflows({ scope, records, filePlan: filePlanOps, storage, settings: xdomeaSettings, maxVersionBytes: config.uploads.maxBytes }),
     grants,
     grantsApi: inScope(scope, grants),
     audit: createAuditService({ scope, anchors }),

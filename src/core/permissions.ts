@@ -24,6 +24,8 @@ export const PERMISSIONS = {
   'disposal:manage': ['records-manager'],
   /** Destroying a file; GOVERNANCE-locked content is removed with the storage's bypass permission. */
   'records:destroy': ['records-manager'],
+  // XDOMEA: accepting a file handed over (0401 import) is the records manager's decision.
+  'xdomea:import': ['records-manager'],
   'audit:read': ['tenant-admin', 'auditor'],
   'clients:manage': ['tenant-admin'],
   'webhooks:manage': ['tenant-admin'],

@@ -55,7 +55,7 @@ const STATUS_TEXT: Record<number, string> = {
   413: 'Body too large (code: payload-too-large)',
   415: 'Content-Type not supported here (code: unsupported-media-type)',
   416: 'Range not satisfiable (code: range-not-satisfiable)',
-  422: 'Semantically invalid (code: unprocessable)',
+  422: 'Semantically invalid (codes: unprocessable; for XDOMEA messages message-invalid with schemaErrors [{line, message}], container-rejected)',
   428: 'If-Match missing (code: precondition-required)',
   429: 'Rate limit exceeded (code: too-many-requests)',
   500: 'Unexpected error; no details are disclosed (code: internal)',

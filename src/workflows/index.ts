@@ -27,3 +27,5 @@ export function createRecordWorkflows(deps: {
     serveContent: serveContentWorkflow(deps),
   };
 }
+
+export { xdomeaAbgabeWorkflows } from './xdomea-abgabe.js';

@@ -65,6 +65,8 @@ const MATRIX: Record<string, Expectation> = {
   deleteWebhook: { roles: ['tenant-admin'] }, rotateWebhookSecret: { roles: ['tenant-admin'] }, testWebhook: { roles: ['tenant-admin'] },
   listWebhookDeliveries: { roles: ['tenant-admin'] }, getWebhookDelivery: { roles: ['tenant-admin'] },
   redeliverWebhookDelivery: { roles: ['tenant-admin'] },
+  exportFilePlanXdomea: { roles: ALL }, importFilePlanXdomea: { roles: ['tenant-admin', 'records-manager'] },
+  exportAbgabeXdomea: { roles: ['records-manager', 'clerk', 'reader'] }, importAbgabeXdomea: { roles: ['records-manager'] },
 };
 
 interface Operation { id: string; method: string; path: string }
@@ -129,7 +131,7 @@ const bodies: Record<string, () => unknown> = {
 };
 
 /** Required query parameters of GET operations. */
-const queries: Record<string, string> = { search: 'q=Matrix' };
+const queries: Record<string, string> = { search: 'q=Matrix', importAbgabeXdomea: 'planCode=X1' };
 
 async function call(op: Operation, authorization?: string) {
   const path = op.path.replace(/\{(\w+)\}/g, (_m, name: string) => {

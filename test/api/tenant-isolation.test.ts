@@ -115,6 +115,14 @@ function buildRequest(o: Op, tenant: string, x: Targets, etags: Record<keyof Tar
     payload = Buffer.from('%PDF-1.7 Isolationstest');
     headers['content-type'] = 'application/pdf';
     if (ifMatchObject && !headers['if-match']) headers['if-match'] = etags[ifMatchObject];
+  } else if (o.op.requestBody?.content['application/zip']) {
+    // An XDOMEA container: not a valid ZIP, but the wall answers before it is read.
+    payload = Buffer.from('PK\u0003\u0004 Isolationstest');
+    headers['content-type'] = 'application/zip';
+  } else if (o.op.requestBody?.content['application/xml']) {
+    // XDOMEA messages: a well-formed XML body (the wall answers before it is read).
+    payload = '<?xml version="1.0" encoding="UTF-8"?><Isolationstest/>';
+    headers['content-type'] = 'application/xml';
   } else if (o.op.requestBody) {
     const json = o.op.requestBody.content['application/json'];
     if (!json) throw new Error(`${o.id}: request body without application/json; add it to RAW_BODY or teach the test`);

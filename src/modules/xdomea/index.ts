@@ -1,0 +1,9 @@
+/** XDOMEA exchange (XÖV standard): file plans (0301) and Abgaben (0401) in and out; the XML and ZIP layer every message goes through. */
+export { messageEntryName, receiveMessage } from './message-in.js';
+export { abgabeMessage, extensionOf, messageFileName, type OutFile } from './messages/abgabe.js';
+export { primaryFiles, readRecords, type MappedCase, type MappedDocument } from './messages/records.js';
+export { createPlanExchange, produce, type PlanExchange, type XdomeaSettings } from './plan-service.js';
+export { default as xdomeaRoutes } from './routes.js';
+export type { AbgabeImport, AbgabeWorkflows } from './workflows.js';
+export { warmUpSchemas } from './xml/validate.js';
+export { DEFAULT_ZIP_LIMITS, openSafeZip, readEntry, writeZip, type ZipSource } from './zip/safe-zip.js';
