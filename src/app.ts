@@ -17,6 +17,7 @@ import { clientRoutes, tokenRoute } from './modules/clients/index.js';
 import { filePlanRoutes } from './modules/file-plan/index.js';
 import { grantRoutes } from './modules/grants/index.js';
 import { healthRoutes } from './modules/health/index.js';
+import { onlineRoutes, statusRoutes } from './modules/online/index.js';
 import { recordRoutes } from './modules/records/index.js';
 import { searchRoutes } from './modules/search/index.js';
 import { tenantRoutes } from './modules/tenants/index.js';
@@ -172,6 +173,9 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
     ],
   });
 
+  // The citizen's status lookup: no token of ours (a status token, or the citizen IdP's).
+  await app.register(statusRoutes, { prefix: '/v1', status: services.status, limit: app.limitStatusLookup });
+
   // Every /v1 route requires a verified bearer token.
   await app.register(
     async (v1) => {
@@ -193,6 +197,7 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
           await scoped.register(auditRoutes, { service: services.audit });
           await scoped.register(grantRoutes, { service: services.grantsApi, audit: services.audit });
           await scoped.register(clientRoutes, { service: clients });
+          await scoped.register(onlineRoutes, { service: services.onlineApi, intake: services.intake, reportPayment: services.reportPayment, maxBytes: config.uploads.maxBytes });
           await scoped.register(webhookRoutes, { service: services.webhooks, maxPerTenant: config.webhooks.maxPerTenant });
         },
         { prefix: '/tenants/:tenant' },

@@ -9,13 +9,15 @@ import { createAnchors, createAuditLog, createAuditService } from './modules/aud
 import { createClientService } from './modules/clients/index.js';
 import { filePlanOps } from './modules/file-plan/index.js';
 import { grantOps } from './modules/grants/index.js';
+import { createStatusService, intakeOps, onlineOps } from './modules/online/index.js';
 import { createRecords, createUploadSweeper } from './modules/records/index.js';
 import { createSearch } from './modules/search/index.js';
 import { createTenantDirectory, createTenantRepo, createTenantService, referencePattern } from './modules/tenants/index.js';
 import { createSender, createWebhooks, parseAllowList } from './modules/webhooks/index.js';
 import { extractInChild, type Extractor } from './extract/index.js';
 import type { BlobStore } from './storage/index.js';
-import { createRecordWorkflows } from './workflows/index.js';
+import { createHmac } from 'node:crypto';
+import { createRecordWorkflows, intakeWorkflow, paymentWorkflow } from './workflows/index.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -64,8 +66,32 @@ export function createServices(deps: ServiceDeps) {
   });
   const anchors = createAnchors({ scope, storage, signer: deps.keys, settings: config.auditAnchors });
   const search = createSearch({ scope, storage, extract: deps.extract ?? extractInChild, settings: config.search });
+  const online = onlineOps({
+    unitForFiling: filePlanOps.unitForFiling,
+    async decisionDocument(uow, caseId, documentId) {
+      const doc = await records.getDocument(uow, documentId).catch(() => null);
+      return doc && doc.value.caseId === caseId && doc.value.versionCount > 0 ? { id: doc.value.id } : null;
+    },
+  });
   return {
     scope,
+    online,
+    onlineApi: inScope(scope, online),
+    intake: intakeWorkflow({
+      scope,
+      records,
+      intake: intakeOps,
+      storage,
+      unitForFiling: filePlanOps.unitForFiling,
+      resolveTenant: tenants.resolve,
+      // Its own key, derived from the data key: status tokens are HMACs of the submission id.
+      tokenKey: createHmac('sha256', deps.dataKey).update('en-akte:status-tokens').digest(),
+      statusTokenTtlDays: config.online.statusTokenTtlDays,
+      publicUrl: config.publicUrl,
+      maxBytes: config.uploads.maxBytes,
+    }),
+    reportPayment: paymentWorkflow({ scope, resolveTenant: tenants.resolve, receiptOf: intakeOps.receipt, apply: online.applyPayment }),
+    status: createStatusService({ db, scope, tenants: tenants.all, citizenIdp: config.online.citizenIdp }),
     tenants,
     anchors,
     tenantService: createTenantService({ repo: createTenantRepo(db) }),

@@ -21,6 +21,8 @@ export function jobDepsOf(services: Services, config: Config, log: FastifyBaseLo
     search: services.search,
     consumers: [services.webhooks.consumer, services.search.consumer],
     eventRetentionDays: config.jobs.eventRetentionDays,
+    online: services.online,
+    overdueDays: config.online.overdueDays,
     log,
   };
 }
@@ -39,6 +41,7 @@ export function startJobs(opts: { boss: PgBoss; services: Services; config: Conf
         { queue: QUEUES.catchUp.name, everySeconds: config.jobs.catchUpSeconds },
         { queue: QUEUES.grantExpiry.name, everySeconds: config.jobs.grantExpirySeconds },
         { queue: QUEUES.auditAnchor.name, everySeconds: config.auditAnchors.intervalSeconds },
+        { queue: QUEUES.submissionsOverdue.name, everySeconds: config.online.overdueCheckSeconds },
       ],
       pollingIntervalSeconds: config.jobs.pollingIntervalSeconds,
       deliveryConcurrency: config.webhooks.concurrency,

@@ -6,6 +6,7 @@ import { IDEMPOTENCY_TTL_MS, idempotencyRepo } from '../db/idempotency-repo.js';
 import { dispatchBatch, DISPATCH_BATCH, hasPendingEvents, purgeDispatchedEvents, type EventConsumer } from '../modules/events/index.js';
 import type { Anchors } from '../modules/audit/index.js';
 import type { GrantOps } from '../modules/grants/index.js';
+import type { OnlineOps } from '../modules/online/index.js';
 import type { UploadSweeper } from '../modules/records/index.js';
 import { SEARCH_EXTRACT_QUEUE, SEARCH_INDEX_QUEUE, type ExtractJob, type IndexJob, type Search } from '../modules/search/index.js';
 import { DELIVERY_QUEUE, purgeDeliveries, type DeliveryJob, type Webhooks } from '../modules/webhooks/index.js';
@@ -19,6 +20,7 @@ export const QUEUES = {
   deliver: { name: DELIVERY_QUEUE, policy: 'standard' },
   grantExpiry: { name: 'grants.expire', policy: 'stately' },
   auditAnchor: { name: 'audit.anchor', policy: 'stately' },
+  submissionsOverdue: { name: 'submissions.overdue', policy: 'stately' },
   // One queued and one running per tenant: batches of a tenant never race each other.
   searchIndex: { name: SEARCH_INDEX_QUEUE, policy: 'stately' },
   // One queued per version: catch-ups and redelivered events add no duplicates.
@@ -36,6 +38,8 @@ export interface JobDeps {
   anchors: Anchors;
   search: Search;
   consumers: EventConsumer[];
+  online: Pick<OnlineOps, 'flagOverdue'>;
+  overdueDays: number;
   eventRetentionDays: number;
   log: FastifyBaseLogger;
 }
@@ -123,6 +127,14 @@ export function jobHandlers(deps: JobDeps): Record<string, Handler> {
     [QUEUES.searchExtract.name]: async (job) => ({ ...(await deps.search.extractVersion(job.data as ExtractJob)), instance: INSTANCE }),
 
     /** Records support grants whose time ran out (`grant.expired`). */
+    /** Submissions still received after SUBMISSION_OVERDUE_DAYS: flagged once, audited, submission.overdue. */
+    [QUEUES.submissionsOverdue.name]: async () => {
+      const before = new Date(Date.now() - deps.overdueDays * 86_400_000);
+      return {
+        flagged: await perTenant('overdue', (tenant) => scope(jobContext(tenant, 'submissions-overdue'), (uow) => deps.online.flagOverdue(uow, before))),
+        instance: INSTANCE,
+      };
+    },
     [QUEUES.grantExpiry.name]: async () => ({
       expired: await perTenant('grant-expiry', (tenant) => scope(jobContext(tenant, 'grant-expiry'), (uow) => deps.grants.recordExpiredGrants(uow))),
       instance: INSTANCE,

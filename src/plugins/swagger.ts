@@ -119,6 +119,12 @@ export default fp(
                 'algorithms from an allow-list only (never `none`, never HMAC with a public key), issuer, audience, expiry and ' +
                 '`typ: at+jwt` checked, keys by `kid` from the JWKS.',
             },
+            citizenAuth: {
+              type: 'http',
+              scheme: 'bearer',
+              bearerFormat: 'JWT',
+              description: 'A token of the citizen IdP (BundID; CITIZEN_IDP_ISSUER, keys from CITIZEN_IDP_JWKS_URL), audience CITIZEN_IDP_AUDIENCE: its `sub` is the account pseudonym.',
+            },
             clientSecretBasic: {
               type: 'http',
               scheme: 'basic',

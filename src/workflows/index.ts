@@ -16,3 +16,4 @@ export function createRecordWorkflows(deps: { scope: Scope; records: RecordsOps;
     serveContent: serveContentWorkflow(deps),
   };
 }
+export { intakeWorkflow, paymentWorkflow, type IncomingPart, type IntakeDeps, type IntakeWorkflow } from './intake.js';
