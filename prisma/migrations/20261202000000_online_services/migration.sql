@@ -100,7 +100,7 @@ CREATE TABLE "submission_status_index" (
 );
 CREATE INDEX "submission_status_index_account_hash_idx" ON "submission_status_index"("account_hash");
 ALTER TABLE "submission_status_index" ADD CONSTRAINT "submission_status_index_tenant_id_fkey" FOREIGN KEY ("tenant_id") REFERENCES "tenant"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
-GRANT INSERT ON "submission_status_index" TO en_akte_app;
+GRANT SELECT, INSERT ON "submission_status_index" TO en_akte_app;
 ALTER TABLE "submission_status_index" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "submission_status_index" FORCE ROW LEVEL SECURITY;
 CREATE POLICY "tenant_isolation" ON "submission_status_index" USING ("tenant_id" = current_tenant_id()) WITH CHECK ("tenant_id" = current_tenant_id());

@@ -65,11 +65,14 @@ async function readMultipart(request: FastifyRequest) {
   if (first.done || first.value.type !== 'field' || first.value.fieldname !== 'submission') {
     throw errors.badRequest('The first part of a multipart submission is the field "submission" (the JSON metadata and form data)');
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(String(first.value.value));
-  } catch {
-    throw errors.malformedJson('The "submission" part is not valid JSON');
+  // @fastify/multipart parses a field sent as application/json itself; a plain field is text.
+  let json: unknown = first.value.value;
+  if (typeof json === 'string') {
+    try {
+      json = JSON.parse(json);
+    } catch {
+      throw errors.malformedJson('The "submission" part is not valid JSON');
+    }
   }
   const checked = checkSubmission(json);
   if (!checked.ok) throw errors.validation(checked.errors.map((e) => `submission${e.path} ${e.message}`).join('; '), checked.errors.map((e) => ({ path: `submission${e.path}`, message: e.message })));
