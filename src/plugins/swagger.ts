@@ -123,7 +123,7 @@ export default fp(
               type: 'http',
               scheme: 'bearer',
               bearerFormat: 'JWT',
-              description: 'A token of the citizen IdP (BundID; CITIZEN_IDP_ISSUER, keys from CITIZEN_IDP_JWKS_URL), audience CITIZEN_IDP_AUDIENCE: its `sub` is the account pseudonym.',
+              description: 'A JWT of the citizen IdP (BundID; CITIZEN_IDP_ISSUER, keys from CITIZEN_IDP_JWKS_URL), verified per RFC8725 (RFC 8725): asymmetric algorithms from an allow-list, issuer, audience CITIZEN_IDP_AUDIENCE and expiry checked. Its `sub` is the account pseudonym.',
             },
             clientSecretBasic: {
               type: 'http',

@@ -1,4 +1,5 @@
 import type PgBoss from 'pg-boss';
+import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gewerbe, parkerleichterung, schwerbehindertenausweis, SERVICE_KEYS, sperrmuell, submission } from '../../examples/portal-forms.js';
@@ -228,7 +229,7 @@ describe('Schwerbehindertenausweis: sent to Hattingen, filed with the Kreis', ()
 });
 
 describe('bad input is refused with problem+json, and nothing is stored', () => {
-  const refusals: [string, () => Promise<import('fastify').LightMyRequestResponse>, number, string, unknown][] = [];
+  const refusals: [string, () => Promise<LightMyRequestResponse>, number, string, unknown][] = [];
   it('refuses each case of the issue', async () => {
     const gew = submission(SERVICE_KEYS.gewerbe, gewerbe());
     const filed = await submit('hattingen', gew);

@@ -7,18 +7,18 @@ import type { StatusService } from './status.js';
 
 /** The citizen's "where is my application?": no bearer token of ours, rate-limited per address. */
 const statusRoutes: FastifyPluginAsyncTypebox<{ status: StatusService; limit: (request: FastifyRequest, reply: FastifyReply) => Promise<void> }> = async (app, { status, limit }) => {
-  app.get('/status/:token', {
+  app.get('/status/:receipt', {
     onRequest: limit,
     schema: {
       tags: ['citizen status'], operationId: 'getApplicationStatus', security: [],
       summary: 'Status of an application, by the token the portal gave the citizen',
       description: 'Only the service, the state, its date and the competent authority. An unknown token answers exactly like an expired one (404).',
-      params: Type.Object({ token: StatusToken }, { additionalProperties: false }),
+      params: Type.Object({ receipt: StatusToken }, { additionalProperties: false }),
       response: { 200: CitizenStatus, ...problemResponses(400, 404, 429, 500) },
     },
   }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    return status.byToken(request.params.token);
+    return status.byToken(request.params.receipt);
   });
 
   app.get('/citizen/applications', {
