@@ -62,6 +62,15 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
         ? {
             level: config.logLevel,
             redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+            // A citizen's status token is a capability in the path: never in the logs.
+            serializers: {
+              req: (req: { method: string; url: string; hostname?: string; ip?: string }) => ({
+                method: req.method,
+                url: req.url.replace(/^\/v1\/status\/[^/?]*/, '/v1/status/[redacted]'),
+                hostname: req.hostname,
+                remoteAddress: req.ip,
+              }),
+            },
           }
         : logger,
     bodyLimit: config.bodyLimit,

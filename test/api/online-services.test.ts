@@ -1,9 +1,10 @@
+import fc from 'fast-check';
 import type PgBoss from 'pg-boss';
 import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gewerbe, parkerleichterung, schwerbehindertenausweis, SERVICE_KEYS, sperrmuell, submission } from '../../examples/portal-forms.js';
-import { VERSION } from '../../src/app.js';
+import { serverOptions, VERSION } from '../../src/app.js';
 import { jobDepsOf, jobHandlers, QUEUES } from '../../src/jobs/index.js';
 import { createServices } from '../../src/services.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
@@ -326,5 +327,38 @@ describe('overdue submissions', () => {
     const second = (await run({ data: {} } as PgBoss.JobWithMetadata<unknown>, t.deps.jobs)) as { flagged: Record<string, number> };
     expect(second.flagged.hattingen).toBe(0);
     expect((await events(id)).map((e) => e.type)).toEqual(['submission.received', 'submission.overdue']);
+  });
+});
+
+describe('form data, property-based', () => {
+  it('files a form or refuses it with pointers into formData, and a refusal stores nothing', async () => {
+    // A valid Gewerbeanzeige with one field replaced by an arbitrary JSON value (or removed).
+    const paths = [['beginn'], ['rechtsform'], ['inhaber', 'geburtsdatum'], ['inhaber', 'anschrift', 'plz'], ['betrieb', 'telefon'], ['beschaeftigte', 'vollzeit'], ['taetigkeit'], ['nebenerwerb'], ['neuesFeld']];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...paths), fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined }), async (path, value) => {
+        const form = structuredClone(gewerbe()) as Record<string, unknown>;
+        let at = form;
+        for (const k of path.slice(0, -1)) at = at[k] as Record<string, unknown>;
+        if (value === undefined) delete at[path.at(-1)!];
+        else at[path.at(-1)!] = value;
+        const before = await counts();
+        const res = await submit('hattingen', submission(SERVICE_KEYS.gewerbe, form, { payment: { status: 'open', amountCents: 1, transactionReference: 'P' } }));
+        expect([201, 422], res.body).toContain(res.statusCode);
+        if (res.statusCode === 422) {
+          expect(res.json().code).toBe('form-invalid');
+          for (const e of res.json().errors as { path: string }[]) expect(e.path.startsWith('/formData/')).toBe(true);
+          expect(await counts()).toEqual(before);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('status tokens in logs', () => {
+  it('are redacted from the logged request url', () => {
+    const logger = serverOptions(t.config).logger as { serializers: { req: (r: object) => { url: string } } };
+    expect(logger.serializers.req({ method: 'GET', url: `/v1/status/${'A'.repeat(43)}?x=1`, hostname: 'h', ip: '127.0.0.1' }).url).toBe('/v1/status/[redacted]?x=1');
+    expect(logger.serializers.req({ method: 'GET', url: '/v1/tenants/hattingen/files', hostname: 'h', ip: '127.0.0.1' }).url).toBe('/v1/tenants/hattingen/files');
   });
 });
