@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- an example script prints what it does */
 // Plays the online-service portal against a running EN-Akte (`npm start`): sets up Hattingen's
 // (and the Kreis's) plan units, switches the four seeded services on, files one submission of
 // each (the Gewerbeanzeige with an attachment, multipart), reports the Gewerbe payment as ePayBL,
