@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { uuidv7 } from 'uuidv7';
 import { authorize, type RequestContext, type Scope, type TenantRef, type UnitOfWork } from '../core/index.js';
+import { isUniqueViolation } from '../db/tenant-tx.js';
 import { errors } from '../errors.js';
 import { today } from '../lib/dates.js';
 import {
@@ -237,6 +238,8 @@ export function intakeWorkflow(deps: IntakeDeps) {
       });
     } catch (err) {
       await discard(fctx, contents);
+      // The same submission filed at this moment by a parallel request: its unit won.
+      if (isUniqueViolation(err)) throw errors.conflict('This submission is being filed by a parallel request; retry to get its answer');
       throw err;
     }
     if (!filed.created) await discard(fctx, contents);

@@ -362,3 +362,19 @@ describe('status tokens in logs', () => {
     expect(logger.serializers.req({ method: 'GET', url: '/v1/tenants/hattingen/files', hostname: 'h', ip: '127.0.0.1' }).url).toBe('/v1/tenants/hattingen/files');
   });
 });
+
+describe('the same submission twice at once', () => {
+  it('files it once: one answer 201, the other 200 or 409, never a 500', async () => {
+    const body = submission(SERVICE_KEYS.sperrmuell, sperrmuell());
+    const answers = await Promise.all([submit('hattingen', body), submit('hattingen', body), submit('hattingen', body)]);
+    const statuses = answers.map((r) => r.statusCode).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    for (const s of statuses) expect([200, 201, 409]).toContain(s);
+    const rows = await owner.query('SELECT id FROM submission WHERE portal_id = $1', [body.submissionId]);
+    expect(rows.rowCount).toBe(1);
+    expect((await owner.query('SELECT count(*)::int AS n FROM version_upload')).rows[0].n).toBe(0);
+    const retry = await submit('hattingen', body);
+    expect(retry.statusCode).toBe(200);
+    expect(retry.json().id).toBe(rows.rows[0].id);
+  });
+});

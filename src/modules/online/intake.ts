@@ -71,6 +71,7 @@ export const intakeOps = {
   async recordForward(uow: UnitOfWork, r: { id: string; portalId: string; serviceKey: string; bodyHash: string; filedWith: string; createdBy: string }) {
     const repo = uow.repo(onlineRepo);
     if (await repo.receipt(r.portalId)) return;
+    // A parallel retry may record it first; its own unit then fails on the unique key and is retried by the portal.
     await repo.createReceipt(r);
     await uow.audit.append(
       { action: 'submission.forwarded', objectType: 'submission', objectId: r.id, new: { submissionId: r.portalId, serviceKey: r.serviceKey, filedWith: r.filedWith } },
