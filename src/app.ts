@@ -17,6 +17,7 @@ import { clientRoutes, tokenRoute } from './modules/clients/index.js';
 import { filePlanRoutes } from './modules/file-plan/index.js';
 import { grantRoutes } from './modules/grants/index.js';
 import { healthRoutes } from './modules/health/index.js';
+import { onlineRoutes, statusRoutes } from './modules/online/index.js';
 import { recordRoutes } from './modules/records/index.js';
 import { searchRoutes } from './modules/search/index.js';
 import { tenantRoutes } from './modules/tenants/index.js';
@@ -62,6 +63,15 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
         ? {
             level: config.logLevel,
             redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+            // A citizen's status token is a capability in the path: never in the logs.
+            serializers: {
+              req: (req: { method: string; url: string; hostname?: string; ip?: string }) => ({
+                method: req.method,
+                url: req.url.replace(/^\/v1\/status\/[^/?]*/, '/v1/status/[redacted]'),
+                hostname: req.hostname,
+                remoteAddress: req.ip,
+              }),
+            },
           }
         : logger,
     bodyLimit: config.bodyLimit,
@@ -173,6 +183,9 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
     ],
   });
 
+  // The citizen's status lookup: no token of ours (a status token, or the citizen IdP's).
+  await app.register(statusRoutes, { prefix: '/v1', status: services.status, limit: app.limitStatusLookup });
+
   // Every /v1 route requires a verified bearer token.
   await app.register(
     async (v1) => {
@@ -194,6 +207,7 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
           await scoped.register(auditRoutes, { service: services.audit });
           await scoped.register(grantRoutes, { service: services.grantsApi, audit: services.audit });
           await scoped.register(clientRoutes, { service: clients });
+          await scoped.register(onlineRoutes, { service: services.onlineApi, intake: services.intake, reportPayment: services.reportPayment, maxBytes: config.uploads.maxBytes });
           await scoped.register(webhookRoutes, { service: services.webhooks, maxPerTenant: config.webhooks.maxPerTenant });
           await scoped.register(xdomeaRoutes, { plan: services.xdomeaPlanApi, abgabe: services.xdomeaAbgabe });
         },

@@ -11,6 +11,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { migrate, type MigrateResult } from './db/migrate.js';
 import { seedTenants } from './db/seed.js';
 import { ALL_QUEUES, createBoss, installJobs } from './jobs/index.js';
+import { seedOnlineServices } from './modules/online/index.js';
 import { createTenantRepo } from './modules/tenants/index.js';
 import { createBlobStore } from './storage/index.js';
 
@@ -25,6 +26,7 @@ export async function prepareDatabase(ownerUrl: string): Promise<MigrateResult &
   let seeded: number;
   try {
     seeded = await seedTenants(owner);
+    await seedOnlineServices(owner);
   } finally {
     await owner.$disconnect();
   }

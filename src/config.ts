@@ -155,6 +155,18 @@ export const EnvSchema = Type.Object({
     maximum: 1_000_000,
     description: 'Requests per minute a client (or person) may send to /v1 in one tenant, across all instances',
   }),
+  STATUS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: Type.Integer({
+    default: 20, minimum: 1, maximum: 10_000,
+    description: 'Citizen status lookups (GET /v1/status/…, /v1/citizen/applications) per minute per client address',
+  }),
+  STATUS_TOKEN_TTL_DAYS: Type.Integer({ default: 730, minimum: 1, maximum: 3650, description: 'Days a citizen status token answers after the submission arrived' }),
+  SUBMISSION_OVERDUE_DAYS: Type.Integer({ default: 3, minimum: 1, maximum: 365, description: 'Days after which a submission still received (not accepted or rejected) is flagged overdue' }),
+  SUBMISSION_OVERDUE_CHECK_SECONDS: Type.Integer({ default: 3600, minimum: 10, maximum: 86_400, description: 'How often the worker looks for overdue submissions' }),
+  CITIZEN_IDP_JWKS_URL: Type.Optional(
+    Type.String({ pattern: '^https?://[^\\s]+$', description: 'JWKS of the citizen IdP (BundID) whose tokens open GET /v1/citizen/applications; unset: that lookup is off' }),
+  ),
+  CITIZEN_IDP_ISSUER: Type.Optional(Type.String({ minLength: 1, description: '`iss` of citizen IdP tokens (required with CITIZEN_IDP_JWKS_URL)' })),
+  CITIZEN_IDP_AUDIENCE: Type.String({ default: 'en-akte-status', minLength: 1, description: '`aud` citizen IdP tokens must carry' }),
   TOKEN_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 10, minimum: 1, maximum: 10_000, description: 'Token requests per minute per client_id at /oauth/token' }),
   TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: Type.Integer({
     default: 60,
@@ -315,7 +327,8 @@ export interface Config {
     clockTolerance: number;
   };
   bodyLimit: number;
-  rateLimits: { perMinute: number; tokenPerClientPerMinute: number; tokenPerAddressPerMinute: number };
+  rateLimits: { perMinute: number; tokenPerClientPerMinute: number; tokenPerAddressPerMinute: number; statusPerAddressPerMinute: number };
+  online: { statusTokenTtlDays: number; overdueDays: number; overdueCheckSeconds: number; citizenIdp?: { jwksUrl: string; issuer: string; audience: string } };
   /** Where Prometheus scrapes: a separate listener, or the API port with a bearer token. */
   metrics: { host: string; port: number; token?: string };
   uploads: { maxBytes: number; staleAfterSeconds: number; sweepIntervalSeconds: number };
@@ -405,6 +418,9 @@ function toConfig(env: Env): Config {
       'Invalid configuration: DATABASE_URL (the API login) and DATABASE_OWNER_URL (the schema owner, for migrations) go together; set both, or neither for the embedded PostgreSQL',
     );
   }
+  if (env.CITIZEN_IDP_JWKS_URL && !env.CITIZEN_IDP_ISSUER) {
+    throw new ConfigError('Invalid configuration: CITIZEN_IDP_ISSUER is required when CITIZEN_IDP_JWKS_URL is set');
+  }
   if (env.AUTH_JWKS_URL && !env.AUTH_ISSUER) {
     throw new ConfigError('Invalid configuration: AUTH_ISSUER is required when AUTH_JWKS_URL is set');
   }
@@ -440,6 +456,15 @@ function toConfig(env: Env): Config {
       perMinute: env.RATE_LIMIT_PER_MINUTE,
       tokenPerClientPerMinute: env.TOKEN_RATE_LIMIT_PER_MINUTE,
       tokenPerAddressPerMinute: env.TOKEN_RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+      statusPerAddressPerMinute: env.STATUS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+    },
+    online: {
+      statusTokenTtlDays: env.STATUS_TOKEN_TTL_DAYS,
+      overdueDays: env.SUBMISSION_OVERDUE_DAYS,
+      overdueCheckSeconds: env.SUBMISSION_OVERDUE_CHECK_SECONDS,
+      citizenIdp: env.CITIZEN_IDP_JWKS_URL
+        ? { jwksUrl: env.CITIZEN_IDP_JWKS_URL, issuer: env.CITIZEN_IDP_ISSUER!, audience: env.CITIZEN_IDP_AUDIENCE }
+        : undefined,
     },
     metrics: { host: env.METRICS_HOST, port: env.METRICS_PORT, token: env.METRICS_TOKEN },
     uploads: {

@@ -69,6 +69,8 @@ export const catalogue = {
   'digest-mismatch': { status: 422, title: 'The content does not match its Content-Digest' },
   'message-invalid': { status: 422, title: 'The XDOMEA message is not valid' },
   'container-rejected': { status: 422, title: 'The XDOMEA container (ZIP) is refused' },
+  'form-invalid': { status: 422, title: 'The submission does not match the online service' },
+  'submission-id-reused': { status: 422, title: 'This submission id was sent before with a different submission' },
   'precondition-required': { status: 428, title: 'Precondition required' },
   'too-many-requests': { status: 429, title: 'Too many requests' },
   'headers-too-large': { status: 431, title: 'Request header fields too large' },
@@ -130,6 +132,10 @@ export const errors = {
       expected,
       actual,
     }),
+  /** A submission the service cannot take: JSON pointers into the submission in `errors`. */
+  formInvalid: (detail: string, list: { path: string; message: string }[]) => make('form-invalid', detail, { errors: list }),
+  submissionIdReused: (portalId: string) =>
+    make('submission-id-reused', `Submission ${portalId} was filed before with different content; nothing was stored. Send a new submission id`),
   payloadTooLarge: (limit: number) => make('payload-too-large', `The body exceeds ${limit} bytes`, { limit }),
   unsupportedMediaType: (detail: string) => make('unsupported-media-type', detail),
   rangeNotSatisfiable: (size: number) =>

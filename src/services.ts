@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import type { SigningKeys } from './auth/keys.js';
 import type { Config } from './config.js';
@@ -9,6 +10,7 @@ import { createAnchors, createAuditLog, createAuditService } from './modules/aud
 import { createClientService } from './modules/clients/index.js';
 import { filePlanOps } from './modules/file-plan/index.js';
 import { grantOps } from './modules/grants/index.js';
+import { createStatusService, intakeOps, onlineOps } from './modules/online/index.js';
 import { createRecords, createUploadSweeper } from './modules/records/index.js';
 import { createSearch } from './modules/search/index.js';
 import { createTenantDirectory, createTenantRepo, createTenantService, referencePattern, tenantSettingsStore, wormMode } from './modules/tenants/index.js';
@@ -16,7 +18,7 @@ import { createSender, createWebhooks, parseAllowList } from './modules/webhooks
 import { createPlanExchange, DEFAULT_ZIP_LIMITS } from './modules/xdomea/index.js';
 import { extractInChild, type Extractor } from './extract/index.js';
 import type { BlobStore } from './storage/index.js';
-import { createRecordWorkflows, xdomeaAbgabeWorkflows } from './workflows/index.js';
+import { createRecordWorkflows, intakeWorkflow, paymentWorkflow, xdomeaAbgabeWorkflows } from './workflows/index.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -66,9 +68,33 @@ export function createServices(deps: ServiceDeps) {
   const anchors = createAnchors({ scope, storage, signer: deps.keys, settings: config.auditAnchors });
   const xdomeaSettings = { maxMessageBytes: 64 * 1024 * 1024, zip: DEFAULT_ZIP_LIMITS };
   const search = createSearch({ scope, storage, extract: deps.extract ?? extractInChild, settings: config.search });
+  const online = onlineOps({
+    unitForFiling: filePlanOps.unitForFiling,
+    async decisionDocument(uow, caseId, documentId) {
+      const doc = await records.getDocument(uow, documentId).catch(() => null);
+      return doc && doc.value.caseId === caseId && doc.value.versionCount > 0 ? { id: doc.value.id } : null;
+    },
+  });
   return {
     scope,
     storage,
+    online,
+    onlineApi: inScope(scope, online),
+    intake: intakeWorkflow({
+      scope,
+      records,
+      intake: intakeOps,
+      storage,
+      unitForFiling: filePlanOps.unitForFiling,
+      resolveTenant: tenants.resolve,
+      // Its own key, derived from the data key: status tokens are HMACs of the submission id.
+      tokenKey: createHmac('sha256', deps.dataKey).update('en-akte:status-tokens').digest(),
+      statusTokenTtlDays: config.online.statusTokenTtlDays,
+      publicUrl: config.publicUrl,
+      maxBytes: config.uploads.maxBytes,
+    }),
+    reportPayment: paymentWorkflow({ scope, resolveTenant: tenants.resolve, receiptOf: intakeOps.receipt, apply: online.applyPayment }),
+    status: createStatusService({ db, scope, tenants: tenants.all, citizenIdp: config.online.citizenIdp }),
     tenants,
     anchors,
     tenantService: createTenantService({ repo: createTenantRepo(db) }),

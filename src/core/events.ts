@@ -16,10 +16,23 @@ const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Actor = Type.String({ maxLength: 250, description: 'Who: the person (sub) or `client:<id>`' });
 const Day = Type.String({ format: 'date', maxLength: 10 });
 
+const SubmissionState = Type.Union([Type.Literal('received'), Type.Literal('accepted'), Type.Literal('rejected'), Type.Literal('in-progress'), Type.Literal('decided'), Type.Literal('closed')]);
+const ServiceKey = Type.String({ maxLength: 64, description: 'LeiKa/FIM id of the online service' });
+const PortalId = Type.String({ maxLength: 100, description: "The portal's submission id" });
+
 const spec = <S extends SubjectType, D extends TSchema>(subject: S, summary: string, data: D) => ({ subject, summary, data });
 
-export const SUBJECT_TYPES = ['file', 'case', 'document', 'version', 'support-grant', 'webhook'] as const;
+export const SUBJECT_TYPES = ['file', 'case', 'document', 'version', 'support-grant', 'webhook', 'submission'] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
+
+/** Online services (issue 13): submissions from the portal, in FIT-Connect's states. No form data, no names. */
+const SUBMISSION_EVENTS = {
+  'submission.received': spec('submission', 'A submission from the online-service portal was filed (file or case, documents)', Type.Object({ serviceKey: ServiceKey, portalId: PortalId, originTenant: Type.String({ ...Slug, description: 'Tenant the portal sent it to' }), paymentRequired: Type.Boolean() })),
+  'submission.forwarded': spec('submission', 'A submission sent to this tenant was filed with the competent tenant instead (Abgabe)', Type.Object({ serviceKey: ServiceKey, portalId: PortalId, filedWith: Type.String({ ...Slug, description: 'Competent tenant' }) })),
+  'submission.state-changed': spec('submission', 'A submission moved to another processing state', Type.Object({ from: SubmissionState, to: SubmissionState, reason: Type.Optional(Type.String({ maxLength: 1000 })) })),
+  'submission.payment-changed': spec('submission', 'The payment provider (ePayBL) reported a payment status', Type.Object({ status: Type.Union([Type.Literal('open'), Type.Literal('paid'), Type.Literal('failed'), Type.Literal('refunded')]), amountCents: Type.Integer({ format: 'int32', minimum: 0, maximum: 2147483647 }), transactionReference: Type.String({ maxLength: 100 }) })),
+  'submission.overdue': spec('submission', 'A submission has waited in state received for longer than SUBMISSION_OVERDUE_DAYS', Type.Object({ since: Timestamp })),
+} as const;
 
 export const EVENT_CATALOGUE = {
   'file.created': spec('file', 'A file (Akte) was created', Type.Object({ reference: Reference, planCode: Type.String({ maxLength: 64 }), confidentiality: Type.String({ pattern: '^00[1-5]$', maxLength: 3 }) })),
@@ -69,6 +82,7 @@ export const EVENT_CATALOGUE = {
   'grant.rejected': spec('support-grant', 'The town rejected a support grant', Type.Object({ grantee: Grantee })),
   'grant.revoked': spec('support-grant', 'The town revoked a support grant', Type.Object({ grantee: Grantee })),
   'grant.expired': spec('support-grant', 'A support grant reached its end', Type.Object({ grantee: Grantee, validUntil: Timestamp })),
+  ...SUBMISSION_EVENTS,
   'webhook.test': spec('webhook', 'A test event, sent on request to one subscription', Type.Object({ message: Type.String({ maxLength: 500 }) })),
 } as const;
 

@@ -31,6 +31,13 @@ export const PERMISSIONS = {
   'webhooks:manage': ['tenant-admin'],
   'grants:decide': ['tenant-admin'],
   'grants:read': ['tenant-admin', 'auditor'],
+  // Online services (issue 13): the catalogue, the portal's intake client, processing, ePayBL.
+  'online-services:read': ['tenant-admin', 'records-manager', 'clerk', 'reader', 'auditor', 'intake'],
+  'online-services:manage': ['tenant-admin'],
+  'submissions:submit': ['intake'],
+  'submissions:read': ['records-manager', 'clerk', 'reader', 'auditor'],
+  'submissions:process': ['records-manager', 'clerk'],
+  'payments:report': ['payment-provider'],
   // Competence-centre roles (tokens of the kompetenzzentrum tenant).
   'grants:request': ['support-agent', 'cc-admin'],
 } as const satisfies Record<string, readonly string[]>;

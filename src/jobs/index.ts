@@ -23,6 +23,8 @@ export function jobDepsOf(services: Services, config: Config, log: FastifyBaseLo
     search: services.search,
     consumers: [services.webhooks.consumer, services.search.consumer],
     eventRetentionDays: config.jobs.eventRetentionDays,
+    online: services.online,
+    overdueDays: config.online.overdueDays,
     log,
   };
 }
@@ -43,6 +45,7 @@ export function startJobs(opts: { boss: PgBoss; services: Services; config: Conf
         { queue: QUEUES.retentionScan.name, everySeconds: config.jobs.retentionScanSeconds },
         { queue: QUEUES.checkoutExpiry.name, everySeconds: config.jobs.checkoutExpirySeconds },
         { queue: QUEUES.auditAnchor.name, everySeconds: config.auditAnchors.intervalSeconds },
+        { queue: QUEUES.submissionsOverdue.name, everySeconds: config.online.overdueCheckSeconds },
       ],
       pollingIntervalSeconds: config.jobs.pollingIntervalSeconds,
       deliveryConcurrency: config.webhooks.concurrency,

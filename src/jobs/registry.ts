@@ -9,6 +9,7 @@ import type { GrantOps } from '../modules/grants/index.js';
 import type { RecordsOps, UploadSweeper } from '../modules/records/index.js';
 import type { BlobStore } from '../storage/index.js';
 import { DESTROY_CONTENT_QUEUE, removeObjects, type DestroyContentJob } from '../workflows/index.js';
+import type { OnlineOps } from '../modules/online/index.js';
 import { SEARCH_EXTRACT_QUEUE, SEARCH_INDEX_QUEUE, type ExtractJob, type IndexJob, type Search } from '../modules/search/index.js';
 import { DELIVERY_QUEUE, purgeDeliveries, type DeliveryJob, type Webhooks } from '../modules/webhooks/index.js';
 import type { QueueSpec } from './boss.js';
@@ -24,6 +25,7 @@ export const QUEUES = {
   checkoutExpiry: { name: 'records.checkout-expiry', policy: 'stately' },
   destroyContent: { name: DESTROY_CONTENT_QUEUE, policy: 'standard' },
   auditAnchor: { name: 'audit.anchor', policy: 'stately' },
+  submissionsOverdue: { name: 'submissions.overdue', policy: 'stately' },
   // One queued and one running per tenant: batches of a tenant never race each other.
   searchIndex: { name: SEARCH_INDEX_QUEUE, policy: 'stately' },
   // One queued per version: catch-ups and redelivered events add no duplicates.
@@ -43,6 +45,8 @@ export interface JobDeps {
   anchors: Anchors;
   search: Search;
   consumers: EventConsumer[];
+  online: Pick<OnlineOps, 'flagOverdue'>;
+  overdueDays: number;
   eventRetentionDays: number;
   log: FastifyBaseLogger;
 }
@@ -148,6 +152,14 @@ export function jobHandlers(deps: JobDeps): Record<string, Handler> {
     [QUEUES.destroyContent.name]: async (job) => ({ removed: await removeObjects(deps.storage, job.data as DestroyContentJob), instance: INSTANCE }),
 
     /** Records support grants whose time ran out (`grant.expired`). */
+    /** Submissions still received after SUBMISSION_OVERDUE_DAYS: flagged once, audited, submission.overdue. */
+    [QUEUES.submissionsOverdue.name]: async () => {
+      const before = new Date(Date.now() - deps.overdueDays * 86_400_000);
+      return {
+        flagged: await perTenant('overdue', (tenant) => scope(jobContext(tenant, 'submissions-overdue'), (uow) => deps.online.flagOverdue(uow, before))),
+        instance: INSTANCE,
+      };
+    },
     [QUEUES.grantExpiry.name]: async () => ({
       expired: await perTenant('grant-expiry', (tenant) => scope(jobContext(tenant, 'grant-expiry'), (uow) => deps.grants.recordExpiredGrants(uow))),
       instance: INSTANCE,

@@ -18,6 +18,7 @@ export interface RateLimitOptions {
   perMinute: number;
   tokenPerClientPerMinute: number;
   tokenPerAddressPerMinute: number;
+  statusPerAddressPerMinute: number;
 }
 
 declare module 'fastify' {
@@ -26,6 +27,8 @@ declare module 'fastify' {
     limitCaller: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
     /** preHandler of /oauth/token: the client's and the address's budget. */
     limitTokenRequest: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /** Citizen status lookups (no token of ours): per client address, STATUS_RATE_LIMIT_PER_ADDRESS_PER_MINUTE. */
+    limitStatusLookup: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
 }
 
@@ -123,6 +126,14 @@ export default fp(
       keyGenerator: (req: FastifyRequest) => `token:ip:${req.ip}`,
     });
 
+    const perStatusAddress = app.createRateLimit({
+      max: opts.statusPerAddressPerMinute,
+      timeWindow: WINDOW_MS,
+      keyGenerator: (req: FastifyRequest) => `status:ip:${req.ip}`,
+    });
+    app.decorate('limitStatusLookup', async (request: FastifyRequest, reply: FastifyReply) => {
+      apply(reply, await perStatusAddress(request), 'from this address');
+    });
     app.decorate('limitCaller', async (request: FastifyRequest, reply: FastifyReply) => {
       apply(reply, await perCaller(request), 'for this client');
     });

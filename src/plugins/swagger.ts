@@ -119,6 +119,12 @@ export default fp(
                 'algorithms from an allow-list only (never `none`, never HMAC with a public key), issuer, audience, expiry and ' +
                 '`typ: at+jwt` checked, keys by `kid` from the JWKS.',
             },
+            citizenAuth: {
+              type: 'http',
+              scheme: 'bearer',
+              bearerFormat: 'JWT',
+              description: 'A JWT of the citizen IdP (BundID; CITIZEN_IDP_ISSUER, keys from CITIZEN_IDP_JWKS_URL), verified per RFC8725 (RFC 8725): asymmetric algorithms from an allow-list, issuer, audience CITIZEN_IDP_AUDIENCE and expiry checked. Its `sub` is the account pseudonym.',
+            },
             clientSecretBasic: {
               type: 'http',
               scheme: 'basic',

@@ -29,3 +29,4 @@ export function createRecordWorkflows(deps: {
 }
 
 export { xdomeaAbgabeWorkflows } from './xdomea-abgabe.js';
+export { intakeWorkflow, paymentWorkflow, type IncomingPart, type IntakeDeps, type IntakeWorkflow } from './intake.js';

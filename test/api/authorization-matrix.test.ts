@@ -67,6 +67,12 @@ const MATRIX: Record<string, Expectation> = {
   redeliverWebhookDelivery: { roles: ['tenant-admin'] },
   exportFilePlanXdomea: { roles: ALL }, importFilePlanXdomea: { roles: ['tenant-admin', 'records-manager'] },
   exportAbgabeXdomea: { roles: ['records-manager', 'clerk', 'reader'] }, importAbgabeXdomea: { roles: ['records-manager'] },
+  listOnlineServices: { roles: ALL }, getOnlineService: { roles: ALL },
+  createOnlineService: { roles: ['tenant-admin'] }, updateOnlineService: { roles: ['tenant-admin'] },
+  // Machine clients only (intake, payment-provider): no town role may.
+  submitApplication: { roles: [] }, reportPayment: { roles: [] },
+  listSubmissions: { roles: READ }, getSubmission: { roles: READ }, transitionSubmission: { roles: ['records-manager', 'clerk'] },
+  getApplicationStatus: { kind: 'public' }, listMyApplications: { kind: 'public' },
 };
 
 interface Operation { id: string; method: string; path: string }
@@ -104,14 +110,30 @@ beforeAll(async () => {
   const delivery = (await f.as(['tenant-admin']).post(`/webhooks/${webhook.id}/test`, undefined)).json();
   // Disabled, so that no worker of another test file tries to deliver to it.
   await f.as(['tenant-admin']).post(`/webhooks/${webhook.id}/disable`, {}, { 'if-match': created.headers.etag as string });
+  // An online service of the town and one submission through it (by an intake client).
+  const service = await f.as(['tenant-admin']).post('/online-services', {
+    serviceKey: 'matrix-0', title: 'Matrix', formSchema: { type: 'object' }, planCode: unit.code, filing: 'file-per-applicant', caseTitle: 'Matrix',
+  });
+  expect(service.statusCode, service.body).toBe(201);
+  const submitted = await f.as(['intake']).post('/submissions', submissionBody());
+  expect(submitted.statusCode, submitted.body).toBe(201);
   Object.assign(ids, {
-    tenant: TOWN, unitId: unit.id, fileId: file.id, caseId: kase.id, documentId: doc.json().id, number: '1', clientId: client.id, grantId, objectId: file.id,
+    serviceId: service.json().id, submissionId: submitted.json().id,
+    tenant: TOWN, unitId: unit.id, unitCode: unit.code, fileId: file.id, caseId: kase.id, documentId: doc.json().id, number: '1', clientId: client.id, grantId, objectId: file.id,
     webhookId: webhook.id, deliveryId: delivery.deliveryId,
   });
 });
 afterAll(() => t.close());
 
+const submissionBody = () => ({
+  serviceKey: 'matrix-0', submissionId: `matrix-${Math.random().toString(36).slice(2, 10)}`, submittedAt: new Date().toISOString(),
+  applicant: { name: 'Matrix' }, formData: {},
+});
+
 const bodies: Record<string, () => unknown> = {
+  createOnlineService: () => ({ serviceKey: `m-${Math.random().toString(36).slice(2, 10)}`, title: 'm', formSchema: { type: 'object' }, planCode: ids.unitCode, filing: 'file-per-applicant', caseTitle: 'm', active: false }),
+  updateOnlineService: () => ({ title: 'm' }), submitApplication: submissionBody, transitionSubmission: () => ({ to: 'accepted' }),
+  reportPayment: () => ({ submissionId: 'matrix-none', status: 'paid', amountCents: 1, transactionReference: 'm' }),
   createFilePlanUnit: () => ({ code: `M${Math.random().toString(36).slice(2, 8)}`, title: 'm', retentionYears: 1, disposal: 'B' }),
   importFilePlan: () => ({ units: [{ code: `M${Math.random().toString(36).slice(2, 8)}`, title: 'm', retentionYears: 1, disposal: 'B' }] }),
   updateFilePlanUnit: () => ({ title: 'm' }), createFile: () => ({ planUnitId: ids.unitId, title: 'm' }), updateFile: () => ({ title: 'm' }),
@@ -193,4 +215,21 @@ describe('authorization matrix over every operation of openapi.json', () => {
       expect(classified).toEqual(expected);
     });
   }
+});
+
+describe('the machine roles of the online services', () => {
+  it('lets an intake client submit and a payment provider report, and nothing else', async () => {
+    const intake = await bearer(TOWN, ['intake']);
+    const epaybl = await bearer(TOWN, ['payment-provider']);
+    const byOp = (id: string) => OPERATIONS.find((o) => o.id === id)!;
+    expect((await call(byOp('submitApplication'), intake)).statusCode).toBe(201);
+    expect((await call(byOp('reportPayment'), epaybl)).statusCode).toBe(404);
+    for (const id of ['getSubmission', 'listSubmissions', 'transitionSubmission', 'createOnlineService', 'listFiles', 'reportPayment']) {
+      expect((await call(byOp(id), intake)).statusCode, id).toBe(403);
+    }
+    for (const id of ['getSubmission', 'transitionSubmission', 'submitApplication', 'listOnlineServices', 'listFiles']) {
+      expect((await call(byOp(id), epaybl)).statusCode, id).toBe(403);
+    }
+    expect((await call(byOp('listOnlineServices'), intake)).statusCode).toBe(200);
+  });
 });

@@ -15,7 +15,9 @@ import { problem, recordFactories } from '../support/records.js';
 
 const TENANT_PREFIX = '/v1/tenants/{tenant}/';
 
-const v1Operations = allOperations.filter((o) => o.path.startsWith('/v1/'));
+// The citizen's status lookups take no token of ours (a status token in the path, or the citizen IdP's).
+const CITIZEN_OPERATIONS = new Set(['getApplicationStatus', 'listMyApplications']);
+const v1Operations = allOperations.filter((o) => o.path.startsWith('/v1/') && !CITIZEN_OPERATIONS.has(o.id));
 const tenantOperations = allOperations.filter((o) => o.path.startsWith(TENANT_PREFIX));
 
 /** The hattingen objects the calls aim at. */
@@ -28,6 +30,8 @@ interface Targets {
   clientId: string;
   webhookId: string;
   deliveryId: string;
+  serviceId: string;
+  submissionId: string;
 }
 /** Path parameter → its value, and which object's ETag goes into If-Match. */
 const FILL: Record<string, { value: (x: Targets) => string; object?: keyof Targets; resource: string }> = {
@@ -40,6 +44,8 @@ const FILL: Record<string, { value: (x: Targets) => string; object?: keyof Targe
   clientId: { value: (x) => x.clientId, object: 'clientId', resource: 'client' },
   webhookId: { value: (x) => x.webhookId, object: 'webhookId', resource: 'webhook' },
   deliveryId: { value: (x) => x.deliveryId, resource: 'delivery' },
+  serviceId: { value: (x) => x.serviceId, object: 'serviceId', resource: 'online service' },
+  submissionId: { value: (x) => x.submissionId, object: 'submissionId', resource: 'submission' },
   // The audit history of a hattingen document.
   objectId: { value: (x) => x.documentId, resource: 'object' },
 };
@@ -195,7 +201,15 @@ beforeAll(async () => {
   // Disabled (its delivery cancelled), so that a worker of another test file never changes it.
   const disabled = await admin.post(`/webhooks/${webhook.json().id}/disable`, {}, { 'if-match': webhook.headers.etag as string });
   if (disabled.statusCode !== 200) throw new Error(`disable: ${disabled.statusCode} ${disabled.body}`);
+  // An online service of hattingen, and a submission through it by its intake client.
+  const serviceKey = `iso-${randomUUID().slice(0, 8)}`;
+  const service = await admin.post('/online-services', { serviceKey, title: 'Isolation', formSchema: { type: 'object' }, planCode: unit.code, filing: 'file-per-applicant', caseTitle: 'Isolation' });
+  if (service.statusCode !== 201) throw new Error(`service: ${service.statusCode} ${service.body}`);
+  const submitted = await h.as(['intake']).post('/submissions', { serviceKey, submissionId: `iso-${randomUUID()}`, submittedAt: new Date().toISOString(), applicant: { name: 'Iso' }, formData: {} });
+  if (submitted.statusCode !== 201) throw new Error(`submission: ${submitted.statusCode} ${submitted.body}`);
   targets = {
+    serviceId: service.json().id,
+    submissionId: submitted.json().id,
     unitId: unit.id,
     fileId: file.id,
     caseId: kase.id,
@@ -223,10 +237,12 @@ beforeAll(async () => {
     grant: await read(`/support-grants/${targets.grantId}`, admin),
     client: await read(`/clients/${targets.clientId}`, admin),
     webhook: await read(`/webhooks/${targets.webhookId}`, admin),
+    service: await read(`/online-services/${targets.serviceId}`, admin),
+    submission: await read(`/submissions/${targets.submissionId}`),
     deliveries: (await read(`/webhooks/${targets.webhookId}/deliveries`, admin)).body,
     // Reads are audited too (content downloads), so compare what other tenants' actors did to these objects.
     auditByOthers: await Promise.all(
-      Object.entries(targets).filter(([k]) => k !== 'deliveryId').map(async ([, id]) =>
+      Object.entries(targets).filter(([k]) => k !== 'deliveryId' && k !== 'serviceId' && k !== 'submissionId').map(async ([, id]) =>
         ((await read(`/audit/objects/${id}?limit=200`, admin)).body as { items: { actorTenant: string }[] }).items.filter((e) => e.actorTenant !== 'hattingen'),
       ),
     ),
@@ -242,6 +258,8 @@ beforeAll(async () => {
     clientId: etagOf('client'),
     webhookId: etagOf('webhook'),
     deliveryId: '',
+    serviceId: etagOf('service'),
+    submissionId: etagOf('submission'),
   };
 });
 afterAll(() => t?.close());

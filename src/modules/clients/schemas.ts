@@ -8,7 +8,7 @@ export const Clearance = Type.Union(
 // In the order of CONFIDENTIALITY_LEVELS (src/core/confidentiality.ts), least restricted first.
 
 export const TenantRole = Type.Union(
-  ['tenant-admin', 'records-manager', 'clerk', 'reader', 'auditor'].map((r) => Type.Literal(r)),
+  ['tenant-admin', 'records-manager', 'clerk', 'reader', 'auditor', 'intake', 'payment-provider'].map((r) => Type.Literal(r)),
   { description: 'A role of the tenant (see the permission matrix)' },
 );
 

@@ -13,13 +13,14 @@ import { applyChange } from './change.js';
 
 /** Documents (Dokumente) in cases, and their check-out (lock) for editing. */
 export const documentOps = {
-  async createDocument(uow: UnitOfWork, caseId: string, input: CreateDocument): Promise<Versioned<RecordDocument>> {
+  /** `id` is given by workflows that stored the document's content before creating it (online intake). */
+  async createDocument(uow: UnitOfWork, caseId: string, input: CreateDocument, id: string = uuidv7()): Promise<Versioned<RecordDocument>> {
     authorize(uow.ctx, 'records:write');
     checkMetadata(input.metadata);
     const chain = await lockCase(uow, caseId, 'share');
     assertWritable(uow, chain);
     const row = await uow.repo(recordsRepo).createDocument({
-      id: uuidv7(),
+      id,
       caseId,
       title: input.title,
       kind: input.kind,

@@ -56,6 +56,19 @@ export const versionOps = {
     return { uploadId, documentId, key };
   },
 
+  /**
+   * Records an upload for a document that does not exist yet (its id chosen by the caller), so
+   * content can be stored before the unit of work that creates the document and commits the
+   * version; the sweeper collects it when that unit never commits.
+   */
+  async reserveUpload(uow: UnitOfWork, documentId: string): Promise<PendingUpload> {
+    authorize(uow.ctx, 'records:write');
+    const uploadId = uuidv7();
+    const key = `documents/${documentId}/${uploadId}`;
+    await uow.repo(recordsRepo).startUpload({ id: uploadId, documentId, storageKey: key });
+    return { uploadId, documentId, key };
+  },
+
   /** Numbers and stores the version of a completed upload: n+1 under the document's lock. */
   async commitUpload(uow: UnitOfWork, upload: PendingUpload, ifMatch: string, content: StoredContent): Promise<StoredVersion> {
     const repo = uow.repo(recordsRepo);
