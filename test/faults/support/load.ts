@@ -95,7 +95,7 @@ export class Load {
     else if (res.status >= 500 && res.status !== 503) this.counts.unexpected.push(`${what}: ${res.status} ${res.body.toString('utf8').slice(0, 300)}`);
     else if (res.status === 503) {
       if (!res.headers.get('retry-after')) this.counts.unexpected.push(`${what}: 503 without Retry-After`);
-      if (!res.headers.get('content-type')?.startsWith('application/problem+json')) this.counts.unexpected.push(`${what}: 503 not problem+json`);
+      if (!res.headers.get('content-type')?.startsWith('application/problem+json')) this.counts.unexpected.push(`${what}: 503 not problem+json (${res.headers.get('content-type')}): ${res.body.toString('utf8').slice(0, 300)}`);
     } else if (res.status >= 400 && res.status !== 412 && res.status !== 409) this.counts.unexpected.push(`${what}: ${res.status} ${res.body.toString('utf8').slice(0, 300)}`);
   }
 

@@ -118,7 +118,7 @@ export async function verifyRecovery(scenario: string, load: Load, opts: { env: 
     console.log(`[faults] ${scenario}: writes acknowledged ${acknowledged}, writes found ${found}, objects swept ${recovery.objectsSwept} ` +
       `(uploads left ${uploadsBefore}, multipart parts ${multipartBefore}, orphans ${swept.orphans}), versions checked ${versions.length}, ` +
       `reads ${load.counts.readsOk}/${load.counts.reads}, failed answers ${JSON.stringify(load.counts.failures)}, audit events verified ${verified.events}`);
-    expect(load.counts.unexpected).toEqual([]);
+    expect(load.counts.unexpected, load.counts.unexpected.join('\n')).toEqual([]);
     expect(found).toBe(acknowledged);
     return recovery;
   } finally {
