@@ -80,7 +80,7 @@ export interface MinioNode {
  * style, every node given the same list). `ready` waits for this node's health (for a pool: the
  * cluster's write quorum).
  */
-export function minioNode(opts: { port: number; volumes: string[]; onLog?: (line: string) => void }): MinioNode {
+export function minioNode(opts: { port: number; volumes: string[]; env?: Record<string, string>; onLog?: (line: string) => void }): MinioNode {
   const binary = ensureMinioBinary();
   let child: ChildProcess | undefined;
   let stderr = '';
@@ -100,6 +100,7 @@ export function minioNode(opts: { port: number; volumes: string[]; onLog?: (line
           MINIO_BROWSER: 'off',
           MINIO_UPDATE: 'off',
           MINIO_CALLHOME_ENABLE: 'off',
+          ...opts.env,
         },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
