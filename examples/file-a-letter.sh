@@ -8,7 +8,8 @@ TENANT=${2:-hattingen}
 API="$BASE/v1/tenants/$TENANT"
 cd "$(dirname "$0")/.."
 
-TOKEN=$(npm run -s token -- --tenant "$TENANT" --roles records-manager,clerk --sub example-script)
+# EN_AKTE_TOKEN: a token from elsewhere (e.g. minted inside a compose container, whose key this checkout lacks).
+TOKEN=${EN_AKTE_TOKEN:-$(npm run -s token -- --tenant "$TENANT" --roles records-manager,clerk --sub example-script)}
 AUTH=(-H "Authorization: Bearer $TOKEN")
 json() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);console.log(process.argv[1].split(".").reduce((o,k)=>o[k],v))})' "$1"; }
 # POST/PATCH with JSON; prints the body, saves headers to $HDRS

@@ -4,6 +4,7 @@ import enAkte, { serverOptions, VERSION } from './app.js';
 import { startInfrastructure } from './bootstrap.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { UnsafeLoginError } from './db/logins.js';
+import { outageOf } from './lib/unavailable.js';
 import { startJobs, type Worker } from './jobs/index.js';
 import { serveMetrics } from './plugins/metrics.js';
 import { createServices } from './services.js';
@@ -89,6 +90,13 @@ process.on('uncaughtException', (err) => {
   if (!closing) shutdown('uncaughtException', 1);
 });
 process.on('unhandledRejection', (err) => {
+  // pg-boss (10.x) completes and fails jobs without awaiting it: while PostgreSQL restarts, those
+  // calls reject unhandled. A dependency outage is no reason to die (test/faults): the jobs expire
+  // and run again, and the pool reconnects.
+  if (outageOf(err)) {
+    app.log.warn({ err, outage: outageOf(err) }, 'unhandled rejection during a dependency outage (ignored)');
+    return;
+  }
   app.log.fatal({ err }, 'unhandled rejection');
   if (!closing) shutdown('unhandledRejection', 1);
 });

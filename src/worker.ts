@@ -3,6 +3,7 @@ import { VERSION } from './app.js';
 import { startInfrastructure } from './bootstrap.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { UnsafeLoginError } from './db/logins.js';
+import { outageOf } from './lib/unavailable.js';
 import { startJobs } from './jobs/index.js';
 import { createServices } from './services.js';
 
@@ -34,6 +35,14 @@ const log = pino({ level: config.logLevel, base: { component: 'worker' } });
 const infra = await startInfrastructure(config, log, { worker: true }).catch(refuseToStart);
 const worker = await startJobs({ boss: infra.jobs, services: createServices({ ...infra, version: VERSION }), config, databaseUrl: infra.databaseUrl, log });
 log.info('worker started');
+
+// pg-boss (10.x) completes and fails jobs without awaiting it: while PostgreSQL restarts those calls
+// reject unhandled, which would end the process. The jobs expire and run again; anything else is a bug.
+process.on('unhandledRejection', (err) => {
+  if (outageOf(err)) return log.warn({ err, outage: outageOf(err) }, 'unhandled rejection during a dependency outage (ignored)');
+  log.fatal({ err }, 'unhandled rejection');
+  process.exit(1);
+});
 
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { sqlState } from '../db/tenant-tx.js';
 import { AppError, errors, type ProblemDetails } from '../errors.js';
+import { outageOf, type Outage } from '../lib/unavailable.js';
 import { Problem, PROBLEM_ERRORS_MAX, PROBLEM_TEXT_MAX } from '../schemas/common.js';
 
 /** Fastify's own error codes that are the client's fault, mapped onto the catalogue. */
@@ -50,6 +51,13 @@ function fromFastifyError(err: FastifyError, bodyLimit: number): AppError | null
   return null;
 }
 
+const OUTAGE_DETAIL: Record<Outage, string> = {
+  database: 'The database is unreachable or restarting; nothing was changed unless an earlier answer said so. Retry shortly (with the same Idempotency-Key)',
+  storage: 'The object storage is unreachable; nothing was stored. Retry shortly (with the same Idempotency-Key)',
+  'disk-full': 'The storage is full; nothing was stored. Retry once an operator has made room',
+  dependency: 'A dependency (database or object storage) is unreachable; nothing was changed. Retry shortly (with the same Idempotency-Key)',
+};
+
 /** Text cut to what the Problem schema promises (a URL or a list of validation messages can be long). */
 const cut = (text: string) => (text.length > PROBLEM_TEXT_MAX ? `${text.slice(0, PROBLEM_TEXT_MAX - 1)}…` : text);
 
@@ -92,6 +100,12 @@ export default fp(
         if (known.status >= 500) request.log.error({ err: error }, known.message);
         else request.log.info({ code: known.code, detail: known.message }, 'client error');
         return sendProblem(reply, known);
+      }
+      const outage = outageOf(error);
+      if (outage) {
+        // Not a bug: a dependency is down, full or restarting (fault suite, test/faults). 503 + Retry-After.
+        request.log.error({ err: error, outage }, 'dependency unavailable');
+        return sendProblem(reply, errors.unavailable(OUTAGE_DETAIL[outage], { dependency: outage }));
       }
       request.log.error({ err: error }, 'unhandled error');
       return sendProblem(reply, errors.internal());

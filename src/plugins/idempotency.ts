@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { outageOf } from '../lib/unavailable.js';
 import { actorOf, type RequestContext, type Scope } from '../core/index.js';
 import { idempotencyRepo, type IdempotencyKeyId, type IdempotencyRecordRow } from '../db/idempotency-repo.js';
 import { errors } from '../errors.js';
@@ -57,6 +58,37 @@ function fingerprintOf(request: FastifyRequest, mode: 'json' | 'stream'): string
  * different request answers 422, a retry while the first is still running 409. 5xx responses are
  * not stored, so the client may retry them.
  */
+/**
+ * Records the outcome of a key. When the database is unreachable right then (restarting, failing
+ * over: test/faults), the answer still goes out and the record is written as soon as it is back,
+ * retried in the background for up to ~2 minutes. Until then a retry with the key gets 409 (in
+ * progress), never a second execution; only a claim unrecorded for ABANDONED_AFTER_MS is taken over.
+ */
+async function persist(request: FastifyRequest, what: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+    return;
+  } catch (err) {
+    if (!outageOf(err)) throw err;
+    request.log.warn({ err, what }, 'idempotency record not written (database unavailable); retrying in the background');
+  }
+  void (async () => {
+    for (let attempt = 0, delay = 500; attempt < 30; attempt++, delay = Math.min(delay * 2, 5_000)) {
+      await new Promise((r) => setTimeout(r, delay).unref());
+      try {
+        await write();
+        return;
+      } catch (err) {
+        if (!outageOf(err)) {
+          request.log.error({ err, what }, 'idempotency record could not be written');
+          return;
+        }
+      }
+    }
+    request.log.error({ what }, 'idempotency record not written: the database stayed unavailable');
+  })();
+}
+
 export default fp(
   async function idempotencyPlugin(app: FastifyInstance, opts: { scope: Scope }) {
     // Each access is a short unit of its own in the request's tenant (not the handler's transaction).
@@ -106,8 +138,9 @@ export default fp(
     app.addHook('onSend', async (request, reply, payload) => {
       const idem = request.idempotency;
       if (!idem || idem.replay || reply.getHeader('idempotent-replayed')) return payload;
+      const ctx = request.ctx!;
       if (reply.statusCode >= 500 || typeof payload !== 'string') {
-        await keys(request.ctx!, (r) => r.release(idem.id));
+        await persist(request, 'release', () => keys(ctx, (r) => r.release(idem.id)));
         return payload;
       }
       const headers: Record<string, string> = {};
@@ -115,7 +148,9 @@ export default fp(
         const v = reply.getHeader(name);
         if (v !== undefined) headers[name] = String(v);
       }
-      await keys(request.ctx!, (r) => r.complete(idem.id, reply.statusCode, headers, payload));
+      const status = reply.statusCode;
+      // The change is committed: its answer goes out even if the database went away meanwhile.
+      await persist(request, 'complete', () => keys(ctx, (r) => r.complete(idem.id, status, headers, payload)));
       return payload;
     });
 

@@ -241,6 +241,16 @@ export function createMinioBlobStore(opts: MinioStoreOptions): BlobStore {
           throw err;
         }
       }
+      // The parts of a multipart upload whose process died half-way (SIGKILL) are no object, yet
+      // they take space until aborted: removing a key removes them too (test/faults).
+      if (versions.length === 0) {
+        try {
+          await client.removeIncompleteUpload(bucket, key);
+        } catch (err) {
+          // NoSuchUpload: aborted meanwhile (or listed by MinIO after its own clean-up).
+          if (!isNotFound(err) && !(err instanceof S3Error && String(err.code) === 'NoSuchUpload')) throw err;
+        }
+      }
     },
 
     async lock(tenant, key, retention) {

@@ -232,8 +232,10 @@ describe('Idempotency-Key on version uploads', () => {
         payload: Buffer.from('Inhalt'),
         headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain', 'if-match': d.etag, 'idempotency-key': k },
       });
-      expect(failed.statusCode).toBe(500);
-      expect(failed.json().code).toBe('internal');
+      // Unreachable storage is an outage, not a bug: 503 with Retry-After (test/faults).
+      expect(failed.statusCode).toBe(503);
+      expect(failed.headers['retry-after']).toBe('5');
+      expect(failed.json()).toMatchObject({ status: 503, code: 'unavailable' });
     } finally {
       await broken.close();
     }

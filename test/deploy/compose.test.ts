@@ -10,6 +10,8 @@ import { MIGRATIONS_DIR } from '../../src/db/migrate.js';
 interface Service {
   environment: Record<string, string>;
   profiles?: string[];
+  image?: string;
+  command?: string;
   depends_on?: Record<string, { condition: string }>;
   ports?: string[];
   volumes?: string[];
@@ -36,8 +38,17 @@ const args = (name: string) => final.filter(([ins]) => ins === name).map(([, a])
 
 describe('compose services', () => {
   it('has postgres, minio and the api, which waits for both to be healthy; prometheus on request', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'minio', 'postgres', 'prometheus']);
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'minio', 'minio1', 'minio2', 'minio3', 'minio4', 'postgres', 'prometheus']);
     expect(prometheus.profiles).toEqual(['monitoring']);
+    // A four-node MinIO pool on request: every node runs the same image with the same endpoint list.
+    for (const n of ['minio1', 'minio2', 'minio3', 'minio4']) {
+      const node = compose.services[n]!;
+      expect(node.profiles).toEqual(['minio-distributed']);
+      expect(node.image).toBe(minio.image);
+      expect(node.command).toBe('server http://minio{1...4}:9000/data --console-address :9001');
+      expect(node.volumes).toEqual([`${n}-data:/data`]);
+      expect(node.healthcheck?.test).toEqual(['CMD', 'mc', 'ready', 'local']);
+    }
     expect(api.depends_on).toEqual({ postgres: { condition: 'service_healthy' }, minio: { condition: 'service_healthy' } });
   });
 
@@ -51,8 +62,9 @@ describe('compose services', () => {
   it('declares every named volume it mounts, and every file it binds exists', () => {
     const mounts = Object.values(compose.services).flatMap((s) => (s.volumes ?? []).map((v) => v.split(':')[0]!));
     const named = mounts.filter((m) => !m.startsWith('./'));
-    expect(named.sort()).toEqual(['api-data', 'minio-data', 'pg-data', 'prometheus-data']);
-    expect(Object.keys(compose.volumes).sort()).toEqual(['api-data', 'minio-data', 'pg-data', 'prometheus-data']);
+    const volumes = ['api-data', 'minio-data', 'minio1-data', 'minio2-data', 'minio3-data', 'minio4-data', 'pg-data', 'prometheus-data'];
+    expect(named.sort()).toEqual(volumes);
+    expect(Object.keys(compose.volumes).sort()).toEqual(volumes);
     expect(api.volumes).toEqual([`api-data:${api.environment.DATA_DIR}`]);
     const bound = mounts.filter((m) => m.startsWith('./'));
     expect(bound.sort()).toEqual(['./deploy/postgres/init', './deploy/prometheus/prometheus.yml']);

@@ -66,7 +66,8 @@ export interface TestApp {
 
 /** Builds the real app (routes, plugins, auth) against the run's PostgreSQL and MinIO. */
 export async function buildTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
-  const config = loadConfig(testEnv(overrides));
+  // An empty value unsets a variable (as for startServer), e.g. S3_ENDPOINT: '' for the local store.
+  const config = loadConfig(Object.fromEntries(Object.entries(testEnv(overrides)).filter(([, v]) => v !== '')));
   const deps: AppDeps = {
     config,
     db: createDb(config.database.url!, config.database.poolMax),
