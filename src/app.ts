@@ -76,6 +76,9 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
         : logger,
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
+    // Start-up (keys, the seed's catalogue, the first connections) may take longer than Fastify's
+    // 10 s on a loaded machine; readiness is what /readyz reports, not a plugin timer.
+    pluginTimeout: 60_000,
     // Reuse a caller's request id (a town's portal correlating its own logs), or mint a UUIDv7.
     requestIdHeader: false,
     genReqId: (req) => {
