@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 import { unzipSync } from 'fflate';
 import { Parser } from 'htmlparser2';
 
@@ -239,17 +239,6 @@ interface PdfImage {
   height: number;
   kind: 1 | 2 | 3;
   data: Uint8Array | Uint8ClampedArray;
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_v, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** A PNG of a pdf.js image (8 bit grey or RGB(A)), so OCR reads it like any scanned image. */
