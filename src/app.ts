@@ -9,7 +9,7 @@ import type PgBoss from 'pg-boss';
 import { uuidv7 } from 'uuidv7';
 import type { SigningKeys } from './auth/keys.js';
 import type { Config } from './config.js';
-import type { Db } from './db/client.js';
+import { poolOf, type Db } from './db/client.js';
 import { errors } from './errors.js';
 import { schemaController } from './lib/validation.js';
 import { AuditEventSchema, auditRoutes } from './modules/audit/index.js';
@@ -17,7 +17,9 @@ import { clientRoutes, tokenRoute } from './modules/clients/index.js';
 import { filePlanRoutes } from './modules/file-plan/index.js';
 import { grantRoutes } from './modules/grants/index.js';
 import { healthRoutes } from './modules/health/index.js';
+import { jobRegistry } from './jobs/index.js';
 import { onlineRoutes, statusRoutes } from './modules/online/index.js';
+import { operationsRepo } from './modules/operations/index.js';
 import { recordRoutes } from './modules/records/index.js';
 import { searchRoutes } from './modules/search/index.js';
 import { tenantRoutes } from './modules/tenants/index.js';
@@ -153,7 +155,14 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
     },
   });
   await app.register(swaggerPlugin, { publicUrl: config.publicUrl, version: VERSION });
-  await app.register(metricsPlugin, { onApiPort: config.metrics.port === 0, token: config.metrics.token });
+  const operations = operationsRepo(db);
+  await app.register(metricsPlugin, {
+    onApiPort: config.metrics.port === 0,
+    token: config.metrics.token,
+    pool: poolOf(db),
+    readings: operations.readings,
+    include: [jobRegistry],
+  });
   await app.register(authPlugin, { auth: config.auth, keys });
   await app.register(rateLimitPlugin, { databaseUrl: deps.databaseUrl, ...config.rateLimits });
   await app.register(tenantContext, {

@@ -4,7 +4,9 @@ import { startInfrastructure } from './bootstrap.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { UnsafeLoginError } from './db/logins.js';
 import { outageOf } from './lib/unavailable.js';
-import { startJobs } from './jobs/index.js';
+import { jobRegistry, startJobs } from './jobs/index.js';
+import { serveMetrics } from './plugins/metrics.js';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createServices } from './services.js';
 
 /**
@@ -34,7 +36,12 @@ try {
 const log = pino({ level: config.logLevel, base: { component: 'worker' } });
 const infra = await startInfrastructure(config, log, { worker: true }).catch(refuseToStart);
 const worker = await startJobs({ boss: infra.jobs, services: createServices({ ...infra, version: VERSION }), config, databaseUrl: infra.databaseUrl, log });
-log.info('worker started');
+// Its own metrics (jobs run, webhook attempts, audit anchors, process) on the metrics listener when
+// METRICS_PORT is set; beside an API on the same host, give each process a port of its own.
+const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'en_akte_' });
+const metricsServer = config.metrics.port > 0 ? await serveMetrics(Registry.merge([registry, jobRegistry]), config.metrics.host, config.metrics.port, config.metrics.token) : undefined;
+log.info({ metricsPort: metricsServer ? config.metrics.port : null }, 'worker started');
 
 // pg-boss (10.x) completes and fails jobs without awaiting it: while PostgreSQL restarts those calls
 // reject unhandled, which would end the process. The jobs expire and run again; anything else is a bug.
@@ -52,6 +59,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     log.info({ signal }, 'stopping worker');
     const timer = setTimeout(() => process.exit(1), config.shutdownGraceMs);
     timer.unref();
+    metricsServer?.close();
     worker
       .stop()
       .then(() => infra.db.$disconnect())

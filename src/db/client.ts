@@ -18,10 +18,16 @@ export const API_LOGIN = 'en_akte_api';
  * connected as whatever login the URL names: the API's own login, which owns nothing, or the
  * owner for migrations and the seed.
  */
+/** The node-postgres pool under each client, for the pool gauges of /metrics. */
+const pools = new WeakMap<Db, pg.Pool>();
+export const poolOf = (db: Db): pg.Pool | undefined => pools.get(db);
+
 export function createDb(url: string, poolMax: number): Db {
   const pool = new pg.Pool({ connectionString: url, max: poolMax, connectionTimeoutMillis: 5_000 });
   // An idle connection that the server drops (restart, failover) must not crash the process; the
   // pool replaces it and the next query reports any lasting problem.
   pool.on('error', () => undefined);
-  return new PrismaClient({ adapter: new PrismaPg(pool) });
+  const db = new PrismaClient({ adapter: new PrismaPg(pool) });
+  pools.set(db, pool);
+  return db;
 }

@@ -8,6 +8,7 @@ import { startWorker, type Worker } from './worker.js';
 
 export { createBoss, installJobs, jobSenderFor } from './boss.js';
 export { ALL_QUEUES, QUEUES, INSTANCE, jobHandlers } from './registry.js';
+export { jobRegistry } from './metrics.js';
 
 /** What the job handlers use, taken from the services. */
 export function jobDepsOf(services: Services, config: Config, log: FastifyBaseLogger): JobDeps {

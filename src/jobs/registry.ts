@@ -13,6 +13,7 @@ import type { OnlineOps } from '../modules/online/index.js';
 import { SEARCH_EXTRACT_QUEUE, SEARCH_INDEX_QUEUE, type ExtractJob, type IndexJob, type Search } from '../modules/search/index.js';
 import { DELIVERY_QUEUE, purgeDeliveries, type DeliveryJob, type Webhooks } from '../modules/webhooks/index.js';
 import type { QueueSpec } from './boss.js';
+import { jobMetrics } from './metrics.js';
 
 /** Every queue EN-Akte uses; `installJobs` creates them. */
 export const QUEUES = {
@@ -116,12 +117,20 @@ export function jobHandlers(deps: JobDeps): Record<string, Handler> {
 
     [QUEUES.deliver.name]: async (job) => {
       const status = await deps.webhooks.deliver(job.data as DeliveryJob, { retryCount: job.retryCount, retryLimit: job.retryLimit });
+      jobMetrics.webhookAttempts.inc({ outcome: status });
       return { status, instance: INSTANCE };
     },
 
     /** A signed, object-locked checkpoint of every tenant's audit chain head. */
     [QUEUES.auditAnchor.name]: async () => ({
-      anchored: await perTenant('audit-anchor', async (tenant) => (await deps.anchors.anchor(tenant))?.seq ?? null),
+      anchored: await perTenant('audit-anchor', async (tenant) => {
+        const seq = (await deps.anchors.anchor(tenant))?.seq ?? null;
+        if (seq !== null) {
+          jobMetrics.anchorSeq.set({ tenant: tenant.slug }, seq);
+          jobMetrics.anchorTime.set({ tenant: tenant.slug }, Date.now() / 1000);
+        }
+        return seq;
+      }),
       instance: INSTANCE,
     }),
     /** Brings the search entries of a tenant's marked objects up to date. */

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import pg from 'pg';
 import type PgBoss from 'pg-boss';
+import { jobMetrics } from './metrics.js';
 import { QUEUES, jobHandlers, type DispatchJob, type JobDeps } from './registry.js';
 
 /** Work that runs on a schedule: one job per period across every instance (pg-boss throttling slots). */
@@ -47,11 +48,17 @@ export async function startWorker(boss: PgBoss, deps: JobDeps, opts: WorkerOptio
     for (let i = 0; i < concurrency; i++) {
       workerIds[queue].push(
         await boss.work(queue, { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds }, async ([job]) => {
+          const done = jobMetrics.duration.startTimer({ queue });
           try {
-            return (await handle(job!, boss)) ?? undefined;
+            const out = (await handle(job!, boss)) ?? undefined;
+            jobMetrics.runs.inc({ queue, outcome: 'completed' });
+            return out;
           } catch (err) {
+            jobMetrics.runs.inc({ queue, outcome: 'failed' });
             log.warn({ err, queue, jobId: job!.id, retry: job!.retryCount }, 'job failed');
             throw err;
+          } finally {
+            done();
           }
         }),
       );

@@ -35,7 +35,7 @@ describe('metrics', () => {
       const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
       expect(scraped.status).toBe(200);
       expect(scraped.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-      expect(await scraped.text()).toContain('en_akte_http_request_duration_seconds_count{method="GET",route="/healthz",status="200"}');
+      expect(await scraped.text()).toContain('en_akte_http_request_duration_seconds_count{method="GET",route="/healthz",status="200",tenant="-"}');
       expect((await fetch(`http://127.0.0.1:${metricsPort}/other`)).status).toBe(404);
       const api = await fetch(`${server.url}/metrics`);
       expect(api.status).toBe(404);

@@ -37,9 +37,10 @@ const final = stages.at(-1)!;
 const args = (name: string) => final.filter(([ins]) => ins === name).map(([, a]) => a.replace(/\s+/g, ' ').trim());
 
 describe('compose services', () => {
-  it('has postgres, minio and the api, which waits for both to be healthy; prometheus on request', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'minio', 'minio1', 'minio2', 'minio3', 'minio4', 'postgres', 'prometheus']);
+  it('has postgres, minio and the api, which waits for both to be healthy; prometheus and grafana on request', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'grafana', 'minio', 'minio1', 'minio2', 'minio3', 'minio4', 'postgres', 'prometheus']);
     expect(prometheus.profiles).toEqual(['monitoring']);
+    expect(compose.services.grafana!.profiles).toEqual(['monitoring']);
     // A four-node MinIO pool on request: every node runs the same image with the same endpoint list.
     for (const n of ['minio1', 'minio2', 'minio3', 'minio4']) {
       const node = compose.services[n]!;
@@ -62,12 +63,12 @@ describe('compose services', () => {
   it('declares every named volume it mounts, and every file it binds exists', () => {
     const mounts = Object.values(compose.services).flatMap((s) => (s.volumes ?? []).map((v) => v.split(':')[0]!));
     const named = mounts.filter((m) => !m.startsWith('./'));
-    const volumes = ['api-data', 'minio-data', 'minio1-data', 'minio2-data', 'minio3-data', 'minio4-data', 'pg-data', 'prometheus-data'];
+    const volumes = ['api-data', 'grafana-data', 'minio-data', 'minio1-data', 'minio2-data', 'minio3-data', 'minio4-data', 'pg-data', 'prometheus-data'];
     expect(named.sort()).toEqual(volumes);
     expect(Object.keys(compose.volumes).sort()).toEqual(volumes);
     expect(api.volumes).toEqual([`api-data:${api.environment.DATA_DIR}`]);
     const bound = mounts.filter((m) => m.startsWith('./'));
-    expect(bound.sort()).toEqual(['./deploy/postgres/init', './deploy/prometheus/prometheus.yml']);
+    expect(bound.sort()).toEqual(['./deploy/grafana/dashboards', './deploy/grafana/provisioning', './deploy/postgres/init', './deploy/prometheus/alerts.yml', './deploy/prometheus/prometheus.yml']);
     for (const file of bound) expect(existsSync(path.join(root, file)), file).toBe(true);
     expect(postgres.volumes).toContain('./deploy/postgres/init:/docker-entrypoint-initdb.d:ro');
   });
