@@ -183,6 +183,12 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
   });
   // JSON only unless a route says otherwise (content uploads register their own parsers).
   app.removeContentTypeParser('text/plain');
+  // An empty body with Content-Type: application/json is no body: operations whose body is optional
+  // (a check-out, a retire) take their defaults; a required body still fails its schema (400).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, String(body), done));
 
   app.addHook('onClose', async () => {
     await db.$disconnect();

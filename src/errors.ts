@@ -43,6 +43,7 @@ export const catalogue = {
   'malformed-json': { status: 400, title: 'The request body is not valid JSON' },
   unauthenticated: { status: 401, title: 'Authentication required' },
   'invalid-token': { status: 401, title: 'The bearer token is not valid' },
+  'invalid-client': { status: 401, title: 'The client credentials are not valid' },
   forbidden: { status: 403, title: 'Not allowed' },
   'tenant-inactive': { status: 403, title: 'The tenant is not active in the shared service' },
   'not-found': { status: 404, title: 'Not found' },
@@ -95,6 +96,8 @@ export const errors = {
     make('unauthenticated', detail, {}, { 'www-authenticate': 'Bearer' }),
   invalidToken: (detail: string) =>
     make('invalid-token', detail, {}, { 'www-authenticate': 'Bearer error="invalid_token"' }),
+  /** The token endpoint (RFC 6749 §5.2 invalid_client): no bearer token was sent, client credentials were. */
+  invalidClient: (detail: string) => make('invalid-client', detail, {}, { 'www-authenticate': 'Basic realm="en-akte"' }),
   forbidden: (detail: string) => make('forbidden', detail),
   tenantInactive: (slug: string) =>
     make('tenant-inactive', `${slug} has not joined the shared service (or has left it): its tokens, clients and grants open nothing`),

@@ -335,6 +335,25 @@ describe('document check-out', () => {
   const checkedOut = (until: string, path: string) =>
     problem('checked-out', `The document is checked out until ${until}`, `${BASE}${path}`, { checkedOutUntil: until });
 
+  it('a check-out needs no body: none, or an empty one with Content-Type: application/json, takes the 60 minutes default', async () => {
+    const token = await t.tokenFor(TENANT, ['clerk'], 'alice');
+    for (const headers of [{}, { 'content-type': 'application/json' }]) {
+      const { doc } = await freshDocument();
+      const before = Date.now();
+      const res = await t.app.inject({ method: 'POST', url: `${BASE}/documents/${doc.id}/checkout`, headers: { authorization: `Bearer ${token}`, ...headers } });
+      const after = Date.now();
+      expect(res.statusCode).toBe(200);
+      const { checkout } = res.json() as { checkout: { by: string; until: string } };
+      expect(checkout.by).toBe('alice');
+      expect(Date.parse(checkout.until)).toBeGreaterThanOrEqual(before + 60 * 60_000);
+      expect(Date.parse(checkout.until)).toBeLessThanOrEqual(after + 60 * 60_000);
+    }
+    // A body that is required still is: an empty one fails the schema, not the JSON parser.
+    const res = await t.app.inject({ method: 'POST', url: `${BASE}/files`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe('validation-failed');
+  });
+
   it('checks a document out to its caller: checkout {by, until} visible to everyone', async () => {
     const { doc } = await freshDocument();
     const res = await alice.post(`/documents/${doc.id}/checkout`, { minutes: 30 });

@@ -101,7 +101,7 @@ async function behindRowLock<T>(id: string, start: () => Promise<T>[]): Promise<
   }
 }
 
-const invalidClient = problem('invalid-token', 'Client authentication failed', '/oauth/token', {
+const invalidClient = problem('invalid-client', 'Client authentication failed', '/oauth/token', {
   error: 'invalid_client',
   error_description: 'Client authentication failed',
 });

@@ -49,7 +49,7 @@ describe('operations endpoints', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(res.body).toContain('en_akte_process_resident_memory_bytes');
-    expect(res.body).toMatch(/en_akte_http_request_duration_seconds_count\{method="GET",route="\/v1\/tenants\/:tenant",status="200"\} \d+/);
+    expect(res.body).toMatch(/en_akte_http_request_duration_seconds_count\{method="GET",route="\/v1\/tenants\/:tenant",status="200",tenant="[a-z-]+"\} \d+/);
   });
 
   it('GET /docs serves Swagger UI and /docs/json the OpenAPI document', async () => {

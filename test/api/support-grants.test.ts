@@ -197,12 +197,13 @@ describe('requesting a support grant', () => {
     }
   });
 
-  it('a grant for a file that does not exist is 422', async () => {
-    const res = await staff('kk.mueller').post('/support-grants', {
-      scope: 'read', reason: 'eine Akte', durationHours: 8, fileId: '01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c20',
-    });
-    expect(res.statusCode).toBe(422);
-    expect(res.json()).toEqual(problem('unprocessable', 'The file does not exist', `${BASE}/support-grants`));
+  it('a grant for a file that does not exist, or is another town\'s, is 404 alike', async () => {
+    const foreign = await recordFactories(t, 'schwelm').file();
+    for (const fileId of ['01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c20', foreign.id]) {
+      const res = await staff('kk.mueller').post('/support-grants', { scope: 'read', reason: 'eine Akte', durationHours: 8, fileId });
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toEqual(problem('not-found', 'No such file', `${BASE}/support-grants`));
+    }
   });
 });
 

@@ -46,9 +46,8 @@ function newClientId(tenant: string, name: string): string {
 
 /** RFC 6749 §5.2 error, carried in problem+json (`error` for OAuth libraries, `code` for ours). */
 function oauthError(status: 400 | 401, error: string, description: string): AppError {
-  const base = status === 401 ? errors.invalidToken(description) : errors.badRequest(description);
-  return new AppError(status, base.code, base.title, description, { error, error_description: description },
-    status === 401 ? { 'www-authenticate': 'Basic realm="en-akte"' } : {});
+  const base = status === 401 ? errors.invalidClient(description) : errors.badRequest(description);
+  return new AppError(status, base.code, base.title, description, { error, error_description: description }, base.headers);
 }
 
 /** Machine clients of a tenant and the OAuth 2.0 client-credentials token endpoint. */

@@ -117,7 +117,8 @@ export function grantOps(deps: GrantDeps) {
       if (!isCompetenceCentre(caller)) throw errors.forbidden('Only competence-centre staff request support grants');
       authorize(caller, 'grants:request');
       if (uow.tenant.slug === COMPETENCE_CENTRE) throw errors.unprocessable('The competence centre needs no grant for itself');
-      if (input.fileId && !(await deps.fileExists(uow, input.fileId))) throw errors.unprocessable('The file does not exist');
+      // A file of another tenant is as unknown here as one that never existed (README "Tenant walls").
+      if (input.fileId && !(await deps.fileExists(uow, input.fileId))) throw errors.notFound('file');
       const row = await uow.repo(grantRepo).create({
         id: uuidv7(),
         grantee: input.grantee ?? caller.subject,

@@ -101,9 +101,9 @@ export type UpdateDocument = Static<typeof UpdateDocument>;
 
 export const CheckoutBody = Type.Object(
   {
-    minutes: Type.Integer({ format: 'int32', minimum: 1, maximum: 7 * 24 * 60, default: 60, description: 'How long the check-out lasts (default 60)' }),
+    minutes: Type.Optional(Type.Integer({ format: 'int32', minimum: 1, maximum: 7 * 24 * 60, default: 60, description: 'How long the check-out lasts (default 60)' })),
   },
-  { additionalProperties: false, examples: [{ minutes: 120 }] },
+  { additionalProperties: false, examples: [{ minutes: 120 }], description: 'Optional: no body (or {}) checks out for 60 minutes' },
 );
 
 export const ReleaseQuery = Type.Object(
