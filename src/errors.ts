@@ -57,6 +57,9 @@ export const catalogue = {
   'open-cases': { status: 409, title: 'The file still has open cases' },
   'idempotency-in-progress': { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
   'limit-reached': { status: 409, title: 'A documented limit is reached' },
+  'unit-exists': { status: 409, title: 'A file-plan unit with this code exists already' },
+  'duplicate-codes': { status: 422, title: 'Codes appear more than once in the import' },
+  'parent-missing': { status: 422, title: 'The parent of a file-plan unit does not exist' },
   'disposal-out-of-order': { status: 409, title: 'The file is not in the disposal state this step starts from' },
   'on-hold': { status: 409, title: 'The file is under a legal hold' },
   'hold-placed-by-other': { status: 409, title: 'The legal hold was placed by someone else' },
@@ -118,6 +121,10 @@ export const errors = {
       openCases: count,
     }),
   limitReached: (detail: string) => make('limit-reached', detail),
+  /** File-plan units (`codes`: which ones) that exist already: nothing was created. */
+  unitExists: (detail: string, codes: string[]) => make('unit-exists', detail, { codes }),
+  duplicateCodes: (codes: string[]) => make('duplicate-codes', `Codes appear twice in the import: ${codes.join(', ')}`, { codes }),
+  parentMissing: (detail: string, unit: string, parent: string) => make('parent-missing', detail, { unit, parent }),
   disposalOutOfOrder: (action: string, state: string | null, from: readonly string[]) =>
     make('disposal-out-of-order', `${action} needs disposal state ${from.join(' or ')}; the file's is ${state ?? 'none (retention not ended)'}`, {
       disposalState: state,

@@ -42,13 +42,15 @@ describe('file plan units', () => {
     expect(node.children[0].children[0]).toMatchObject({ code: `${root.code}.10.05`, parentCode: `${root.code}.10`, children: [] });
   });
 
-  it('refuses a child whose parent does not exist (422) and a duplicate code (409)', async () => {
-    const missing = await f.manager.post('/file-plan/units', { code: `${f.uniqueCode()}.10`, title: 'x', retentionYears: 5, disposal: 'V' });
+  it('refuses a child whose parent does not exist (422 parent-missing) and an existing code (409 unit-exists)', async () => {
+    const orphan = `${f.uniqueCode()}.10`;
+    const missing = await f.manager.post('/file-plan/units', { code: orphan, title: 'x', retentionYears: 5, disposal: 'V' });
     expect(missing.statusCode).toBe(422);
+    expect(missing.json()).toMatchObject({ code: 'parent-missing', unit: orphan, parent: orphan.split('.')[0] });
     const u = await f.unit();
     const dup = await f.manager.post('/file-plan/units', { code: u.code, title: 'again', retentionYears: 5, disposal: 'V' });
     expect(dup.statusCode).toBe(409);
-    expect(dup.json()).toMatchObject({ code: 'conflict', detail: `Unit ${u.code} already exists` });
+    expect(dup.json()).toMatchObject({ code: 'unit-exists', detail: `Unit ${u.code} already exists`, codes: [u.code] });
   });
 
   it('validates the body: unknown properties, bad codes, bad disposal, validity order', async () => {
@@ -143,12 +145,14 @@ describe('file plan import', () => {
       ],
     });
     expect(res.statusCode).toBe(422);
-    expect(res.json().detail).toBe(`Unit ${root}.9.1: parent ${root}.9 is neither in the import nor in the plan`);
+    expect(res.json()).toMatchObject({
+      code: 'parent-missing', detail: `Unit ${root}.9.1: parent ${root}.9 is neither in the import nor in the plan`, unit: `${root}.9.1`, parent: `${root}.9`,
+    });
     const list = await f.clerk.get(`/file-plan/units?parentCode=${root}`);
     expect(list.json().items).toEqual([]);
   });
 
-  it('rejects duplicate codes within an import with 409', async () => {
+  it('rejects duplicate codes within an import with 422 duplicate-codes', async () => {
     const code = f.uniqueCode();
     const res = await f.manager.post('/file-plan/import', {
       units: [
@@ -156,7 +160,7 @@ describe('file plan import', () => {
         { code, title: 'b', retentionYears: 1, disposal: 'A' },
       ],
     });
-    expect(res.statusCode).toBe(409);
-    expect(res.json().detail).toBe(`Codes appear twice in the import: ${code}`);
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ code: 'duplicate-codes', detail: `Codes appear twice in the import: ${code}`, codes: [code] });
   });
 });

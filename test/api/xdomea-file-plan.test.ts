@@ -141,7 +141,7 @@ describe('XDOMEA 0301: file plans out and in', () => {
     expect((await m.post('/file-plan/units', { code: '50', title: 'Schon da', retentionYears: 1, disposal: 'V' })).statusCode).toBe(201);
     const clash = await importXml('sprockhoevel', xml);
     expect(clash.statusCode).toBe(409);
-    expect(clash.json().detail).toBe('Units already exist: 50');
+    expect(clash.json()).toMatchObject({ code: 'unit-exists', detail: 'Units already exist: 50', codes: ['50'] });
     expect(await unitCount('sprockhoevel')).toBe(1);
 
     const misplaced = xml.replace('<xdomea:Kennzeichen>32.10.05</xdomea:Kennzeichen>', '<xdomea:Kennzeichen>33.10.05</xdomea:Kennzeichen>');

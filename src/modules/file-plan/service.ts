@@ -75,16 +75,16 @@ export const filePlanOps = {
     let parentId: string | null = null;
     if (parentCode) {
       const parent = await repo.findByCode(parentCode);
-      if (!parent) throw errors.unprocessable(`Parent unit ${parentCode} does not exist; create it first`);
+      if (!parent) throw errors.parentMissing(`Parent unit ${parentCode} does not exist; create it first`, input.code, parentCode);
       if (parent.retiredAt) throw errors.unitRetired(parentCode);
       parentId = parent.id;
     }
-    if ((await repo.count()) >= PLAN_UNITS_MAX) throw errors.conflict(`The file plan holds at most ${PLAN_UNITS_MAX} units`);
+    if ((await repo.count()) >= PLAN_UNITS_MAX) throw errors.limitReached(`The file plan holds at most ${PLAN_UNITS_MAX} units`);
     let created: PlanUnitRow;
     try {
       created = await repo.create(newUnit(input, parentId, actorOf(uow.ctx.caller)));
     } catch (err) {
-      if (isUniqueViolation(err)) throw errors.conflict(`Unit ${input.code} already exists`);
+      if (isUniqueViolation(err)) throw errors.unitExists(`Unit ${input.code} already exists`, [input.code]);
       throw err;
     }
     const v = versioned(created);
@@ -100,7 +100,7 @@ export const filePlanOps = {
     authorize(uow.ctx, 'plan:write');
     const seen = new Set<string>();
     const duplicates = units.filter((u) => (seen.has(u.code) ? true : (seen.add(u.code), false))).map((u) => u.code);
-    if (duplicates.length) throw errors.conflict(`Codes appear twice in the import: ${[...new Set(duplicates)].join(', ')}`);
+    if (duplicates.length) throw errors.duplicateCodes([...new Set(duplicates)]);
     for (const u of units) checkValidity(u.validFrom, u.validUntil);
     // Parents before children: sort by depth, then code.
     const depth = (code: string) => code.split('.').length;
@@ -108,9 +108,9 @@ export const filePlanOps = {
     const repo = uow.repo(filePlanRepo);
     const existing = new Map((await repo.all()).map((r) => [r.code, r]));
     const clashes = ordered.filter((u) => existing.has(u.code)).map((u) => u.code);
-    if (clashes.length) throw errors.conflict(`Units already exist: ${clashes.slice(0, 20).join(', ')}`);
+    if (clashes.length) throw errors.unitExists(`Units already exist: ${clashes.slice(0, 20).join(', ')}`, clashes.slice(0, 1000));
     if (existing.size + ordered.length > PLAN_UNITS_MAX) {
-      throw errors.conflict(`The file plan holds at most ${PLAN_UNITS_MAX} units; it has ${existing.size}, the import adds ${ordered.length}`);
+      throw errors.limitReached(`The file plan holds at most ${PLAN_UNITS_MAX} units; it has ${existing.size}, the import adds ${ordered.length}`);
     }
     const ids = new Map<string, string>();
     const rows: NewPlanUnit[] = [];
@@ -121,7 +121,7 @@ export const filePlanOps = {
         const fromExisting = existing.get(parentCode);
         if (fromExisting?.retiredAt) throw errors.unitRetired(parentCode);
         parentId = ids.get(parentCode) ?? fromExisting?.id ?? null;
-        if (!parentId) throw errors.unprocessable(`Unit ${u.code}: parent ${parentCode} is neither in the import nor in the plan`);
+        if (!parentId) throw errors.parentMissing(`Unit ${u.code}: parent ${parentCode} is neither in the import nor in the plan`, u.code, parentCode);
       }
       const row = newUnit(u, parentId, actorOf(uow.ctx.caller));
       ids.set(u.code, row.id);
@@ -130,7 +130,7 @@ export const filePlanOps = {
     try {
       await repo.createMany(rows);
     } catch (err) {
-      if (isUniqueViolation(err)) throw errors.conflict('A unit of the import was created concurrently; nothing was imported');
+      if (isUniqueViolation(err)) throw errors.unitExists('A unit of the import was created concurrently; nothing was imported', []);
       throw err;
     }
     await uow.audit.append({
