@@ -138,7 +138,11 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
     exposedHeaders: ['etag', 'location', 'document-etag', 'x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'content-range', 'content-digest', 'repr-digest'],
     maxAge: 600,
   });
-  app.addHook('onRequest', async (request) => {
+  // One hook for what every request needs first: its id on the answer (set here, so that every
+  // answer carries it, errors included, without an onSend hook per request) and the header and
+  // query limits.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
     if (request.raw.rawHeaders.length / 2 > config.limits.maxHeaders) {
       throw errors.headersTooLarge(`A request may carry at most ${config.limits.maxHeaders} header fields`);
     }
@@ -178,9 +182,6 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
   await app.register(tokenRoute, { service: clients, limit: app.limitTokenRequest });
   await app.register(idempotencyPlugin, { scope: services.scope });
 
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
   // JSON only unless a route says otherwise (content uploads register their own parsers).
   app.removeContentTypeParser('text/plain');
   // An empty body with Content-Type: application/json is no body: operations whose body is optional

@@ -1,7 +1,8 @@
 // The bare baseline of the read scenarios: a plain Fastify app on node-postgres that sends exactly the
-// statements the API sends for getFile and listFiles (captured from the wire; getFile:
-// BEGIN; set_config('app.tenant_id', …, true); SELECT record_file … JOIN file_plan_unit …; COMMIT;
-// listFiles: BEGIN; set_config; SELECT record_file …; SELECT file_plan_unit … IN (…); COMMIT),
+// statements the API sends for getFile and listFiles (captured from the wire, and held there by
+// test/perf/statement-counts.test.ts): the caller's shared rate-limit count (INSERT … ON CONFLICT on
+// rate_limit_bucket, outside the transaction), then BEGIN; set_config('app.tenant_id', …, true);
+// one SELECT record_file … JOIN file_plan_unit … (with the confidentiality filter); COMMIT,
 // as role en_akte_app (so row-level security applies), with the same pool size. No auth, no ORM, no
 // hooks: what is left is the cost of the database round trips and of HTTP itself.
 // Started as a child process by bench/lib/baseline.ts; prints `listening <port>` when ready.
@@ -16,13 +17,6 @@ const pool = new pg.Pool({
   options: '-c role=en_akte_app',
 });
 pool.on('error', () => undefined);
-
-const COLUMNS = [
-  'id', 'tenant_id', 'plan_unit_id', 'reference', 'title', 'description', 'confidentiality', 'lead_org_unit', 'metadata',
-  'status', 'closed_on', 'case_count', 'row_version', 'created_at', 'updated_at', 'created_by',
-]
-  .map((c) => (c === 'status' ? `"public"."record_file"."status"::text` : `"public"."record_file"."${c}"`))
-  .join(', ');
 
 /** getFile's one statement: the file with its plan code joined in (src/modules/records/repo.ts). */
 const JOINED = [
@@ -54,6 +48,24 @@ interface FileRow {
 const tenants = new Map<string, string>();
 for (const row of (await pool.query<{ slug: string; id: string }>('SELECT slug, id FROM tenant')).rows) tenants.set(row.slug, row.id);
 
+/**
+ * The caller's shared rate-limit count (src/plugins/rate-limit.ts), the same upsert on the same
+ * one row per caller that the API sends before its transaction: the bench's one token is one caller.
+ */
+async function countRequest(tenant: string): Promise<void> {
+  await pool.query(
+    `INSERT INTO rate_limit_bucket AS b (key, count, expires_at) VALUES ($1, 1, now() + $2 * interval '1 millisecond')
+     ON CONFLICT (key) DO UPDATE SET
+       count = CASE WHEN b.expires_at <= now() THEN 1 ELSE b.count + 1 END,
+       expires_at = CASE WHEN b.expires_at <= now() THEN now() + $2 * interval '1 millisecond' ELSE b.expires_at END
+     RETURNING count, GREATEST(0, ceil(EXTRACT(EPOCH FROM (expires_at - now())) * 1000))::bigint AS ttl`,
+    [`baseline:${tenant}:bench`, 60_000],
+  );
+}
+
+/** What the API's default clearance sees (src/core/confidentiality.ts): every file filter carries it. */
+const VISIBLE = ['003', '002', '005', '001', '004'];
+
 /** BEGIN; set_config; fn; COMMIT on one pooled connection, as Prisma's interactive transaction does. */
 async function inTenant<T>(tenantId: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
@@ -69,17 +81,6 @@ async function inTenant<T>(tenantId: string, fn: (c: pg.PoolClient) => Promise<T
   } finally {
     client.release();
   }
-}
-
-/** The plan-unit codes of the rows: Prisma's second query for `include: { planUnit }`. */
-async function planCodes(c: pg.PoolClient, rows: FileRow[]): Promise<Map<string, string>> {
-  const ids = [...new Set(rows.map((r) => r.plan_unit_id))];
-  const list = ids.length ? ids.map((_, i) => `$${i + 1}`).join(',') : 'NULL';
-  const res = await c.query<{ id: string; code: string }>(
-    `SELECT "public"."file_plan_unit"."id", "public"."file_plan_unit"."code" FROM "public"."file_plan_unit" WHERE "public"."file_plan_unit"."id" IN (${list}) OFFSET $${ids.length + 1}`,
-    [...ids, 0],
-  );
-  return new Map(res.rows.map((r) => [r.id, r.code]));
 }
 
 const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
@@ -105,11 +106,13 @@ const app = Fastify({ logger: false });
 app.get<{ Params: { tenant: string; fileId: string } }>('/v1/tenants/:tenant/files/:fileId', async (request, reply) => {
   const tenantId = tenants.get(request.params.tenant);
   if (!tenantId) return reply.code(404).send({ status: 404 });
+  await countRequest(request.params.tenant);
   const out = await inTenant(tenantId, async (c) => {
     const rows = (
       await c.query<FileRow & { plan_code: string }>(
-        `SELECT ${JOINED} FROM record_file f JOIN file_plan_unit u ON u.id = f.plan_unit_id WHERE f.tenant_id = $1 AND f.id = $2`,
-        [tenantId, request.params.fileId],
+        `SELECT ${JOINED} FROM record_file f JOIN file_plan_unit u ON u.id = f.plan_unit_id
+         WHERE f.tenant_id = $1::uuid AND f.id = $2::uuid AND f.confidentiality = ANY($3::bpchar[])`,
+        [tenantId, request.params.fileId, VISIBLE],
       )
     ).rows;
     return rows[0] ? toJson(rows[0], new Map([[rows[0].plan_unit_id, rows[0].plan_code]])) : null;
@@ -126,21 +129,17 @@ app.get<{ Params: { tenant: string }; Querystring: { limit?: string; cursor?: st
   const after = request.query.cursor
     ? (JSON.parse(Buffer.from(request.query.cursor, 'base64url').toString('utf8')) as { after: string }).after
     : undefined;
+  await countRequest(request.params.tenant);
   return inTenant(tenantId, async (c) => {
-    const rows = after
-      ? (
-          await c.query<FileRow>(
-            `SELECT ${COLUMNS} FROM "public"."record_file" WHERE ("public"."record_file"."tenant_id" = $1 AND "public"."record_file"."id" > $2) ORDER BY "public"."record_file"."id" ASC LIMIT $3 OFFSET $4`,
-            [tenantId, after, limit + 1, 0],
-          )
-        ).rows
-      : (
-          await c.query<FileRow>(
-            `SELECT ${COLUMNS} FROM "public"."record_file" WHERE "public"."record_file"."tenant_id" = $1 ORDER BY "public"."record_file"."id" ASC LIMIT $2 OFFSET $3`,
-            [tenantId, limit + 1, 0],
-          )
-        ).rows;
-    const codes = await planCodes(c, rows);
+    // listFiles' one statement: the page with its plan codes joined in (src/modules/records/repo.ts).
+    const rows = (
+      await c.query<FileRow & { plan_code: string }>(
+        `SELECT ${JOINED} FROM record_file f JOIN file_plan_unit u ON u.id = f.plan_unit_id
+         WHERE f.tenant_id = $1::uuid AND f.confidentiality = ANY($2::bpchar[])${after ? ' AND f.id > $4::uuid' : ''} ORDER BY f.id LIMIT $3`,
+        after ? [tenantId, VISIBLE, limit + 1, after] : [tenantId, VISIBLE, limit + 1],
+      )
+    ).rows;
+    const codes = new Map(rows.map((r) => [r.plan_unit_id, r.plan_code]));
     const items = rows.slice(0, limit);
     const next = rows.length > limit ? Buffer.from(JSON.stringify({ after: items.at(-1)!.id })).toString('base64url') : null;
     return { items: items.map((r) => toJson(r, codes)), next };

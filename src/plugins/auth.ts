@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { isConfidentiality, type Caller } from '../core/index.js';
 import { errors } from '../errors.js';
 import { ACCESS_TOKEN_TYPE, JWKS_MAX_KEYS, type SigningKeys, type TokenClaims } from '../auth/keys.js';
+import { createTokenCache } from '../auth/token-cache.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -102,6 +103,15 @@ export default fp(
         }
       : undefined;
 
+    // Verified tokens for the rest of their lifetime, while their key is still trusted: the own key
+    // set as it is now (keys.jwks), the IdP's as last fetched (an entry is not used when the IdP's
+    // keys are not cached: the verifier fetches them again).
+    const cache = createTokenCache();
+    const trusted = (source: 'own' | 'external', kid: string | undefined) => {
+      const set = source === 'own' ? keys.jwks : external?.keys.jwks();
+      return !!set && set.keys.some((k) => k.kid === kid);
+    };
+
     app.decorateRequest('caller', null);
     app.decorate('tokens', {
       jwks: keys.jwks,
@@ -113,6 +123,11 @@ export default fp(
       if (!header) throw errors.unauthenticated();
       const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header);
       if (!match) throw errors.invalidToken('The Authorization header must be `Bearer <JWT>`');
+      const cached = cache.get(match[1]!, trusted);
+      if (cached) {
+        request.caller = cached;
+        return;
+      }
       // The (unverified) issuer only picks the key set; the verification then pins that issuer.
       let issuer: unknown;
       try {
@@ -123,8 +138,9 @@ export default fp(
       const source = issuer === auth.issuer ? undefined : external && issuer === external.issuer ? external : null;
       if (source === null) throw errors.invalidToken('The token was issued by an issuer this service does not trust');
       let payload: JWTPayload;
+      let kid: string | undefined;
       try {
-        ({ payload } = await jwtVerify(match[1]!, source ? source.keys : own, {
+        ({ payload, protectedHeader: { kid } } = await jwtVerify(match[1]!, source ? source.keys : own, {
           issuer: source ? source.issuer : auth.issuer,
           audience: auth.audience,
           // Our own tokens are explicitly typed; an external IdP's typing is its own affair.
@@ -140,6 +156,7 @@ export default fp(
       if (source && !caller.clientId && typeof payload.azp === 'string' && payload.sub?.startsWith('service-account-')) {
         caller.clientId = payload.azp;
       }
+      cache.set(match[1]!, caller, payload.exp!, source ? 'external' : 'own', kid);
       request.caller = caller;
     });
 

@@ -41,6 +41,23 @@ describe('bearer authentication on /v1', () => {
     expect(res.statusCode).toBe(200);
   });
 
+  it('caches a verified token by its exact string: a repeat is accepted, the same claims with another signature are not', async () => {
+    const token = await craft({ claims: { roles: ['clerk', 'cached'] } });
+    expect((await get(`Bearer ${token}`)).statusCode).toBe(200);
+    expect((await get(`Bearer ${token}`)).statusCode).toBe(200);
+    const [header, payload] = token.split('.');
+    const forged = `${header}.${payload}.${Buffer.alloc(64, 7).toString('base64url')}`;
+    for (let i = 0; i < 2; i++) {
+      const res = await get(`Bearer ${forged}`);
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toMatchObject({ code: 'invalid-token', detail: 'The token signature is not valid' });
+    }
+    // A token signed by a key the service does not hold is refused every time, too.
+    const { privateKey } = await generateKeyPair('ES256');
+    const stranger = await craft({ key: privateKey });
+    for (let i = 0; i < 2; i++) expect((await get(`Bearer ${stranger}`)).statusCode).toBe(401);
+  });
+
   it('answers 401 unauthenticated without a token, with WWW-Authenticate', async () => {
     const res = await get();
     expect(res.statusCode).toBe(401);

@@ -39,6 +39,36 @@ export function eventHash(e: ChainedFields): string {
   return createHash('sha256').update(`${e.prevHash}\n${canonicalJson(e)}`).digest('hex');
 }
 
+/** The canonical JSON of an event in three parts, around the values of `prevHash` and `seq`. */
+export interface ChainTemplate {
+  beforePrev: string;
+  beforeSeq: string;
+  afterSeq: string;
+}
+
+/**
+ * The canonical JSON of an event whose place in the chain is not known yet: the database fills in
+ * `prevHash` and `seq` under the tenant's lock (migration 20261202100000_audit_append), so that
+ * `prevHash + "\n" + beforePrev + JSON(prevHash) + beforeSeq + seq + afterSeq` is exactly what
+ * `eventHash` hashes.
+ */
+export function chainTemplate(fields: Omit<ChainedFields, 'seq' | 'prevHash'>): ChainTemplate {
+  const values = fields as unknown as Record<string, unknown>;
+  const keys = [...Object.keys(values).filter((k) => values[k] !== undefined), 'prevHash', 'seq'].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const parts: string[] = [];
+  let current = '{';
+  keys.forEach((k, i) => {
+    current += `${i ? ',' : ''}${JSON.stringify(k)}:`;
+    if (k === 'prevHash' || k === 'seq') {
+      parts.push(current);
+      current = '';
+    } else current += canonicalJson(values[k]);
+  });
+  parts.push(`${current}}`);
+  const [beforePrev, beforeSeq, afterSeq] = parts as [string, string, string];
+  return { beforePrev, beforeSeq, afterSeq };
+}
+
 export interface StoredEvent extends ChainedFields {
   hash: string;
 }

@@ -1,6 +1,6 @@
 import type { Tx } from '../../db/tenant-tx.js';
 import { Prisma, type AuditEvent as AuditRow } from '../../generated/prisma/client.js';
-import type { StoredEvent } from './chain.js';
+import type { ChainTemplate, StoredEvent } from './chain.js';
 
 export type { AuditRow };
 
@@ -49,13 +49,30 @@ const json = (v: unknown) => (v === null || v === undefined ? null : JSON.string
 /** The audit trail of one tenant, bound to a unit of work's transaction. */
 export const auditRepo = (tx: Tx, tenantId: string) => ({
   /**
-   * The chain head, under a transaction-scoped advisory lock: appends of one tenant are
-   * serialised until commit, so sequence numbers and previous hashes never fork.
+   * Appends an event to the chain in one statement (`audit_append`: the head under the tenant's
+   * advisory lock, the hash, the insert) and, in the same statement, the outbox rows of the
+   * events it carries, with the event's place in the chain.
    */
-  async lockHead(): Promise<{ seq: number; hash: string } | null> {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended('audit:' || ${tenantId}, 0))`;
-    const head = await tx.auditEvent.findFirst({ where: { tenantId }, orderBy: { seq: 'desc' }, select: { seq: true, hash: true } });
-    return head ? { seq: Number(head.seq), hash: head.hash } : null;
+  async append(e: Omit<StoredEvent, 'seq' | 'prevHash' | 'hash'>, template: ChainTemplate, outbox: OutboxRow[]): Promise<{ seq: number; hash: string }> {
+    const call = Prisma.sql`
+      SELECT audit_seq AS seq, audit_hash AS hash FROM audit_append(${tenantId}::uuid, ${e.id}::uuid, ${e.at}::timestamptz, ${e.actorTenant},
+        ${e.actorSub}, ${e.clientId}, ${e.grantId}::uuid, ${e.action}, ${e.objectType}, ${e.objectId}::uuid, ${json(e.oldValues)}::jsonb,
+        ${json(e.newValues)}::jsonb, ${e.requestId}, ${template.beforePrev}, ${template.beforeSeq}, ${template.afterSeq})`;
+    if (outbox.length === 0) {
+      const rows = await tx.$queryRaw<{ seq: bigint; hash: string }[]>(call);
+      return { seq: Number(rows[0]!.seq), hash: rows[0]!.hash };
+    }
+    const values = Prisma.join(
+      outbox.map((o) => Prisma.sql`(${o.id}::uuid, ${o.type}, ${o.subjectType}, ${o.subjectId}::uuid, ${json(o.parents)}::jsonb, ${json(o.data)}::jsonb)`),
+    );
+    const rows = await tx.$queryRaw<{ seq: bigint; hash: string }[]>`
+      WITH a AS MATERIALIZED (${call}),
+      o AS (
+        INSERT INTO outbox_event (id, tenant_id, type, occurred_at, subject_type, subject_id, parents, data, audit_seq, audit_hash)
+        SELECT v.id, ${tenantId}::uuid, v.type, ${e.at}::timestamptz, v.subject_type, v.subject_id, v.parents, v.data, a.seq, a.hash
+        FROM a, (VALUES ${values}) AS v (id, type, subject_type, subject_id, parents, data))
+      SELECT seq, hash FROM a`;
+    return { seq: Number(rows[0]!.seq), hash: rows[0]!.hash };
   },
 
   /** The newest event's sequence and hash (no lock: a checkpoint of what is committed). */
@@ -68,28 +85,6 @@ export const auditRepo = (tx: Tx, tenantId: string) => ({
   async hashAt(seq: number): Promise<string | null> {
     const row = await tx.auditEvent.findFirst({ where: { tenantId, seq: BigInt(seq) }, select: { hash: true } });
     return row?.hash ?? null;
-  },
-
-  /** Inserts the event and, in the same statement, the outbox rows of the events it carries. */
-  async insert(e: StoredEvent, outbox: OutboxRow[]): Promise<void> {
-    const audit = Prisma.sql`
-      INSERT INTO audit_event (tenant_id, seq, id, at, actor_tenant, actor_sub, client_id, grant_id, action, object_type,
-                               object_id, old_values, new_values, request_id, prev_hash, hash)
-      VALUES (${tenantId}::uuid, ${e.seq}::bigint, ${e.id}::uuid, ${e.at}::timestamptz, ${e.actorTenant}, ${e.actorSub},
-              ${e.clientId}, ${e.grantId}::uuid, ${e.action}, ${e.objectType}, ${e.objectId}::uuid, ${json(e.oldValues)}::jsonb,
-              ${json(e.newValues)}::jsonb, ${e.requestId}, ${e.prevHash}, ${e.hash})`;
-    if (outbox.length === 0) {
-      await tx.$executeRaw(audit);
-      return;
-    }
-    const rows = Prisma.join(
-      outbox.map((o) => Prisma.sql`(${o.id}::uuid, ${o.type}, ${o.subjectType}, ${o.subjectId}::uuid, ${json(o.parents)}::jsonb, ${json(o.data)}::jsonb)`),
-    );
-    await tx.$executeRaw`
-      WITH a AS (${audit} RETURNING seq, hash, at)
-      INSERT INTO outbox_event (id, tenant_id, type, occurred_at, subject_type, subject_id, parents, data, audit_seq, audit_hash)
-      SELECT e.id, ${tenantId}::uuid, e.type, a.at, e.subject_type, e.subject_id, e.parents, e.data, a.seq, a.hash
-      FROM a, (VALUES ${rows}) AS e (id, type, subject_type, subject_id, parents, data)`;
   },
 
   page: (f: AuditFilter, limit: number) =>

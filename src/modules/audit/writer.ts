@@ -1,6 +1,6 @@
 import { uuidv7 } from 'uuidv7';
 import type { AuditChange, AuditEntry, AuditLogFactory, AuditReceipt, DomainEvent, EventDraft } from '../../core/index.js';
-import { canonicalJson, eventHash, GENESIS_HASH } from './chain.js';
+import { canonicalJson, chainTemplate } from './chain.js';
 import { auditRepo } from './repo.js';
 
 /** Old and new values of the fields that differ between two representations. */
@@ -30,10 +30,8 @@ export const createAuditLog: AuditLogFactory = (tx, ctx, emitted) => {
   const repo = auditRepo(tx, ctx.tenant.id);
 
   async function append(entry: AuditEntry, ...drafts: EventDraft[]): Promise<AuditReceipt> {
-    const head = await repo.lockHead();
     const fields = {
       tenantId: ctx.tenant.id,
-      seq: (head?.seq ?? 0) + 1,
       id: uuidv7(),
       at: new Date().toISOString(),
       actorTenant: ctx.caller.tenant,
@@ -46,22 +44,18 @@ export const createAuditLog: AuditLogFactory = (tx, ctx, emitted) => {
       oldValues: normalised(entry.old),
       newValues: normalised(entry.new),
       requestId: ctx.requestId,
-      prevHash: head?.hash ?? GENESIS_HASH,
     };
-    const stored = { ...fields, hash: eventHash(fields) };
-    const events: DomainEvent[] = drafts.map((d) => ({
-      ...d,
-      id: uuidv7(),
-      tenant: ctx.tenant.slug,
-      timestamp: stored.at,
-      audit: { seq: stored.seq, hash: stored.hash },
-    }));
-    await repo.insert(
-      stored,
-      events.map((e) => ({ id: e.id, type: e.type, subjectType: e.subject.type, subjectId: e.subject.id, parents: e.parents, data: e.data })),
+    // The outbox rows carry the event's place in the chain, which the database assigns: they are
+    // written in the same statement, and the drafts get it once the statement returns.
+    const drafted = drafts.map((d) => ({ ...d, id: uuidv7(), tenant: ctx.tenant.slug, timestamp: fields.at }));
+    const receipt = await repo.append(
+      fields,
+      chainTemplate(fields),
+      drafted.map((e) => ({ id: e.id, type: e.type, subjectType: e.subject.type, subjectId: e.subject.id, parents: e.parents, data: e.data })),
     );
+    const events: DomainEvent[] = drafted.map((e) => ({ ...e, audit: receipt }));
     emitted.push(...events);
-    return { seq: stored.seq, hash: stored.hash };
+    return receipt;
   }
 
   return {

@@ -47,13 +47,13 @@ export async function lockCase(uow: UnitOfWork, id: string, mode: Lock = 'update
   return { file, case: kase };
 }
 
-/** Locks a document's file and case (shared), then the document itself. */
-export async function lockDocument(uow: UnitOfWork, id: string): Promise<{ file: FileRow; case: CaseRow; document: DocumentRow }> {
-  const repo = uow.repo(recordsRepo);
-  const parents = await repo.parentsOf({ documentId: id });
-  const file = parents && (await repo.file(parents.fileId, 'share'));
-  const kase = file && parents && (await repo.case(parents.caseId, 'share'));
-  const document = kase && (await repo.document(id, 'update'));
-  if (!file || !kase || !document) throw errors.notFound('document');
-  return { file, case: kase, document };
+/** Locks a document's file and case (shared), then the document itself: one statement. */
+export async function lockDocument(
+  uow: UnitOfWork,
+  id: string,
+): Promise<{ file: { id: string; status: Status }; case: { id: string; status: Status }; document: DocumentRow }> {
+  const row = await uow.repo(recordsRepo).lockDocumentChain(id);
+  if (!row) throw errors.notFound('document');
+  const { fileId, caseStatus, fileStatus, ...document } = row;
+  return { file: { id: fileId, status: fileStatus }, case: { id: document.caseId, status: caseStatus }, document };
 }

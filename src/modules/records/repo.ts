@@ -196,7 +196,6 @@ const lockClause = (lock: Lock | undefined, alias: string) =>
 const likeLiteral = (s: string) => s.replace(/[\\%_]/g, '\\$&');
 
 const stamp = () => ({ rowVersion: { increment: 1 }, updatedAt: new Date() });
-const withCode = <R extends { planUnit: { code: string } }>({ planUnit, ...row }: R) => ({ ...row, planCode: planUnit.code });
 
 /**
  * Every read and lock sees only files at or below the caller's clearance, with their cases,
@@ -259,26 +258,26 @@ export const recordsRepo = (tx: Tx, tenantId: string, ctx: RequestContext) => {
       return rows[0]!.case_count;
     },
 
+    /**
+     * A page of files in id order with their plan codes, in one statement (the hot list: no second
+     * query for the plan units). Conditions only where the query sets them, so the planner keeps
+     * the keyset walk on the primary key.
+     */
     async filePage(q: FileQuery): Promise<FileRow[]> {
-      const rows = await tx.recordFile.findMany({
-        where: {
-          tenantId,
-          confidentiality: { in: visible },
-          planUnitId: q.planUnitId,
-          status: q.status,
-          retentionEndsOn: q.retentionEndsBefore ? { lt: q.retentionEndsBefore } : undefined,
-          disposalCode: q.disposalCode,
-          disposalState: q.disposalState,
-          reference: q.referencePrefix ? { startsWith: likeLiteral(q.referencePrefix) } : undefined,
-          title: q.titlePrefix ? { startsWith: likeLiteral(q.titlePrefix) } : undefined,
-          createdAt: q.createdFrom || q.createdTo ? { gte: q.createdFrom, lt: q.createdTo } : undefined,
-          id: q.afterId ? { gt: q.afterId } : undefined,
-        },
-        include: { planUnit: { select: { code: true } } },
-        orderBy: { id: 'asc' },
-        take: q.limit,
-      });
-      return rows.map(withCode);
+      const where = [Prisma.sql`f.tenant_id = ${tenantId}::uuid`, fileVisible('f')];
+      if (q.planUnitId) where.push(Prisma.sql`f.plan_unit_id = ${q.planUnitId}::uuid`);
+      if (q.status) where.push(Prisma.sql`f.status = ${q.status}::"RecordStatus"`);
+      if (q.retentionEndsBefore) where.push(Prisma.sql`f.retention_ends_on < ${q.retentionEndsBefore}::date`);
+      if (q.disposalCode) where.push(Prisma.sql`f.disposal_code = ${q.disposalCode}::"DisposalCode"`);
+      if (q.disposalState) where.push(Prisma.sql`f.disposal_state = ${q.disposalState}::"DisposalState"`);
+      if (q.referencePrefix) where.push(Prisma.sql`f.reference LIKE ${`${likeLiteral(q.referencePrefix)}%`}`);
+      if (q.titlePrefix) where.push(Prisma.sql`f.title LIKE ${`${likeLiteral(q.titlePrefix)}%`}`);
+      if (q.createdFrom) where.push(Prisma.sql`f.created_at >= ${q.createdFrom}::timestamptz`);
+      if (q.createdTo) where.push(Prisma.sql`f.created_at < ${q.createdTo}::timestamptz`);
+      if (q.afterId) where.push(Prisma.sql`f.id > ${q.afterId}::uuid`);
+      return tx.$queryRaw<FileRow[]>`
+        SELECT ${FILE} FROM record_file f JOIN file_plan_unit u ON u.id = f.plan_unit_id
+        WHERE ${Prisma.join(where, ' AND ')} ORDER BY f.id LIMIT ${q.limit}`;
     },
 
     /** Retention and disposal code of a file-plan unit: what a file takes at zdA. */
@@ -395,12 +394,58 @@ export const recordsRepo = (tx: Tx, tenantId: string, ctx: RequestContext) => {
       return rows[0] ?? null;
     },
 
+    /**
+     * Locks a document's chain in one statement, top-down as every writer does: the file and the
+     * case shared, then the document for update. Each CTE's lock sits above the join with the one
+     * before it, so the file is locked before the case and the case before the document, whatever
+     * join order the planner picks; locked rows are read in their newest committed version.
+     */
+    async lockDocumentChain(id: string): Promise<(DocumentRow & { fileId: string; caseStatus: Status; fileStatus: Status }) | null> {
+      const rows = await tx.$queryRaw<(DocumentRow & { fileId: string; caseStatus: Status; fileStatus: Status })[]>`
+        WITH lf AS MATERIALIZED (
+          SELECT f.id, f.status FROM record_file f
+          WHERE f.tenant_id = ${tenantId}::uuid AND ${fileVisible('f')} AND f.id = (
+            SELECT c.file_id FROM record_document d JOIN record_case c ON c.id = d.case_id
+            WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid)
+          FOR SHARE OF f),
+        lc AS MATERIALIZED (
+          SELECT c.id, c.file_id, c.status FROM record_case c JOIN lf ON lf.id = c.file_id
+          WHERE c.tenant_id = ${tenantId}::uuid AND c.id = (SELECT d.case_id FROM record_document d WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid)
+          FOR SHARE OF c),
+        ld AS MATERIALIZED (
+          SELECT ${DOCUMENT} FROM record_document d JOIN lc ON lc.id = d.case_id
+          WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid
+          FOR UPDATE OF d)
+        SELECT ld.*, lc.file_id AS "fileId", lc.status::text AS "caseStatus", lf.status::text AS "fileStatus"
+        FROM ld JOIN lc ON lc.id = ld."caseId" JOIN lf ON lf.id = lc.file_id`;
+      return rows[0] ?? null;
+    },
+
     /** A document with the states of its case and file, in one statement (no locks: a pre-check). */
     async documentInChain(id: string): Promise<DocumentInChain | null> {
       const rows = await tx.$queryRaw<DocumentInChain[]>`
         SELECT ${DOCUMENT}, c.file_id AS "fileId", c.status::text AS "caseStatus", f.status::text AS "fileStatus"
         FROM record_document d JOIN record_case c ON c.id = d.case_id JOIN record_file f ON f.id = c.file_id
         WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid AND ${fileVisible('f')}`;
+      return rows[0] ?? null;
+    },
+
+    /**
+     * The pre-check of an upload and its record in one statement: the document with the states of
+     * its case and file (no locks), and the upload record written when the document is found. The
+     * caller checks the row and throws when the document takes no version, which rolls the record
+     * back with the unit of work.
+     */
+    async documentInChainStartingUpload(id: string, upload: { id: string; storageKey: string }): Promise<DocumentInChain | null> {
+      const rows = await tx.$queryRaw<DocumentInChain[]>`
+        WITH doc AS (
+          SELECT ${DOCUMENT}, c.file_id AS "fileId", c.status::text AS "caseStatus", f.status::text AS "fileStatus"
+          FROM record_document d JOIN record_case c ON c.id = d.case_id JOIN record_file f ON f.id = c.file_id
+          WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid AND ${fileVisible('f')}),
+        up AS (
+          INSERT INTO version_upload (id, tenant_id, document_id, storage_key)
+          SELECT ${upload.id}::uuid, ${tenantId}::uuid, doc.id, ${upload.storageKey} FROM doc)
+        SELECT * FROM doc`;
       return rows[0] ?? null;
     },
 
@@ -427,6 +472,35 @@ export const recordsRepo = (tx: Tx, tenantId: string, ctx: RequestContext) => {
     // ---- versions and uploads ----------------------------------------------------------------
 
     createVersion: (v: NewVersion): Promise<VersionRow> => tx.documentVersion.create({ data: { ...v, tenantId } }),
+
+    /**
+     * Stores the version of a completed upload in one statement: removes the upload record, inserts
+     * the version and counts it on the document (releasing the check-out when `checkin`), all or
+     * nothing. Null when the sweeper already collected the upload (nothing is written). The
+     * document row is locked by the caller (lockDocumentChain).
+     */
+    async storeVersion(uploadId: string, v: NewVersion, checkin: boolean): Promise<{ version: VersionRow; documentRowVersion: number } | null> {
+      const rows = await tx.$queryRaw<(VersionRow & { documentRowVersion: number })[]>`
+        WITH up AS (DELETE FROM version_upload WHERE tenant_id = ${tenantId}::uuid AND id = ${uploadId}::uuid RETURNING id),
+        v AS (
+          INSERT INTO document_version (id, tenant_id, document_id, number, storage_key, size, sha256, media_type, filename, uploaded_by)
+          SELECT ${v.id}::uuid, ${tenantId}::uuid, ${v.documentId}::uuid, ${v.number}::int, ${v.storageKey}, ${v.size}::bigint, ${v.sha256},
+                 ${v.mediaType}, ${v.filename}, ${v.uploadedBy} FROM up
+          RETURNING id, tenant_id AS "tenantId", document_id AS "documentId", number, storage_key AS "storageKey", size, sha256,
+                    media_type AS "mediaType", filename, uploaded_by AS "uploadedBy", created_at AS "createdAt"),
+        d AS (
+          UPDATE record_document SET version_count = ${v.number}::int,
+            checked_out_by = CASE WHEN ${checkin}::boolean THEN NULL ELSE checked_out_by END,
+            checked_out_until = CASE WHEN ${checkin}::boolean THEN NULL ELSE checked_out_until END,
+            row_version = row_version + 1, updated_at = ${new Date()}::timestamptz
+          WHERE tenant_id = ${tenantId}::uuid AND id = ${v.documentId}::uuid AND EXISTS (SELECT 1 FROM v)
+          RETURNING row_version)
+        SELECT v.*, d.row_version AS "documentRowVersion" FROM v, d`;
+      const row = rows[0];
+      if (!row) return null;
+      const { documentRowVersion, ...version } = row;
+      return { version, documentRowVersion };
+    },
 
     /** One version, if the caller may see its document's file. */
     async version(documentId: string, number: number): Promise<VersionRow | null> {

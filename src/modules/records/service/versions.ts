@@ -46,13 +46,13 @@ export const versionOps = {
     authorize(uow.ctx, 'records:write');
     if (!ifMatch) throw errors.preconditionRequired();
     const repo = uow.repo(recordsRepo);
-    const doc = await repo.documentInChain(documentId);
+    const uploadId = uuidv7();
+    const key = `documents/${documentId}/${uploadId}`;
+    // One statement: the document's chain, and the upload record (rolled back if a check throws).
+    const doc = await repo.documentInChainStartingUpload(documentId, { id: uploadId, storageKey: key });
     if (!doc) throw errors.notFound('document');
     requireIfMatch(ifMatch, etagOfRow(doc));
     assertWritable(uow, { file: { status: doc.fileStatus }, case: { status: doc.caseStatus }, document: doc });
-    const uploadId = uuidv7();
-    const key = `documents/${documentId}/${uploadId}`;
-    await repo.startUpload({ id: uploadId, documentId, storageKey: key });
     return { uploadId, documentId, key };
   },
 
@@ -76,22 +76,26 @@ export const versionOps = {
     const doc = chain.document;
     assertCurrent(doc, ifMatch);
     assertWritable(uow, chain);
-    if (!(await repo.finishUpload(upload.uploadId))) throw errors.conflict('The upload took too long and was collected; send it again');
     const actor = actorOf(uow.ctx.caller);
     const number = doc.versionCount + 1;
-    const row = await repo.createVersion({
-      id: upload.uploadId,
-      documentId: doc.id,
-      number,
-      storageKey: upload.key,
-      size: BigInt(content.size),
-      sha256: content.sha256,
-      mediaType: content.mediaType,
-      filename: content.filename,
-      uploadedBy: actor,
-    });
     const checkedIn = content.checkin && activeCheckout(doc)?.by === actor;
-    const after = await repo.updateDocument(doc.id, { versionCount: number, ...(checkedIn ? { checkedOutBy: null, checkedOutUntil: null } : {}) });
+    const stored = await repo.storeVersion(
+      upload.uploadId,
+      {
+        id: upload.uploadId,
+        documentId: doc.id,
+        number,
+        storageKey: upload.key,
+        size: BigInt(content.size),
+        sha256: content.sha256,
+        mediaType: content.mediaType,
+        filename: content.filename,
+        uploadedBy: actor,
+      },
+      checkedIn,
+    );
+    if (!stored) throw errors.conflict('The upload took too long and was collected; send it again');
+    const row = stored.version;
     const version = toVersion(uow.tenant.slug, row);
     const { contentUrl: _url, ...recorded } = version;
     const parents = { fileId: chain.file.id, caseId: chain.case.id, documentId: doc.id };
@@ -103,7 +107,7 @@ export const versionOps = {
       { action: 'version.created', objectType: 'document', objectId: doc.id, new: { ...recorded, ...(checkedIn ? { checkedIn: true } : {}) } },
       ...events,
     );
-    return { version, documentEtag: etagOfRow(after) };
+    return { version, documentEtag: etagOfRow({ id: doc.id, rowVersion: stored.documentRowVersion }) };
   },
 
   /** Forgets an upload whose object has been removed (or marks it failed, so the sweeper collects it soon). */
