@@ -77,6 +77,7 @@ export async function startInfrastructure(config: Config, log: FastifyBaseLogger
     for (const warning of prepared.warnings) log.warn({ migration: true }, warning);
     if (prepared.seeded) log.info({ added: prepared.seeded }, 'seeded tenants');
     const db = createDb(url, config.database.poolMax);
+    const replicaDb = config.database.replicaUrl ? createDb(config.database.replicaUrl, config.database.poolMax) : undefined;
     await assertSafeApiLogin((sql) => db.$queryRawUnsafe(sql));
 
     const storage = createBlobStore(config.storage);
@@ -86,6 +87,7 @@ export async function startInfrastructure(config: Config, log: FastifyBaseLogger
     return {
       config,
       db,
+      replicaDb,
       storage,
       keys: await loadOrCreateSigningKeys(config.auth.keyFile),
       dataKey: await loadOrCreateDataKey(config.secretsKeyFile),

@@ -71,6 +71,7 @@ export async function buildTestApp(overrides: Record<string, string> = {}): Prom
   const deps: AppDeps = {
     config,
     db: createDb(config.database.url!, config.database.poolMax),
+    replicaDb: config.database.replicaUrl ? createDb(config.database.replicaUrl, config.database.poolMax) : undefined,
     storage: createBlobStore(config.storage),
     keys: await loadOrCreateSigningKeys(config.auth.keyFile),
     jobs: createBoss(config.database.url!, { max: 3, supervise: true, pollingIntervalSeconds: config.jobs.pollingIntervalSeconds }),
