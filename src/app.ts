@@ -181,6 +181,7 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
   app.addHook('onClose', async () => {
     await db.$disconnect();
     await deps.replicaDb?.$disconnect();
+    await keys.close();
   });
   const router = services.readRouter;
   if (router) {
