@@ -118,7 +118,7 @@ export const EnvSchema = Type.Object({
     description: 'Comma-separated allow-list of JWS algorithms (never HS*/none)',
   }),
   AUTH_KEY_FILE: Type.Optional(
-    Type.String({ description: 'Local signing key (JWK, created on first start; default DATA_DIR/keys/signing-key.json)' }),
+    Type.String({ description: 'An old local signing key file (JWK set), imported once into PostgreSQL (table signing_key) on the first start against an empty table; the keys then live there (default DATA_DIR/keys/signing-key.json)' }),
   ),
   AUTH_TOKEN_TTL: Type.Integer({
     default: 900,
