@@ -1,7 +1,10 @@
-// Mints a development token signed with the service's own key (AUTH_KEY_FILE):
+// Mints a development token signed with the service's own current key, the one the instances share
+// in PostgreSQL (table signing_key; DATABASE_URL, or the embedded server under DATA_DIR):
 //   npm run token -- --tenant witten --roles clerk[,reader] [--sub alice] [--ttl 3600] [--clearance 002]
 import { parseArgs } from 'node:util';
-import { loadOrCreateSigningKeys } from '../src/auth/keys.js';
+import pino from 'pino';
+import { loadSharedSigningKeys } from '../src/auth/keys.js';
+import { databaseForScript } from '../src/bootstrap.js';
 import { loadConfig } from '../src/config.js';
 import { CONFIDENTIALITY_LEVELS, isConfidentiality } from '../src/core/confidentiality.js';
 
@@ -28,10 +31,16 @@ if (!Number.isInteger(ttl) || ttl < 60 || ttl > 7 * 86400) {
   console.error('--ttl must be an integer number of seconds between 60 and 604800');
   process.exit(2);
 }
-const keys = await loadOrCreateSigningKeys(config.auth.keyFile);
-const roles = values.roles.split(',').map((r) => r.trim()).filter(Boolean);
-const token = await keys.sign(
-  { sub: values.sub, tenant: values.tenant, roles, ...(values.clearance ? { clearance: values.clearance } : {}) },
-  { issuer: config.auth.issuer, audience: config.auth.audience, ttlSeconds: ttl },
-);
-process.stdout.write(`${token}\n`);
+const database = await databaseForScript(config, pino({ level: 'warn' }, pino.destination(2)));
+try {
+  const keys = await loadSharedSigningKeys({ databaseUrl: database.url, dataKey: database.dataKey, importFile: config.auth.keyFile });
+  const roles = values.roles.split(',').map((r) => r.trim()).filter(Boolean);
+  const token = await keys.sign(
+    { sub: values.sub, tenant: values.tenant, roles, ...(values.clearance ? { clearance: values.clearance } : {}) },
+    { issuer: config.auth.issuer, audience: config.auth.audience, ttlSeconds: ttl },
+  );
+  await keys.close();
+  process.stdout.write(`${token}\n`);
+} finally {
+  await database.close();
+}

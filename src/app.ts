@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import fp from 'fastify-plugin';
 import type PgBoss from 'pg-boss';
 import { uuidv7 } from 'uuidv7';
+import { Counter } from 'prom-client';
 import type { SigningKeys } from './auth/keys.js';
 import type { Config } from './config.js';
 import { poolOf, type Db } from './db/client.js';
@@ -38,6 +39,8 @@ import type { BlobStore } from './storage/index.js';
 export interface AppDeps {
   config: Config;
   db: Db;
+  /** The API login on a streaming replica (DATABASE_REPLICA_URL), for heavy reads. */
+  replicaDb?: Db;
   storage: BlobStore;
   keys: SigningKeys;
   /** pg-boss (started by a worker, or not): the API writes jobs with its SQL inside units of work. */
@@ -193,7 +196,22 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
 
   app.addHook('onClose', async () => {
     await db.$disconnect();
+    await deps.replicaDb?.$disconnect();
+    await keys.close();
   });
+  const router = services.readRouter;
+  if (router) {
+    new Counter({
+      name: 'en_akte_db_reads_total',
+      help: 'Heavy reads (audit, search, file lists) by the server that answered: replica, or primary (the caller wrote lately, or the replica failed: fallback counts those)',
+      labelNames: ['server'] as const,
+      registers: [app.metrics],
+      collect() {
+        this.reset();
+        for (const server of ['replica', 'primary', 'fallback'] as const) this.inc({ server }, router.counts[server]);
+      },
+    });
+  }
 
   await app.register(healthRoutes, {
     probes: [

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type PgBoss from 'pg-boss';
 import { loadOrCreateDataKey } from './auth/data-key.js';
-import { loadOrCreateSigningKeys } from './auth/keys.js';
+import { loadSharedSigningKeys } from './auth/keys.js';
 import type { AppDeps } from './app.js';
 import type { Config } from './config.js';
 import { API_LOGIN, createDb } from './db/client.js';
@@ -77,18 +77,22 @@ export async function startInfrastructure(config: Config, log: FastifyBaseLogger
     for (const warning of prepared.warnings) log.warn({ migration: true }, warning);
     if (prepared.seeded) log.info({ added: prepared.seeded }, 'seeded tenants');
     const db = createDb(url, config.database.poolMax);
+    const replicaDb = config.database.replicaUrl ? createDb(config.database.replicaUrl, config.database.poolMax) : undefined;
     await assertSafeApiLogin((sql) => db.$queryRawUnsafe(sql));
 
     const storage = createBlobStore(config.storage);
     for (const slug of await createTenantRepo(db).listSlugs()) await storage.ensureBucket(slug);
     log.info({ storage: storage.kind }, 'storage ready');
 
+    const dataKey = await loadOrCreateDataKey(config.secretsKeyFile);
     return {
       config,
       db,
+      replicaDb,
       storage,
-      keys: await loadOrCreateSigningKeys(config.auth.keyFile),
-      dataKey: await loadOrCreateDataKey(config.secretsKeyFile),
+      // Shared by every instance through PostgreSQL; an old key file is imported once.
+      keys: await loadSharedSigningKeys({ databaseUrl: url, dataKey, importFile: config.auth.keyFile }),
+      dataKey,
       jobs: createBoss(url, { max: 4, supervise: opts.worker, pollingIntervalSeconds: config.jobs.pollingIntervalSeconds }),
       databaseUrl: url,
       stop: async () => {
@@ -99,4 +103,38 @@ export async function startInfrastructure(config: Config, log: FastifyBaseLogger
     await embedded?.stop();
     throw err;
   }
+}
+
+/**
+ * The database of a running deployment, for a script (`npm run token`, `npm run keys:rotate`): the
+ * configured one, or the embedded server under DATA_DIR (its passwords are kept beside it). When
+ * the embedded server is not running, it is started for the script (migrations, seed, keys) and
+ * stopped again by `close`.
+ */
+export async function databaseForScript(config: Config, log: FastifyBaseLogger): Promise<{ url: string; ownerUrl?: string; dataKey: Buffer; close(): Promise<void> }> {
+  const dataKey = await loadOrCreateDataKey(config.secretsKeyFile);
+  if (config.database.url) return { url: config.database.url, ownerUrl: config.database.ownerUrl, dataKey, close: async () => undefined };
+  const secretFile = `${path.join(config.dataDir, 'postgres')}.secret.json`;
+  const { readFile } = await import('node:fs/promises');
+  const secrets = await readFile(secretFile, 'utf8').then((t) => JSON.parse(t) as { password: string; apiPassword: string }).catch(() => null);
+  if (secrets) {
+    const base = `postgresql://127.0.0.1:${config.database.embeddedPort}/en_akte`;
+    const url = withLogin(base, API_LOGIN, secrets.apiPassword);
+    const pg = (await import('pg')).default;
+    const probe = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+    const running = await probe.connect().then(() => true, () => false);
+    await probe.end().catch(() => undefined);
+    if (running) return { url, ownerUrl: withLogin(base, 'postgres', secrets.password), dataKey, close: async () => undefined };
+  }
+  const infra = await startInfrastructure(config, log, { worker: false });
+  return {
+    url: infra.databaseUrl,
+    dataKey,
+    async close() {
+      await infra.keys.close();
+      await infra.db.$disconnect();
+      await infra.replicaDb?.$disconnect();
+      await infra.stop();
+    },
+  };
 }

@@ -44,6 +44,13 @@ export const EnvSchema = Type.Object({
       description: 'The login that owns the schema, for migrations, the seed and the job queues at start-up (required with DATABASE_URL)',
     }),
   ),
+  DATABASE_REPLICA_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description:
+        "A PostgreSQL streaming replica (hot standby) of DATABASE_URL's server, with the API's login: heavy reads (audit list and export, search, file lists) go there; a caller's read after its own write waits for the replica's replay or goes to the primary; an unreachable replica sends reads to the primary. Unset = all reads on the primary",
+    }),
+  ),
   EMBEDDED_PG_PORT: Type.Integer({
     default: 54320,
     minimum: 1024,
@@ -111,7 +118,7 @@ export const EnvSchema = Type.Object({
     description: 'Comma-separated allow-list of JWS algorithms (never HS*/none)',
   }),
   AUTH_KEY_FILE: Type.Optional(
-    Type.String({ description: 'Local signing key (JWK, created on first start; default DATA_DIR/keys/signing-key.json)' }),
+    Type.String({ description: 'An old local signing key file (JWK set), imported once into PostgreSQL (table signing_key) on the first start against an empty table; the keys then live there (default DATA_DIR/keys/signing-key.json)' }),
   ),
   AUTH_TOKEN_TTL: Type.Integer({
     default: 900,
@@ -311,7 +318,7 @@ export interface Config {
   publicUrl: string;
   trustProxy: boolean;
   dataDir: string;
-  database: { url?: string; ownerUrl?: string; embeddedPort: number; embeddedRuntimeDir: string; poolMax: number };
+  database: { url?: string; ownerUrl?: string; replicaUrl?: string; embeddedPort: number; embeddedRuntimeDir: string; poolMax: number };
   storage:
     | { kind: 's3'; endpoint: URL; accessKey: string; secretKey: string; region: string; bucketPrefix: string; partSize: number }
     | { kind: 'local'; dir: string; bucketPrefix: string };
@@ -432,7 +439,7 @@ function toConfig(env: Env): Config {
     publicUrl: env.PUBLIC_URL.replace(/\/$/, ''),
     trustProxy: env.TRUST_PROXY,
     dataDir,
-    database: { url: env.DATABASE_URL, ownerUrl: env.DATABASE_OWNER_URL, embeddedPort: env.EMBEDDED_PG_PORT, embeddedRuntimeDir: env.EMBEDDED_PG_RUNTIME_DIR, poolMax: env.DB_POOL_MAX },
+    database: { url: env.DATABASE_URL, ownerUrl: env.DATABASE_OWNER_URL, replicaUrl: env.DATABASE_REPLICA_URL, embeddedPort: env.EMBEDDED_PG_PORT, embeddedRuntimeDir: env.EMBEDDED_PG_RUNTIME_DIR, poolMax: env.DB_POOL_MAX },
     storage,
     auth: {
       external: env.AUTH_JWKS_URL

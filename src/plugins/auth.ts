@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors as jose, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, decodeJwt, errors as jose, jwtVerify, type JWTPayload } from 'jose';
 import type { Config } from '../config.js';
 import { isConfidentiality, type Caller } from '../core/index.js';
 import { errors } from '../errors.js';
@@ -95,7 +95,8 @@ function toCaller(payload: JWTPayload, map: ClaimMap = OWN_CLAIMS): Caller {
 export default fp(
   async function authPlugin(app: FastifyInstance, opts: { auth: Config['auth']; keys: SigningKeys }) {
     const { auth, keys } = opts;
-    const own = createLocalJWKSet(keys.jwks);
+    // The keys as they are now: shared keys pick up a rotation without a restart (src/auth/keys.ts).
+    const own = keys.verificationKey;
     const external = auth.external
       ? {
           ...auth.external,
@@ -114,7 +115,9 @@ export default fp(
 
     app.decorateRequest('caller', null);
     app.decorate('tokens', {
-      jwks: keys.jwks,
+      get jwks() {
+        return keys.jwks;
+      },
       sign: (claims: TokenClaims, ttlSeconds = auth.tokenTtl) =>
         keys.sign(claims, { issuer: auth.issuer, audience: auth.audience, ttlSeconds }),
     });

@@ -64,10 +64,12 @@ export function createLocalBlobStore(opts: { dir: string; bucketPrefix: string }
     await writeFile(tmp, JSON.stringify(meta));
     await rename(tmp, metaPath(file));
   };
+  const present = (file: string) => access(file, constants.F_OK).then(() => true, () => false);
   async function existing(tenant: string, key: string): Promise<{ file: string; meta: Meta }> {
     const file = objectPath(tenant, key);
     const meta = await readMeta(file);
-    if (!meta) throw new BlobNotFoundError(bucketFor(tenant), key);
+    // Metadata without its object (a put that crashed before its last step) is no object.
+    if (!meta || !(await present(file))) throw new BlobNotFoundError(bucketFor(tenant), key);
     return { file, meta };
   }
 
@@ -100,16 +102,33 @@ export function createLocalBlobStore(opts: { dir: string; bucketPrefix: string }
           contentType: putOpts.contentType,
           ...(putOpts.retention ? { retention: { mode: putOpts.retention.mode, until: putOpts.retention.until.toISOString() } } : {}),
         };
-        // The object first, linked (not renamed) into place: it fails if the key exists.
+        // Metadata first, the object last: a crash in between leaves metadata without an object
+        // (the key stays absent, a later put replaces it), never an object without its metadata
+        // (its retention). Both are linked (not renamed) into place: linking fails if the key exists.
+        const fm = await open(metaPath(tmp), 'wx', 0o640);
+        try {
+          await fm.writeFile(JSON.stringify(meta));
+          await fm.sync();
+        } finally {
+          await fm.close();
+        }
+        const exists = () => new BlobExistsError(bucketFor(tenant), key);
+        try {
+          await link(metaPath(tmp), metaPath(target));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+          // Another object's metadata, or what a crashed put left of one that never got its object.
+          if (await present(target)) throw exists();
+          await rename(metaPath(tmp), metaPath(target));
+        }
         try {
           await link(tmp, target);
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new BlobExistsError(bucketFor(tenant), key);
+          if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw exists();
           throw err;
         }
         await unlink(tmp);
-        await writeFile(metaPath(tmp), JSON.stringify(meta));
-        await rename(metaPath(tmp), metaPath(target));
+        await rm(metaPath(tmp), { force: true });
       } catch (err) {
         await fh.close().catch(() => undefined);
         await rm(tmp, { force: true });

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { hashSecret } from '../../src/auth/secrets.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadOrCreateSigningKeys } from '../../src/auth/keys.js';
+import { isolatedDatabase } from '../support/database.js';
 import { buildTestApp, TEST_ISSUER, type TestApp } from '../support/app.js';
 import { problem, recordFactories } from '../support/records.js';
 
@@ -404,7 +405,8 @@ describe('signing-key rotation', () => {
     // Rotation: the new key goes first (it signs), the old one stays to verify its tokens.
     const both = path.join(dir, 'rotated.json');
     await writeFile(both, JSON.stringify({ keys: [newKey, oldKey] }), { mode: 0o600 });
-    rotatedApp = await buildTestApp({ AUTH_KEY_FILE: both });
+    // A database of its own, whose first start imports that key file into its signing_key table.
+    rotatedApp = await buildTestApp({ ...(await isolatedDatabase('key_rotation')).env, AUTH_KEY_FILE: both });
   });
   afterAll(() => rotatedApp.close());
 

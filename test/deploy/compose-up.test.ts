@@ -26,8 +26,11 @@ describe('docker compose up', () => {
     expect(up.status, up.stderr).toBe(0);
     // A token of the compose deployment's own key, minted inside the api container (the image has
     // the built dist/, not scripts/token.ts and tsx).
-    const mint = `import('./dist/auth/keys.js').then(async (m) => { const k = await m.loadOrCreateSigningKeys(process.env.DATA_DIR + '/keys/signing-key.json'); ` +
-      `console.log(await k.sign({ sub: 'compose-test', tenant: 'hattingen', roles: ['records-manager', 'clerk'] }, { issuer: process.env.PUBLIC_URL, audience: 'en-akte', ttlSeconds: 600 })); })`;
+    // The keys live in the deployment's PostgreSQL (table signing_key), sealed with its data key.
+    const mint = `Promise.all([import('./dist/auth/keys.js'), import('./dist/auth/data-key.js')]).then(async ([m, d]) => { ` +
+      `const dataKey = await d.loadOrCreateDataKey(process.env.SECRETS_KEY_FILE ?? process.env.DATA_DIR + '/keys/secrets.key'); ` +
+      `const k = await m.loadSharedSigningKeys({ databaseUrl: process.env.DATABASE_URL, dataKey }); ` +
+      `console.log(await k.sign({ sub: 'compose-test', tenant: 'hattingen', roles: ['records-manager', 'clerk'] }, { issuer: process.env.PUBLIC_URL, audience: 'en-akte', ttlSeconds: 600 })); await k.close(); })`;
     const token = compose('exec', '-T', 'api', 'node', '-e', mint);
     expect(token.status, token.stderr).toBe(0);
     const run = spawnSync('bash', ['examples/file-a-letter.sh', 'http://localhost:3000', 'hattingen'], { encoding: 'utf8', env: { ...process.env, EN_AKTE_TOKEN: token.stdout.trim() }, timeout: 300_000 });

@@ -139,3 +139,25 @@ describe('Dockerfile', () => {
     );
   });
 });
+
+describe('compose images', () => {
+  const pinned: Record<string, RegExp> = {
+    // Docker Hub's minio/minio carries the same RELEASE.* tags as quay.io/minio/minio.
+    'minio/minio': /^RELEASE\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z$/,
+    postgres: /^\d+\.\d+$/,
+    'prom/prometheus': /^v\d+\.\d+\.\d+$/,
+  };
+  it('pins every image by an explicit tag (never latest); the api image carries the package version', () => {
+    const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+    const images = Object.entries(compose.services).map(([name, s]) => [name, s.image] as const);
+    expect(images.filter(([, image]) => !image)).toEqual([]);
+    for (const [name, image] of images) {
+      const at = image!.lastIndexOf(':');
+      expect(at, `${name}: ${image} has no tag`).toBeGreaterThan(0);
+      const [repo, tag] = [image!.slice(0, at), image!.slice(at + 1)];
+      expect(tag, `${name}: ${image}`).not.toBe('latest');
+      if (name === 'api') expect(image).toBe(`en-akte:${version}`);
+      else expect(tag, `${name}: ${image}`).toMatch(pinned[repo] ?? /^$/);
+    }
+  });
+});

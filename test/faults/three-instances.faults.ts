@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolatedDatabase } from '../support/database.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
-import { call, tokenOf } from './support/load.js';
+import { mkdtempSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { inject } from 'vitest';
+import { loadOrCreateDataKey } from '../../src/auth/data-key.js';
+import { loadSharedSigningKeys, type SigningKeys } from '../../src/auth/keys.js';
+import { TEST_ISSUER } from '../support/app.js';
+import { call } from './support/load.js';
 
 /**
  * Three instances of the real service (src/server.ts, each with its in-process worker) on one
@@ -19,6 +26,12 @@ let db: Awaited<ReturnType<typeof isolatedDatabase>>;
 let sql: pg.Client;
 let receiver: Receiver;
 const instances: ServerProcess[] = [];
+/** Each instance's own (absent) key file: nothing is shared through files, the keys live in PostgreSQL. */
+const keyFiles = [0, 1, 2].map(() => path.join(mkdtempSync(path.join(os.tmpdir(), 'en-akte-f3-keys-')), 'signing-key.json'));
+let keys: SigningKeys;
+/** A token of the instances' shared key, read from PostgreSQL as `npm run token` does. */
+const tokenOf = (tenant: string, roles: string[], sub = `faults@${tenant}`) =>
+  keys.sign({ sub, tenant, roles }, { issuer: TEST_ISSUER, audience: 'en-akte', ttlSeconds: 3600 });
 let next = 0;
 /** Round-robin over the three instances. */
 const rr = () => instances[next++ % instances.length]!.url;
@@ -38,12 +51,14 @@ beforeAll(async () => {
     RATE_LIMIT_PER_MINUTE: '100000',
   };
   // Started one after the other: three tsx processes at once strain two cores.
-  for (let i = 0; i < 3; i++) instances.push(await startServer(env));
+  for (let i = 0; i < 3; i++) instances.push(await startServer({ ...env, AUTH_KEY_FILE: keyFiles[i]! }));
+  keys = await loadSharedSigningKeys({ databaseUrl: db.url, dataKey: await loadOrCreateDataKey(inject('keys').data) });
 });
 afterAll(async () => {
   await Promise.all(instances.map((i) => i.kill('SIGTERM')));
   await receiver?.close();
   await sql?.end();
+  await keys?.close();
 });
 
 describe('three API instances, round-robin', () => {
@@ -126,6 +141,9 @@ describe('three API instances, round-robin', () => {
     }
     const jwks = await Promise.all(instances.map(async (i) => (await fetch(`${i.url}/.well-known/jwks.json`)).text()));
     expect(new Set(jwks).size).toBe(1);
+    // No instance has a key file: the one key is the row every instance loaded from signing_key.
+    expect(keyFiles.map((f) => existsSync(f))).toEqual([false, false, false]);
+    expect((await sql.query('SELECT count(*)::int AS n FROM signing_key')).rows).toEqual([{ n: 1 }]);
   });
 
   it('webhooks: every event of writes spread over three instances (and three workers) is delivered once', async () => {

@@ -5,7 +5,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { inject } from 'vitest';
 import { buildApp, VERSION, type AppDeps } from '../../src/app.js';
 import { loadOrCreateDataKey } from '../../src/auth/data-key.js';
-import { loadOrCreateSigningKeys } from '../../src/auth/keys.js';
+import { loadSharedSigningKeys } from '../../src/auth/keys.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createDb } from '../../src/db/client.js';
 import { createBoss, startJobs, type Worker } from '../../src/jobs/index.js';
@@ -68,13 +68,15 @@ export interface TestApp {
 export async function buildTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
   // An empty value unsets a variable (as for startServer), e.g. S3_ENDPOINT: '' for the local store.
   const config = loadConfig(Object.fromEntries(Object.entries(testEnv(overrides)).filter(([, v]) => v !== '')));
+  const dataKey = await loadOrCreateDataKey(config.secretsKeyFile);
   const deps: AppDeps = {
     config,
     db: createDb(config.database.url!, config.database.poolMax),
+    replicaDb: config.database.replicaUrl ? createDb(config.database.replicaUrl, config.database.poolMax) : undefined,
     storage: createBlobStore(config.storage),
-    keys: await loadOrCreateSigningKeys(config.auth.keyFile),
+    keys: await loadSharedSigningKeys({ databaseUrl: config.database.url!, dataKey, importFile: config.auth.keyFile }),
     jobs: createBoss(config.database.url!, { max: 3, supervise: true, pollingIntervalSeconds: config.jobs.pollingIntervalSeconds }),
-    dataKey: await loadOrCreateDataKey(config.secretsKeyFile),
+    dataKey,
     databaseUrl: config.database.url!,
   };
   const app = await buildApp(deps, process.env.TEST_LOG_LEVEL ? { level: process.env.TEST_LOG_LEVEL } : false);
