@@ -7,3 +7,4 @@ export { default as xdomeaRoutes } from './routes.js';
 export type { AbgabeImport, AbgabeWorkflows } from './workflows.js';
 export { warmUpSchemas } from './xml/validate.js';
 export { DEFAULT_ZIP_LIMITS, openSafeZip, readEntry, writeZip, type ZipSource } from './zip/safe-zip.js';
+export type { XdomeaVersion } from './xml/validate.js';
