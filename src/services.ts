@@ -18,7 +18,7 @@ import { createSender, createWebhooks, parseAllowList } from './modules/webhooks
 import { createPlanExchange } from './modules/xdomea/index.js';
 import { extractInChild, type Extractor } from './extract/index.js';
 import type { BlobStore } from './storage/index.js';
-import { createRecordWorkflows, intakeWorkflow, paymentWorkflow, xdomeaAbgabeWorkflows } from './workflows/index.js';
+import { createRecordWorkflows, intakeWorkflow, paymentWorkflow, xdomeaAbgabeWorkflows, xdomeaHandoverWorkflows } from './workflows/index.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -104,6 +104,10 @@ export function createServices(deps: ServiceDeps) {
     filePlanApi: inScope(scope, filePlanOps),
     xdomeaPlanApi: inScope(scope, createPlanExchange({ filePlan: filePlanOps, settings: xdomeaSettings })),
     xdomeaAbgabe: xdomeaAbgabeWorkflows({ scope, records, filePlan: filePlanOps, storage, settings: xdomeaSettings, maxVersionBytes: config.uploads.maxBytes }),
+    xdomeaHandover: xdomeaHandoverWorkflows({
+      scope, records, filePlan: filePlanOps, storage, settings: xdomeaSettings, maxVersionBytes: config.uploads.maxBytes, wormMode,
+      resolveTenant: tenants.resolve, tenantRefs: tenants.all,
+    }),
     grants,
     grantsApi: inScope(scope, grants),
     audit: createAuditService({ scope, anchors }),
