@@ -270,6 +270,18 @@ export const EnvSchema = Type.Object({
   SEARCH_EXTRACT_TIMEOUT_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600, description: 'Time one document’s text extraction may take before its process is killed (recorded as failed)' }),
   SEARCH_EXTRACT_MEMORY_MB: Type.Integer({ default: 768, minimum: 64, maximum: 8192, description: 'Memory (resident) one document’s extraction process may use before it is killed (recorded as failed); OCR of a scanned PDF needs about 640 MiB, of an image about 256 MiB' }),
   SEARCH_EXTRACT_CONCURRENCY: Type.Integer({ default: 1, minimum: 1, maximum: 16, description: 'Text extractions a worker runs at the same time (each in its own process)' }),
+  // XDOMEA containers (0401 and the like) from outside: refused before a byte is extracted beyond these.
+  XDOMEA_ZIP_MAX_ENTRIES: Type.Integer({ default: 10_000, minimum: 1, maximum: 1_000_000, description: 'Most entries of an XDOMEA container (ZIP) EN-Akte reads' }),
+  XDOMEA_ZIP_MAX_UNPACKED_BYTES: Type.Integer({
+    default: 64 * 1024 * MiB, minimum: MiB, maximum: 16 * 1024 * 1024 * MiB,
+    description: 'Most bytes an XDOMEA container may unpack to (sum of its declared entry sizes); also the most a staged container may have',
+  }),
+  XDOMEA_ZIP_MAX_RATIO: Type.Integer({ default: 200, minimum: 2, maximum: 100_000, description: 'Largest uncompressed/compressed ratio of an entry of an XDOMEA container (ZIP bombs)' }),
+  XDOMEA_ZIP_RATIO_FLOOR_BYTES: Type.Integer({
+    default: MiB, minimum: 0, maximum: 1024 * MiB,
+    description: 'Entries smaller than this (uncompressed) are not held to XDOMEA_ZIP_MAX_RATIO (a small text compresses well)',
+  }),
+  XDOMEA_MAX_MESSAGE_BYTES: Type.Integer({ default: 64 * MiB, minimum: 64 * 1024, maximum: 1024 * MiB, description: 'Largest XDOMEA message (the XML, read into memory to validate it)' }),
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({
     default: 0,
     minimum: 0,
@@ -370,6 +382,8 @@ export interface Config {
     extractMemoryMb: number;
     extractConcurrency: number;
   };
+  /** XDOMEA exchange: container limits and the largest message. */
+  xdomea: { maxMessageBytes: number; zip: { maxEntries: number; maxTotalBytes: number; maxRatio: number; ratioFloorBytes: number } };
   maxEventLoopDelayMs: number;
   shutdownGraceMs: number;
   limits: { headersTimeoutMs: number; requestTimeoutMs: number; connectionIdleTimeoutMs: number; maxHeaders: number; maxQueryParameters: number };
@@ -509,6 +523,10 @@ function toConfig(env: Env): Config {
       extractTimeoutSeconds: env.SEARCH_EXTRACT_TIMEOUT_SECONDS,
       extractMemoryMb: env.SEARCH_EXTRACT_MEMORY_MB,
       extractConcurrency: env.SEARCH_EXTRACT_CONCURRENCY,
+    },
+    xdomea: {
+      maxMessageBytes: env.XDOMEA_MAX_MESSAGE_BYTES,
+      zip: { maxEntries: env.XDOMEA_ZIP_MAX_ENTRIES, maxTotalBytes: env.XDOMEA_ZIP_MAX_UNPACKED_BYTES, maxRatio: env.XDOMEA_ZIP_MAX_RATIO, ratioFloorBytes: env.XDOMEA_ZIP_RATIO_FLOOR_BYTES },
     },
     maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
     limits: {

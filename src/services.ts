@@ -16,10 +16,10 @@ import { createRecords, createUploadSweeper } from './modules/records/index.js';
 import { createSearch } from './modules/search/index.js';
 import { createTenantDirectory, createTenantRepo, createTenantService, referencePattern, tenantSettingsStore, wormMode } from './modules/tenants/index.js';
 import { createSender, createWebhooks, parseAllowList } from './modules/webhooks/index.js';
-import { createPlanExchange, DEFAULT_ZIP_LIMITS } from './modules/xdomea/index.js';
+import { createPlanExchange } from './modules/xdomea/index.js';
 import { extractInChild, type Extractor } from './extract/index.js';
 import type { BlobStore } from './storage/index.js';
-import { createRecordWorkflows, intakeWorkflow, paymentWorkflow, xdomeaAbgabeWorkflows } from './workflows/index.js';
+import { createRecordWorkflows, intakeWorkflow, paymentWorkflow, xdomeaAbgabeWorkflows, xdomeaHandoverWorkflows } from './workflows/index.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -73,7 +73,7 @@ export function createServices(deps: ServiceDeps) {
     },
   });
   const anchors = createAnchors({ scope, storage, signer: deps.keys, settings: config.auditAnchors });
-  const xdomeaSettings = { maxMessageBytes: 64 * 1024 * 1024, zip: DEFAULT_ZIP_LIMITS };
+  const xdomeaSettings = config.xdomea;
   const search = createSearch({ scope, storage, extract: deps.extract ?? extractInChild, settings: config.search });
   const online = onlineOps({
     unitForFiling: filePlanOps.unitForFiling,
@@ -113,6 +113,10 @@ export function createServices(deps: ServiceDeps) {
     filePlanApi: inScope(scope, filePlanOps),
     xdomeaPlanApi: inScope(scope, createPlanExchange({ filePlan: filePlanOps, settings: xdomeaSettings })),
     xdomeaAbgabe: xdomeaAbgabeWorkflows({ scope, records, filePlan: filePlanOps, storage, settings: xdomeaSettings, maxVersionBytes: config.uploads.maxBytes }),
+    xdomeaHandover: xdomeaHandoverWorkflows({
+      scope, records, filePlan: filePlanOps, storage, settings: xdomeaSettings, maxVersionBytes: config.uploads.maxBytes, wormMode,
+      resolveTenant: tenants.resolve, tenantRefs: tenants.all,
+    }),
     grants,
     grantsApi: inScope(scope, grants),
     audit: createAuditService({ scope: readScope, anchors }),

@@ -51,6 +51,10 @@ export const EVENT_CATALOGUE = {
   'file.evaluated': spec('file', "The archive's decision on an offered file was recorded: A take over, V destroy", Type.Object({ reference: Reference, decision: Type.Union([Type.Literal('A'), Type.Literal('V')]) })),
   'file.archived': spec('file', 'The archive confirmed it took over the file', Type.Object({ reference: Reference, archiveReference: Type.String({ maxLength: 200 }) })),
   'file.destroyed': spec('file', 'A file was destroyed; its tombstone and destruction record remain', Type.Object({ reference: Reference, destructionId: Uuid })),
+  // XDOMEA in-service hand-over (Abgabe 0401/0402) to another tenant, told to the sending tenant.
+  'file.handover-offered': spec('file', 'A records manager handed the file over to another tenant (0401); the recipient decides', Type.Object({ reference: Reference, recipient: Type.String({ ...Slug, description: 'Recipient tenant' }), handoverId: Uuid, processId: Uuid })),
+  'file.handed-over': spec('file', 'The recipient tenant accepted the hand-over (0402); the file was closed with a note of it', Type.Object({ reference: Reference, recipient: Type.String({ ...Slug, description: 'Recipient tenant' }), recipientReference: Reference, handoverId: Uuid, processId: Uuid })),
+  'file.handover-refused': spec('file', 'The recipient tenant refused the hand-over (0402, not successful); the file stays open', Type.Object({ reference: Reference, recipient: Type.String({ ...Slug, description: 'Recipient tenant' }), handoverId: Uuid, processId: Uuid })),
   'case.created': spec('case', 'A case (Vorgang) was opened in a file', Type.Object({ reference: Reference })),
   'case.updated': spec('case', "A case's metadata changed", Type.Object({ reference: Reference, changed: Changed })),
   'case.closed': spec('case', 'A case was closed (zdA), on its own or with its file', Type.Object({ reference: Reference, closedOn: Day })),

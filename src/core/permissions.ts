@@ -26,6 +26,8 @@ export const PERMISSIONS = {
   'records:destroy': ['records-manager'],
   // XDOMEA: accepting a file handed over (0401 import) is the records manager's decision.
   'xdomea:import': ['records-manager'],
+  // Handing a file over to another tenant, and deciding on one handed over (in-service Abgabe).
+  'xdomea:handover': ['records-manager'],
   'audit:read': ['tenant-admin', 'auditor'],
   'clients:manage': ['tenant-admin'],
   'webhooks:manage': ['tenant-admin'],

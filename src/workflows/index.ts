@@ -30,3 +30,4 @@ export function createRecordWorkflows(deps: {
 
 export { xdomeaAbgabeWorkflows } from './xdomea-abgabe.js';
 export { intakeWorkflow, paymentWorkflow, type IncomingPart, type IntakeDeps, type IntakeWorkflow } from './intake.js';
+export { xdomeaHandoverWorkflows } from './xdomea-handover.js';

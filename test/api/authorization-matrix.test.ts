@@ -67,6 +67,9 @@ const MATRIX: Record<string, Expectation> = {
   redeliverWebhookDelivery: { roles: ['tenant-admin'] },
   exportFilePlanXdomea: { roles: ALL }, importFilePlanXdomea: { roles: ['tenant-admin', 'records-manager'] },
   exportAbgabeXdomea: { roles: ['records-manager', 'clerk', 'reader'] }, importAbgabeXdomea: { roles: ['records-manager'] },
+  // In-service hand-over (Abgabe to another tenant): records managers of sender and recipient only.
+  startXdomeaHandover: { roles: ['records-manager'] }, listXdomeaHandovers: { roles: ['records-manager'] }, getXdomeaHandover: { roles: ['records-manager'] },
+  acceptXdomeaHandover: { roles: ['records-manager'] }, refuseXdomeaHandover: { roles: ['records-manager'] }, getXdomeaHandoverConfirmation: { roles: ['records-manager'] },
   listOnlineServices: { roles: ALL }, getOnlineService: { roles: ALL },
   createOnlineService: { roles: ['tenant-admin'] }, updateOnlineService: { roles: ['tenant-admin'] },
   // Machine clients only (intake, payment-provider): no town role may.
@@ -117,10 +120,18 @@ beforeAll(async () => {
   expect(service.statusCode, service.body).toBe(201);
   const submitted = await f.as(['intake']).post('/submissions', submissionBody());
   expect(submitted.statusCode, submitted.body).toBe(201);
+  // A hand-over from hattingen to the town (the town decides on it; witten sees nothing of it), decided already
+  // so that accept/refuse answer 409 for whoever may decide, and its 0402 exists.
+  const h = recordFactories(t, 'hattingen');
+  const hFile = await h.file({ planCode: (await h.unit()).code, title: 'Matrix-Abgabe' });
+  const handover = await h.manager.post(`/files/${hFile.id}/xdomea/handovers`, { recipient: TOWN });
+  expect(handover.statusCode, handover.body).toBe(201);
+  const refusedHandover = await f.manager.post(`/xdomea/handovers/${handover.json().id}/refuse`, { reason: 'matrix' });
+  expect(refusedHandover.statusCode, refusedHandover.body).toBe(200);
   Object.assign(ids, {
     serviceId: service.json().id, submissionId: submitted.json().id,
     tenant: TOWN, unitId: unit.id, unitCode: unit.code, fileId: file.id, caseId: kase.id, documentId: doc.json().id, number: '1', clientId: client.id, grantId, objectId: file.id,
-    webhookId: webhook.id, deliveryId: delivery.deliveryId,
+    webhookId: webhook.id, deliveryId: delivery.deliveryId, handoverId: handover.json().id,
   });
 });
 afterAll(() => t.close());
@@ -149,6 +160,7 @@ const bodies: Record<string, () => unknown> = {
   overrideRetention: () => ({ retentionYears: 5, reason: 'matrix' }), placeHold: () => ({ reason: 'matrix' }),
   recordArchiveDecision: () => ({ decision: 'A', decidedBy: 'matrix' }), confirmFileArchived: () => ({ archiveReference: 'matrix' }),
   destroyFile: () => ({}), offerFileForDisposal: () => undefined,
+  startXdomeaHandover: () => ({ recipient: 'hattingen' }), acceptXdomeaHandover: () => ({ planCode: 'X1' }), refuseXdomeaHandover: () => ({ reason: 'matrix' }),
   updateTenantSettings: () => ({ wormMode: 'GOVERNANCE' }), previewReference: () => ({ referencePattern: '{plan}/{seq}/{yy}', planCode: 'M1' }),
 };
 

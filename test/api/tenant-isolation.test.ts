@@ -32,6 +32,7 @@ interface Targets {
   deliveryId: string;
   serviceId: string;
   submissionId: string;
+  handoverId: string;
 }
 /** Path parameter → its value, and which object's ETag goes into If-Match. */
 const FILL: Record<string, { value: (x: Targets) => string; object?: keyof Targets; resource: string }> = {
@@ -46,6 +47,8 @@ const FILL: Record<string, { value: (x: Targets) => string; object?: keyof Targe
   deliveryId: { value: (x) => x.deliveryId, resource: 'delivery' },
   serviceId: { value: (x) => x.serviceId, object: 'serviceId', resource: 'online service' },
   submissionId: { value: (x) => x.submissionId, object: 'submissionId', resource: 'submission' },
+  // A hand-over hattingen sends to en-kreis: only those two see it.
+  handoverId: { value: (x) => x.handoverId, resource: 'hand-over' },
   // The audit history of a hattingen document.
   objectId: { value: (x) => x.documentId, resource: 'object' },
 };
@@ -207,7 +210,12 @@ beforeAll(async () => {
   if (service.statusCode !== 201) throw new Error(`service: ${service.statusCode} ${service.body}`);
   const submitted = await h.as(['intake']).post('/submissions', { serviceKey, submissionId: `iso-${randomUUID()}`, submittedAt: new Date().toISOString(), applicant: { name: 'Iso' }, formData: {} });
   if (submitted.statusCode !== 201) throw new Error(`submission: ${submitted.statusCode} ${submitted.body}`);
+  // hattingen hands a second file over to en-kreis: a hand-over only those two tenants see.
+  const handed = await h.file({ planCode: unit.code, title: 'Isolation-Abgabe' });
+  const handover = await h.manager.post(`/files/${handed.id}/xdomea/handovers`, { recipient: 'en-kreis' });
+  if (handover.statusCode !== 201) throw new Error(`handover: ${handover.statusCode} ${handover.body}`);
   targets = {
+    handoverId: handover.json().id,
     serviceId: service.json().id,
     submissionId: submitted.json().id,
     unitId: unit.id,
@@ -239,10 +247,11 @@ beforeAll(async () => {
     webhook: await read(`/webhooks/${targets.webhookId}`, admin),
     service: await read(`/online-services/${targets.serviceId}`, admin),
     submission: await read(`/submissions/${targets.submissionId}`),
+    handover: (await read(`/xdomea/handovers/${targets.handoverId}`)).body,
     deliveries: (await read(`/webhooks/${targets.webhookId}/deliveries`, admin)).body,
     // Reads are audited too (content downloads), so compare what other tenants' actors did to these objects.
     auditByOthers: await Promise.all(
-      Object.entries(targets).filter(([k]) => k !== 'deliveryId' && k !== 'serviceId' && k !== 'submissionId').map(async ([, id]) =>
+      Object.entries(targets).filter(([k]) => k !== 'deliveryId' && k !== 'serviceId' && k !== 'submissionId' && k !== 'handoverId').map(async ([, id]) =>
         ((await read(`/audit/objects/${id}?limit=200`, admin)).body as { items: { actorTenant: string }[] }).items.filter((e) => e.actorTenant !== 'hattingen'),
       ),
     ),
@@ -260,6 +269,7 @@ beforeAll(async () => {
     deliveryId: '',
     serviceId: etagOf('service'),
     submissionId: etagOf('submission'),
+    handoverId: '',
   };
 });
 afterAll(() => t?.close());

@@ -7,3 +7,10 @@ export { default as xdomeaRoutes } from './routes.js';
 export type { AbgabeImport, AbgabeWorkflows } from './workflows.js';
 export { warmUpSchemas } from './xml/validate.js';
 export { DEFAULT_ZIP_LIMITS, openSafeZip, readEntry, writeZip, type ZipSource } from './zip/safe-zip.js';
+export type { XdomeaVersion } from './xml/validate.js';
+// In-service hand-over (Abgabe to another tenant): messages 0402/0403, the hand-over rows, the routes.
+export { importConfirmationMessage, readImportConfirmation, receiptConfirmationMessage, type ImportOutcome } from './messages/handover.js';
+export { handoverRepo, type HandoverRow, type HandoverState } from './handover/repo.js';
+export { default as handoverRoutes } from './handover-routes.js';
+export type { HandoverWorkflows } from './handover-workflows.js';
+export type { Handover } from './handover-schemas.js';

@@ -7,7 +7,7 @@ export const MESSAGE_TYPES = {
   '0301': 'Aktenplan.Aktenplan',
   '0401': 'Abgabe.Abgabe',
   '0402': 'Abgabe.ImportBestaetigen',
-  '0403': 'Abgabe.AbgabeAblehnen',
+  '0403': 'Abgabe.EmpfangBestaetigen',
   '0501': 'Aussonderung.Anbieteverzeichnis',
   '0502': 'Aussonderung.Bewertungsverzeichnis',
   '0503': 'Aussonderung.Aussonderung',
