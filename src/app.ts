@@ -23,6 +23,7 @@ import { searchRoutes } from './modules/search/index.js';
 import { tenantRoutes } from './modules/tenants/index.js';
 import { webhookRoutes } from './modules/webhooks/index.js';
 import { xdomeaRoutes } from './modules/xdomea/index.js';
+import { xdomeaAussonderungRoutes } from './modules/xdomea/index.js';
 import authPlugin from './plugins/auth.js';
 import errorsPlugin, { sendProblem } from './plugins/errors.js';
 import idempotencyPlugin from './plugins/idempotency.js';
@@ -213,6 +214,7 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
           await scoped.register(onlineRoutes, { service: services.onlineApi, intake: services.intake, reportPayment: services.reportPayment, maxBytes: config.uploads.maxBytes });
           await scoped.register(webhookRoutes, { service: services.webhooks, maxPerTenant: config.webhooks.maxPerTenant });
           await scoped.register(xdomeaRoutes, { plan: services.xdomeaPlanApi, abgabe: services.xdomeaAbgabe });
+          await scoped.register(xdomeaAussonderungRoutes, { aussonderung: services.xdomeaAussonderung });
         },
         { prefix: '/tenants/:tenant' },
       );

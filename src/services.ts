@@ -19,6 +19,7 @@ import { createPlanExchange, DEFAULT_ZIP_LIMITS } from './modules/xdomea/index.j
 import { extractInChild, type Extractor } from './extract/index.js';
 import type { BlobStore } from './storage/index.js';
 import { createRecordWorkflows, intakeWorkflow, paymentWorkflow, xdomeaAbgabeWorkflows } from './workflows/index.js';
+import { xdomeaAussonderungWorkflows } from './workflows/index.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -104,6 +105,7 @@ export function createServices(deps: ServiceDeps) {
     filePlanApi: inScope(scope, filePlanOps),
     xdomeaPlanApi: inScope(scope, createPlanExchange({ filePlan: filePlanOps, settings: xdomeaSettings })),
     xdomeaAbgabe: xdomeaAbgabeWorkflows({ scope, records, filePlan: filePlanOps, storage, settings: xdomeaSettings, maxVersionBytes: config.uploads.maxBytes }),
+    xdomeaAussonderung: xdomeaAussonderungWorkflows({ scope, records, filePlan: filePlanOps, storage, settings: xdomeaSettings, maxVersionBytes: config.uploads.maxBytes }),
     grants,
     grantsApi: inScope(scope, grants),
     audit: createAuditService({ scope, anchors }),

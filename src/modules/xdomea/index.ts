@@ -7,3 +7,15 @@ export { default as xdomeaRoutes } from './routes.js';
 export type { AbgabeImport, AbgabeWorkflows } from './workflows.js';
 export { warmUpSchemas } from './xml/validate.js';
 export { DEFAULT_ZIP_LIMITS, openSafeZip, readEntry, writeZip, type ZipSource } from './zip/safe-zip.js';
+// Aussonderung (0501–0507): the messages, the workflows' shapes, the export jobs' store, the routes.
+export {
+  anbieteverzeichnisMessage, aussonderungMessage, bewertungsverzeichnisMessage, importConfirmationMessage, originOf, readEvaluations,
+  readImportConfirmation, receiptMessage, type AussonderungFile, type ImportOutcome, type OutRetention,
+} from './messages/aussonderung.js';
+export {
+  XDOMEA_EXPORT_QUEUE, type ArchiveMessageImport, type AussonderungWorkflows, type EvaluationImport, type ExportStatus, type XdomeaExportJob,
+} from './aussonderung-workflows.js';
+export { exportRepo, type ExportRow } from './exports/repo.js';
+export { messageBytes } from './message-in.js';
+export { institutionOf } from './plan-service.js';
+export { default as xdomeaAussonderungRoutes } from './aussonderung-routes.js';
