@@ -32,6 +32,7 @@ interface Targets {
   deliveryId: string;
   serviceId: string;
   submissionId: string;
+  exportId: string;
 }
 /** Path parameter → its value, and which object's ETag goes into If-Match. */
 const FILL: Record<string, { value: (x: Targets) => string; object?: keyof Targets; resource: string }> = {
@@ -46,6 +47,7 @@ const FILL: Record<string, { value: (x: Targets) => string; object?: keyof Targe
   deliveryId: { value: (x) => x.deliveryId, resource: 'delivery' },
   serviceId: { value: (x) => x.serviceId, object: 'serviceId', resource: 'online service' },
   submissionId: { value: (x) => x.submissionId, object: 'submissionId', resource: 'submission' },
+  exportId: { value: (x) => x.exportId, resource: 'export' },
   // The audit history of a hattingen document.
   objectId: { value: (x) => x.documentId, resource: 'object' },
 };
@@ -207,7 +209,11 @@ beforeAll(async () => {
   if (service.statusCode !== 201) throw new Error(`service: ${service.statusCode} ${service.body}`);
   const submitted = await h.as(['intake']).post('/submissions', { serviceKey, submissionId: `iso-${randomUUID()}`, submittedAt: new Date().toISOString(), applicant: { name: 'Iso' }, formData: {} });
   if (submitted.statusCode !== 201) throw new Error(`submission: ${submitted.statusCode} ${submitted.body}`);
+  // An XDOMEA export of hattingen's file as a job (no worker runs: it stays queued).
+  const exported = await h.manager.post('/xdomea/exports', { message: '0401', fileIds: [file.id] });
+  if (exported.statusCode !== 202) throw new Error(`export: ${exported.statusCode} ${exported.body}`);
   targets = {
+    exportId: exported.json().id,
     serviceId: service.json().id,
     submissionId: submitted.json().id,
     unitId: unit.id,
@@ -239,10 +245,11 @@ beforeAll(async () => {
     webhook: await read(`/webhooks/${targets.webhookId}`, admin),
     service: await read(`/online-services/${targets.serviceId}`, admin),
     submission: await read(`/submissions/${targets.submissionId}`),
+    export: (await read(`/xdomea/exports/${targets.exportId}`)).body,
     deliveries: (await read(`/webhooks/${targets.webhookId}/deliveries`, admin)).body,
     // Reads are audited too (content downloads), so compare what other tenants' actors did to these objects.
     auditByOthers: await Promise.all(
-      Object.entries(targets).filter(([k]) => k !== 'deliveryId' && k !== 'serviceId' && k !== 'submissionId').map(async ([, id]) =>
+      Object.entries(targets).filter(([k]) => k !== 'deliveryId' && k !== 'serviceId' && k !== 'submissionId' && k !== 'exportId').map(async ([, id]) =>
         ((await read(`/audit/objects/${id}?limit=200`, admin)).body as { items: { actorTenant: string }[] }).items.filter((e) => e.actorTenant !== 'hattingen'),
       ),
     ),
@@ -260,6 +267,7 @@ beforeAll(async () => {
     deliveryId: '',
     serviceId: etagOf('service'),
     submissionId: etagOf('submission'),
+    exportId: '',
   };
 });
 afterAll(() => t?.close());
