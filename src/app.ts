@@ -25,7 +25,7 @@ import { recordRoutes } from './modules/records/index.js';
 import { searchRoutes } from './modules/search/index.js';
 import { tenantRoutes } from './modules/tenants/index.js';
 import { webhookRoutes } from './modules/webhooks/index.js';
-import { handoverRoutes, xdomeaRoutes } from './modules/xdomea/index.js';
+import { handoverRoutes, xdomeaAussonderungRoutes, xdomeaRoutes } from './modules/xdomea/index.js';
 import authPlugin from './plugins/auth.js';
 import errorsPlugin, { sendProblem } from './plugins/errors.js';
 import idempotencyPlugin from './plugins/idempotency.js';
@@ -248,6 +248,7 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
           await scoped.register(webhookRoutes, { service: services.webhooks, maxPerTenant: config.webhooks.maxPerTenant });
           await scoped.register(xdomeaRoutes, { plan: services.xdomeaPlanApi, abgabe: services.xdomeaAbgabe });
           await scoped.register(handoverRoutes, { handover: services.xdomeaHandover });
+          await scoped.register(xdomeaAussonderungRoutes, { aussonderung: services.xdomeaAussonderung });
         },
         { prefix: '/tenants/:tenant' },
       );

@@ -19,7 +19,7 @@ import { createSender, createWebhooks, parseAllowList } from './modules/webhooks
 import { createPlanExchange } from './modules/xdomea/index.js';
 import { extractInChild, type Extractor } from './extract/index.js';
 import type { BlobStore } from './storage/index.js';
-import { createRecordWorkflows, intakeWorkflow, paymentWorkflow, xdomeaAbgabeWorkflows, xdomeaHandoverWorkflows } from './workflows/index.js';
+import { createRecordWorkflows, intakeWorkflow, paymentWorkflow, xdomeaAbgabeWorkflows, xdomeaAussonderungWorkflows, xdomeaHandoverWorkflows } from './workflows/index.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -117,6 +117,7 @@ export function createServices(deps: ServiceDeps) {
       scope, records, filePlan: filePlanOps, storage, settings: xdomeaSettings, maxVersionBytes: config.uploads.maxBytes, wormMode,
       resolveTenant: tenants.resolve, tenantRefs: tenants.all,
     }),
+    xdomeaAussonderung: xdomeaAussonderungWorkflows({ scope, records, filePlan: filePlanOps, storage, settings: xdomeaSettings, maxVersionBytes: config.uploads.maxBytes }),
     grants,
     grantsApi: inScope(scope, grants),
     audit: createAuditService({ scope: readScope, anchors }),

@@ -27,6 +27,7 @@ export function jobDepsOf(services: Services, config: Config, log: FastifyBaseLo
     online: services.online,
     overdueDays: config.online.overdueDays,
     log,
+    xdomeaExports: services.xdomeaAussonderung,
   };
 }
 export type { Worker } from './worker.js';

@@ -14,6 +14,7 @@ import { SEARCH_EXTRACT_QUEUE, SEARCH_INDEX_QUEUE, type ExtractJob, type IndexJo
 import { DELIVERY_QUEUE, purgeDeliveries, type DeliveryJob, type Webhooks } from '../modules/webhooks/index.js';
 import type { QueueSpec } from './boss.js';
 import { jobMetrics } from './metrics.js';
+import { XDOMEA_EXPORT_QUEUE, type AussonderungWorkflows, type XdomeaExportJob } from '../modules/xdomea/index.js';
 
 /** Every queue EN-Akte uses; `installJobs` creates them. */
 export const QUEUES = {
@@ -31,6 +32,8 @@ export const QUEUES = {
   searchIndex: { name: SEARCH_INDEX_QUEUE, policy: 'stately' },
   // One queued per version: catch-ups and redelivered events add no duplicates.
   searchExtract: { name: SEARCH_EXTRACT_QUEUE, policy: 'stately' },
+  // XDOMEA exports (0503, 0401) written from storage into storage, one job per export.
+  xdomeaExport: { name: XDOMEA_EXPORT_QUEUE, policy: 'standard' },
 } as const satisfies Record<string, QueueSpec>;
 
 export const ALL_QUEUES: QueueSpec[] = Object.values(QUEUES);
@@ -50,6 +53,8 @@ export interface JobDeps {
   overdueDays: number;
   eventRetentionDays: number;
   log: FastifyBaseLogger;
+  /** XDOMEA exports as jobs. */
+  xdomeaExports?: Pick<AussonderungWorkflows, 'runExport'>;
 }
 
 export interface DispatchJob {
@@ -169,6 +174,8 @@ export function jobHandlers(deps: JobDeps): Record<string, Handler> {
         instance: INSTANCE,
       };
     },
+    /** Writes an XDOMEA container (0503 or 0401) from storage into storage, with progress on its status resource. */
+    [QUEUES.xdomeaExport.name]: async (job) => ({ ...(deps.xdomeaExports ? await deps.xdomeaExports.runExport(job.data as XdomeaExportJob) : { skipped: 'no XDOMEA exports configured' }), instance: INSTANCE }),
     [QUEUES.grantExpiry.name]: async () => ({
       expired: await perTenant('grant-expiry', (tenant) => scope(jobContext(tenant, 'grant-expiry'), (uow) => deps.grants.recordExpiredGrants(uow))),
       instance: INSTANCE,

@@ -29,5 +29,6 @@ export function createRecordWorkflows(deps: {
 }
 
 export { xdomeaAbgabeWorkflows } from './xdomea-abgabe.js';
+export { xdomeaAussonderungWorkflows } from './xdomea-aussonderung.js';
 export { intakeWorkflow, paymentWorkflow, type IncomingPart, type IntakeDeps, type IntakeWorkflow } from './intake.js';
 export { xdomeaHandoverWorkflows } from './xdomea-handover.js';

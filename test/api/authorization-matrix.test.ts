@@ -70,6 +70,11 @@ const MATRIX: Record<string, Expectation> = {
   // In-service hand-over (Abgabe to another tenant): records managers of sender and recipient only.
   startXdomeaHandover: { roles: ['records-manager'] }, listXdomeaHandovers: { roles: ['records-manager'] }, getXdomeaHandover: { roles: ['records-manager'] },
   acceptXdomeaHandover: { roles: ['records-manager'] }, refuseXdomeaHandover: { roles: ['records-manager'] }, getXdomeaHandoverConfirmation: { roles: ['records-manager'] },
+  // Aussonderung with the archive: disposal:manage (records managers); exports of a 0401 as a job: content:read (the 0503 needs disposal:manage too).
+  offerFilesXdomea: { roles: ['records-manager'] }, importEvaluationXdomea: { roles: ['records-manager'] },
+  importArchiveMessageXdomea: { roles: ['records-manager'] }, importAussonderungXdomea: { roles: ['records-manager'] },
+  requestExportXdomea: { roles: ['records-manager', 'clerk', 'reader'] }, getExportXdomea: { roles: ['records-manager', 'clerk', 'reader'] },
+  getExportContentXdomea: { roles: ['records-manager', 'clerk', 'reader'] },
   listOnlineServices: { roles: ALL }, getOnlineService: { roles: ALL },
   createOnlineService: { roles: ['tenant-admin'] }, updateOnlineService: { roles: ['tenant-admin'] },
   // Machine clients only (intake, payment-provider): no town role may.
@@ -128,10 +133,13 @@ beforeAll(async () => {
   expect(handover.statusCode, handover.body).toBe(201);
   const refusedHandover = await f.manager.post(`/xdomea/handovers/${handover.json().id}/refuse`, { reason: 'matrix' });
   expect(refusedHandover.statusCode, refusedHandover.body).toBe(200);
+  // An XDOMEA export of the file as a job (no worker runs here: it stays queued).
+  const exported = await f.clerk.post('/xdomea/exports', { message: '0401', fileIds: [file.id] });
+  expect(exported.statusCode, exported.body).toBe(202);
   Object.assign(ids, {
     serviceId: service.json().id, submissionId: submitted.json().id,
     tenant: TOWN, unitId: unit.id, unitCode: unit.code, fileId: file.id, caseId: kase.id, documentId: doc.json().id, number: '1', clientId: client.id, grantId, objectId: file.id,
-    webhookId: webhook.id, deliveryId: delivery.deliveryId, handoverId: handover.json().id,
+    webhookId: webhook.id, deliveryId: delivery.deliveryId, handoverId: handover.json().id, exportId: exported.json().id,
   });
 });
 afterAll(() => t.close());
@@ -161,11 +169,12 @@ const bodies: Record<string, () => unknown> = {
   recordArchiveDecision: () => ({ decision: 'A', decidedBy: 'matrix' }), confirmFileArchived: () => ({ archiveReference: 'matrix' }),
   destroyFile: () => ({}), offerFileForDisposal: () => undefined,
   startXdomeaHandover: () => ({ recipient: 'hattingen' }), acceptXdomeaHandover: () => ({ planCode: 'X1' }), refuseXdomeaHandover: () => ({ reason: 'matrix' }),
+  offerFilesXdomea: () => ({ fileIds: [ids.fileId] }), requestExportXdomea: () => ({ message: '0401', fileIds: [ids.fileId] }),
   updateTenantSettings: () => ({ wormMode: 'GOVERNANCE' }), previewReference: () => ({ referencePattern: '{plan}/{seq}/{yy}', planCode: 'M1' }),
 };
 
 /** Required query parameters of GET operations. */
-const queries: Record<string, string> = { search: 'q=Matrix', importAbgabeXdomea: 'planCode=X1' };
+const queries: Record<string, string> = { search: 'q=Matrix', importAbgabeXdomea: 'planCode=X1', importAussonderungXdomea: 'planCode=X1' };
 
 async function call(op: Operation, authorization?: string) {
   const path = op.path.replace(/\{(\w+)\}/g, (_m, name: string) => {

@@ -33,6 +33,7 @@ interface Targets {
   serviceId: string;
   submissionId: string;
   handoverId: string;
+  exportId: string;
 }
 /** Path parameter → its value, and which object's ETag goes into If-Match. */
 const FILL: Record<string, { value: (x: Targets) => string; object?: keyof Targets; resource: string }> = {
@@ -49,6 +50,7 @@ const FILL: Record<string, { value: (x: Targets) => string; object?: keyof Targe
   submissionId: { value: (x) => x.submissionId, object: 'submissionId', resource: 'submission' },
   // A hand-over hattingen sends to en-kreis: only those two see it.
   handoverId: { value: (x) => x.handoverId, resource: 'hand-over' },
+  exportId: { value: (x) => x.exportId, resource: 'export' },
   // The audit history of a hattingen document.
   objectId: { value: (x) => x.documentId, resource: 'object' },
 };
@@ -214,8 +216,12 @@ beforeAll(async () => {
   const handed = await h.file({ planCode: unit.code, title: 'Isolation-Abgabe' });
   const handover = await h.manager.post(`/files/${handed.id}/xdomea/handovers`, { recipient: 'en-kreis' });
   if (handover.statusCode !== 201) throw new Error(`handover: ${handover.statusCode} ${handover.body}`);
+  // An XDOMEA export of hattingen's file as a job (no worker runs: it stays queued).
+  const exported = await h.manager.post('/xdomea/exports', { message: '0401', fileIds: [file.id] });
+  if (exported.statusCode !== 202) throw new Error(`export: ${exported.statusCode} ${exported.body}`);
   targets = {
     handoverId: handover.json().id,
+    exportId: exported.json().id,
     serviceId: service.json().id,
     submissionId: submitted.json().id,
     unitId: unit.id,
@@ -248,10 +254,11 @@ beforeAll(async () => {
     service: await read(`/online-services/${targets.serviceId}`, admin),
     submission: await read(`/submissions/${targets.submissionId}`),
     handover: (await read(`/xdomea/handovers/${targets.handoverId}`)).body,
+    export: (await read(`/xdomea/exports/${targets.exportId}`)).body,
     deliveries: (await read(`/webhooks/${targets.webhookId}/deliveries`, admin)).body,
     // Reads are audited too (content downloads), so compare what other tenants' actors did to these objects.
     auditByOthers: await Promise.all(
-      Object.entries(targets).filter(([k]) => k !== 'deliveryId' && k !== 'serviceId' && k !== 'submissionId' && k !== 'handoverId').map(async ([, id]) =>
+      Object.entries(targets).filter(([k]) => k !== 'deliveryId' && k !== 'serviceId' && k !== 'submissionId' && k !== 'handoverId' && k !== 'exportId').map(async ([, id]) =>
         ((await read(`/audit/objects/${id}?limit=200`, admin)).body as { items: { actorTenant: string }[] }).items.filter((e) => e.actorTenant !== 'hattingen'),
       ),
     ),
@@ -270,6 +277,7 @@ beforeAll(async () => {
     serviceId: etagOf('service'),
     submissionId: etagOf('submission'),
     handoverId: '',
+    exportId: '',
   };
 });
 afterAll(() => t?.close());

@@ -5,3 +5,4 @@ export { default as auditRoutes } from './routes.js';
 export { AuditEventSchema, AuditList, AuditQuery } from './schemas.js';
 export { createChainVerifier, canonicalJson, type StoredEvent, type VerifyResult } from './chain.js';
 export { createAnchors, type Anchors, type Anchor, ANCHOR_PREFIX } from './anchors.js';
+export { objectTrail, type TrailEntry } from './trail.js';

@@ -14,3 +14,15 @@ export { handoverRepo, type HandoverRow, type HandoverState } from './handover/r
 export { default as handoverRoutes } from './handover-routes.js';
 export type { HandoverWorkflows } from './handover-workflows.js';
 export type { Handover } from './handover-schemas.js';
+// Aussonderung (0501–0507): the messages, the workflows' shapes, the export jobs' store, the routes.
+export {
+  anbieteverzeichnisMessage, aussonderungMessage, bewertungsverzeichnisMessage, importConfirmationMessage as archiveImportConfirmationMessage, originOf, readEvaluations,
+  readImportConfirmation as readArchiveImportConfirmation, receiptMessage, type AussonderungFile, type ImportOutcome as ArchiveImportOutcome, type OutRetention,
+} from './messages/aussonderung.js';
+export {
+  XDOMEA_EXPORT_QUEUE, type ArchiveMessageImport, type AussonderungWorkflows, type EvaluationImport, type ExportStatus, type XdomeaExportJob,
+} from './aussonderung-workflows.js';
+export { exportRepo, type ExportRow } from './exports/repo.js';
+export { messageBytes } from './message-in.js';
+export { institutionOf } from './plan-service.js';
+export { default as xdomeaAussonderungRoutes } from './aussonderung-routes.js';
