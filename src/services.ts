@@ -100,7 +100,7 @@ export function createServices(deps: ServiceDeps) {
     tenantService: createTenantService({ repo: createTenantRepo(db) }),
     records,
     recordsApi: inScope(scope, records),
-    workflows: createRecordWorkflows({ scope, records, storage, maxBytes: config.uploads.maxBytes, wormMode }),
+    workflows: createRecordWorkflows({ scope, records, storage, maxBytes: config.uploads.maxBytes, wormMode, downloads: config.downloads }),
     filePlanApi: inScope(scope, filePlanOps),
     xdomeaPlanApi: inScope(scope, createPlanExchange({ filePlan: filePlanOps, settings: xdomeaSettings })),
     xdomeaAbgabe: xdomeaAbgabeWorkflows({ scope, records, filePlan: filePlanOps, storage, settings: xdomeaSettings, maxVersionBytes: config.uploads.maxBytes }),

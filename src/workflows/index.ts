@@ -8,8 +8,9 @@ import type { BlobStore } from '../storage/index.js';
 import { addVersionWorkflow } from './add-version.js';
 import { closeFileWorkflow } from './close-file.js';
 import { lifecycleWorkflows, type LifecycleDeps } from './lifecycle.js';
-import { serveContentWorkflow } from './serve-content.js';
+import { serveContentWorkflow, type DownloadRedirectSettings } from './serve-content.js';
 
+export type { DownloadRedirectSettings } from './serve-content.js';
 export { DESTROY_CONTENT_QUEUE, removeObjects, type DestroyContentJob } from './lifecycle.js';
 
 export function createRecordWorkflows(deps: {
@@ -18,6 +19,7 @@ export function createRecordWorkflows(deps: {
   storage: BlobStore;
   maxBytes: number;
   wormMode: (uow: UnitOfWork) => Promise<LockMode>;
+  downloads?: DownloadRedirectSettings;
 }): RecordWorkflows {
   const lifecycle: LifecycleDeps = deps;
   return {

@@ -14,7 +14,7 @@ export interface RecordWorkflows {
   closeFile(ctx: RequestContext, fileId: string, ifMatch: string | undefined, input: { closedOn?: string; closeOpenCases?: boolean }): Promise<Versioned<RecordFile>>;
   /** Adds a version: record the upload, stream it to storage while hashing, commit or discard. */
   addVersion(ctx: RequestContext, documentId: string, ifMatch: string | undefined, content: IncomingContent): Promise<StoredVersion>;
-  /** Decides how to answer a content download (304, 200, 206), records the read and opens the stream. */
+  /** Decides how to answer a content download (304, 200, 206, or 307 to storage), records the read and opens the stream. */
   serveContent(ctx: RequestContext, documentId: string, number: number, conditions: ContentConditions): Promise<ContentAnswer>;
   /** Overrides a closed file's retention; a longer one extends the object locks. */
   overrideRetention(ctx: RequestContext, fileId: string, ifMatch: string | undefined, input: RetentionOverride): Promise<Versioned<RecordFile>>;
@@ -39,10 +39,13 @@ export interface ContentConditions {
   range?: string;
   ifRange?: string;
   ifNoneMatch?: string;
+  /** The client's wish (`?redirect=`): true asks for a redirect to storage, false declines it. */
+  redirect?: boolean;
 }
 
 export interface ContentAnswer {
-  status: 200 | 206 | 304;
+  /** 307: a redirect (Location) to a short-lived presigned storage URL. */
+  status: 200 | 206 | 304 | 307;
   headers: Record<string, string | number>;
   /** The bytes (absent for 304). */
   body?: Readable;
