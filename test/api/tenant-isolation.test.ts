@@ -46,6 +46,8 @@ const FILL: Record<string, { value: (x: Targets) => string; object?: keyof Targe
   deliveryId: { value: (x) => x.deliveryId, resource: 'delivery' },
   serviceId: { value: (x) => x.serviceId, object: 'serviceId', resource: 'online service' },
   submissionId: { value: (x) => x.submissionId, object: 'submissionId', resource: 'submission' },
+  // A resumable upload: hattingen's document is the wall (tus ids live in the tenant's own bucket).
+  uploadId: { value: () => 'b'.repeat(32), resource: 'upload' },
   // The audit history of a hattingen document.
   objectId: { value: (x) => x.documentId, resource: 'object' },
 };
@@ -53,7 +55,7 @@ const idParamsOf = (o: Op) => o.pathParams.filter((p) => p !== 'tenant');
 const unfillable = (o: Op) => idParamsOf(o).filter((p) => !(p in FILL));
 
 /** Operations that take content instead of JSON (the spec has no requestBody for them). */
-const RAW_BODY = new Set(['addVersion']);
+const RAW_BODY = new Set(['addVersion', 'sendUploadPart']);
 
 /** A plausible value of a JSON schema: its example, default, first enum or alternative, or a minimal valid value. */
 function sample(raw: JsonSchema): unknown {

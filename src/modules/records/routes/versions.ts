@@ -11,6 +11,7 @@ import { contentEtag } from '../present.js';
 import { ContentHeaders, ContentQuery, MEDIA_TYPE_MAX, UploadHeaders, UploadQuery, Version, VersionList, VersionListQuery, VersionParams } from '../schemas/versions.js';
 import type { IncomingContent } from '../workflows.js';
 import type { RecordRouteOptions } from './index.js';
+import uploadRoutes from './uploads.js';
 
 const DocParams = IdParam('documentId', 'document');
 const tags = ['versions'];
@@ -188,6 +189,9 @@ const versionRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app,
     reply.code(answer.status).headers(answer.headers);
     return answer.body ? reply.send(answer.body) : reply.send();
   });
+
+  // tus, in this context: its PATCH bodies are streams too.
+  await app.register(uploadRoutes, { records, workflows, maxBytes });
 };
 
 export default versionRoutes;
