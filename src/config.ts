@@ -170,7 +170,7 @@ export const EnvSchema = Type.Object({
     default: 24 * 3600,
     minimum: 60,
     maximum: 30 * 86400,
-    description: 'An unfinished resumable (tus) upload expires this long after it was created or last received bytes; the sweeper removes it',
+    description: 'An unfinished resumable (tus) upload expires this long after it was created; the sweeper removes it',
   }),
   SWEEP_INTERVAL_SECONDS: Type.Integer({
     default: 300,
