@@ -28,10 +28,11 @@ import * as reads from './scenarios/reads.js';
 import * as rss from './scenarios/rss.js';
 import * as search from './scenarios/search.js';
 import * as streams from './scenarios/streams.js';
+import * as transfer from './scenarios/transfer.js';
 import * as versions from './scenarios/versions.js';
 
 // rss first: its idle RSS is that of a fresh process, before other transfers have grown the heap.
-const SCENARIOS = ['rss', 'streams', 'versions', 'reads', 'cursor', 'search'] as const;
+const SCENARIOS = ['rss', 'streams', 'transfer', 'versions', 'reads', 'cursor', 'search'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 const args = process.argv.slice(2);
@@ -96,6 +97,8 @@ try {
       S3_PART_SIZE: String(PART_SIZE), DB_POOL_MAX: String(POOL_MAX), LOG_LEVEL: 'warn', MAX_UPLOAD_BYTES: String(5 * 1024 * MiB),
       // The search scenario builds its index itself and times it; the service's catch-up stays out of it.
       OUTBOX_CATCH_UP_SECONDS: '3600',
+      // Clients (the bench) reach MinIO: redirects on request (?redirect=true), streamed otherwise.
+      DOWNLOAD_REDIRECT: 'auto', DOWNLOAD_REDIRECT_MIN_BYTES: String(5 * 1024 * MiB),
     },
     { nodeArgs: profArgs('api') },
   );
@@ -135,6 +138,7 @@ try {
 
   const runners: Record<ScenarioName, () => Promise<{ rows: GoalRow[]; details: unknown }>> = {
     streams: () => streams.run(ctx),
+    transfer: () => transfer.run(ctx),
     rss: () => rss.run(ctx),
     versions: () => versions.run(ctx),
     reads: () => reads.run(ctx, seeder!),

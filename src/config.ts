@@ -84,6 +84,29 @@ export const EnvSchema = Type.Object({
     maximum: 512 * MiB,
     description: 'Multipart part size in bytes; minio-js buffers one part per upload in memory',
   }),
+  S3_PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^/]+/?$',
+      description: 'MinIO / S3 endpoint as clients reach it, the host of presigned download URLs (default S3_ENDPOINT)',
+    }),
+  ),
+  DOWNLOAD_REDIRECT: Type.Union([Type.Literal('off'), Type.Literal('auto'), Type.Literal('always')], {
+    default: 'off',
+    description:
+      'Content downloads answered with a 307 to a presigned S3 URL (S3 only, whole content only): off = always streamed; auto = from DOWNLOAD_REDIRECT_MIN_BYTES on, or when the client asks (?redirect=true); always = every whole download unless ?redirect=false',
+  }),
+  DOWNLOAD_REDIRECT_MIN_BYTES: Type.Integer({
+    default: 8 * MiB,
+    minimum: 0,
+    maximum: 5 * 1024 * 1024 * MiB,
+    description: 'With DOWNLOAD_REDIRECT=auto: content of at least this many bytes is redirected',
+  }),
+  DOWNLOAD_REDIRECT_EXPIRY_SECONDS: Type.Integer({
+    default: 60,
+    minimum: 1,
+    maximum: 3600,
+    description: 'How long a presigned download URL is valid',
+  }),
   STORAGE_DIR: Type.Optional(
     Type.String({ description: 'Directory of the local-disk store (default DATA_DIR/blobs)' }),
   ),
@@ -149,6 +172,12 @@ export const EnvSchema = Type.Object({
     minimum: 60,
     maximum: 7 * 86400,
     description: 'An unfinished upload older than this is a leftover the sweeper removes',
+  }),
+  RESUMABLE_UPLOAD_EXPIRY_SECONDS: Type.Integer({
+    default: 24 * 3600,
+    minimum: 60,
+    maximum: 30 * 86400,
+    description: 'An unfinished resumable (tus) upload expires this long after it was created; the sweeper removes it',
   }),
   SWEEP_INTERVAL_SECONDS: Type.Integer({
     default: 300,
@@ -332,7 +361,7 @@ export interface Config {
   dataDir: string;
   database: { url?: string; ownerUrl?: string; replicaUrl?: string; embeddedPort: number; embeddedRuntimeDir: string; poolMax: number };
   storage:
-    | { kind: 's3'; endpoint: URL; accessKey: string; secretKey: string; region: string; bucketPrefix: string; partSize: number }
+    | { kind: 's3'; endpoint: URL; publicEndpoint?: URL; accessKey: string; secretKey: string; region: string; bucketPrefix: string; partSize: number }
     | { kind: 'local'; dir: string; bucketPrefix: string };
   auth: {
     /** Keycloak or another IdP whose tokens are accepted besides the service's own. */
@@ -350,7 +379,9 @@ export interface Config {
   online: { statusTokenTtlDays: number; overdueDays: number; overdueCheckSeconds: number; citizenIdp?: { jwksUrl: string; issuer: string; audience: string } };
   /** Where Prometheus scrapes: a separate listener, or the API port with a bearer token. */
   metrics: { host: string; port: number; token?: string };
-  uploads: { maxBytes: number; staleAfterSeconds: number; sweepIntervalSeconds: number };
+  uploads: { maxBytes: number; staleAfterSeconds: number; sweepIntervalSeconds: number; resumableExpirySeconds: number };
+  /** Content downloads answered with a redirect to a presigned storage URL. */
+  downloads: { redirect: 'off' | 'auto' | 'always'; redirectMinBytes: number; expirySeconds: number };
   auditAnchors: { intervalSeconds: number; retentionDays: number; mode: 'COMPLIANCE' | 'GOVERNANCE' };
   jobs: {
     inProcess: boolean;
@@ -418,6 +449,7 @@ function toConfig(env: Env): Config {
     storage = {
       kind: 's3',
       endpoint: new URL(env.S3_ENDPOINT),
+      publicEndpoint: env.S3_PUBLIC_URL ? new URL(env.S3_PUBLIC_URL) : undefined,
       accessKey: env.S3_ACCESS_KEY,
       secretKey: env.S3_SECRET_KEY,
       region: env.S3_REGION,
@@ -492,7 +524,9 @@ function toConfig(env: Env): Config {
       maxBytes: env.MAX_UPLOAD_BYTES,
       staleAfterSeconds: env.UPLOAD_STALE_AFTER_SECONDS,
       sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
+      resumableExpirySeconds: env.RESUMABLE_UPLOAD_EXPIRY_SECONDS,
     },
+    downloads: { redirect: env.DOWNLOAD_REDIRECT, redirectMinBytes: env.DOWNLOAD_REDIRECT_MIN_BYTES, expirySeconds: env.DOWNLOAD_REDIRECT_EXPIRY_SECONDS },
     auditAnchors: { intervalSeconds: env.AUDIT_ANCHOR_INTERVAL_SECONDS, retentionDays: env.AUDIT_ANCHOR_RETENTION_DAYS, mode: env.AUDIT_ANCHOR_LOCK_MODE },
     jobs: {
       inProcess: env.WORKER_IN_PROCESS,

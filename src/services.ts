@@ -82,6 +82,11 @@ export function createServices(deps: ServiceDeps) {
       return doc && doc.value.caseId === caseId && doc.value.versionCount > 0 ? { id: doc.value.id } : null;
     },
   });
+  const workflows = createRecordWorkflows({
+    scope, records, storage, maxBytes: config.uploads.maxBytes, wormMode,
+    downloads: config.downloads,
+    resumable: config.storage.kind === 's3' ? { s3: config.storage, expirySeconds: config.uploads.resumableExpirySeconds } : undefined,
+  });
   return {
     scope,
     readScope,
@@ -109,7 +114,7 @@ export function createServices(deps: ServiceDeps) {
     tenantService: createTenantService({ repo: createTenantRepo(db) }),
     records,
     recordsApi: { ...inScope(scope, records), ...inScope(readScope, { listFiles: records.listFiles }) },
-    workflows: createRecordWorkflows({ scope, records, storage, maxBytes: config.uploads.maxBytes, wormMode }),
+    workflows,
     filePlanApi: inScope(scope, filePlanOps),
     xdomeaPlanApi: inScope(scope, createPlanExchange({ filePlan: filePlanOps, settings: xdomeaSettings })),
     xdomeaAbgabe: xdomeaAbgabeWorkflows({ scope, records, filePlan: filePlanOps, storage, settings: xdomeaSettings, maxVersionBytes: config.uploads.maxBytes }),
@@ -124,7 +129,7 @@ export function createServices(deps: ServiceDeps) {
     webhooks,
     search,
     searchApi: inScope(readScope, { search: search.search }),
-    sweeper: createUploadSweeper({ scope, storage, staleAfterMs: config.uploads.staleAfterSeconds * 1000 }),
+    sweeper: createUploadSweeper({ scope, storage, staleAfterMs: config.uploads.staleAfterSeconds * 1000, resumable: workflows.resumable }),
     clients: (sign: Parameters<typeof createClientService>[0]['sign']) =>
       createClientService({ scope, db, sign, tokenTtl: config.auth.tokenTtl }),
   };

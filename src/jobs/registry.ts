@@ -82,7 +82,7 @@ export function jobHandlers(deps: JobDeps): Record<string, Handler> {
       const deep = (job.data as { deep?: boolean }).deep === true;
       const now = Date.now();
       const retention = new Date(now - deps.eventRetentionDays * 86400_000);
-      const totals = { uploads: 0, orphans: 0, idempotencyKeys: 0, deliveries: 0, events: 0 };
+      const totals = { uploads: 0, orphans: 0, resumable: 0, idempotencyKeys: 0, deliveries: 0, events: 0 };
       await perTenant('sweep', async (tenant) => {
         const swept = await deps.sweeper.sweepTenant(tenant, { deep });
         const purged = await scope(jobContext(tenant, 'sweeper'), async (uow) => ({

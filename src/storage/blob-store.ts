@@ -35,10 +35,20 @@ export interface BlobStore {
   protection(tenant: string, key: string): Promise<Protection | null>;
   /** Lists objects under a prefix, for the sweeper and the sanity checker. */
   list(tenant: string, prefix?: string): AsyncIterable<BlobListing>;
-  /** A time-limited URL that downloads the object without a token; null when the adapter has none. */
-  presignGet(tenant: string, key: string, expiresSeconds: number, downloadName?: string): Promise<string | null>;
+  /**
+   * A time-limited URL that downloads the object without a token; null when the adapter has none.
+   * `response` sets the headers storage answers with (a download name, or the exact header values).
+   */
+  presignGet(tenant: string, key: string, expiresSeconds: number, response?: string | PresignedResponse): Promise<string | null>;
   /** Throws when storage is unreachable (readiness). */
   ping(): Promise<void>;
+}
+
+/** Headers a presigned download is answered with (S3 `response-*` overrides). */
+export interface PresignedResponse {
+  contentDisposition?: string;
+  contentType?: string;
+  cacheControl?: string;
 }
 
 export interface PutOptions {

@@ -24,6 +24,8 @@ export interface MinioStoreOptions {
   secretKey: string;
   region: string;
   bucketPrefix: string;
+  /** The endpoint as clients reach it: the host presigned URLs name (default `endpoint`). */
+  publicEndpoint?: URL;
   /** Bytes per multipart part. At most two parts are in memory per upload (one filling, one sending). */
   partSize: number;
 }
@@ -56,6 +58,19 @@ export function createMinioBlobStore(opts: MinioStoreOptions): BlobStore {
     region: opts.region,
     partSize: opts.partSize,
   });
+  // The signature covers the host, so URLs for clients are signed by a client that names their host.
+  // With the region given, presigning is pure computation: this client never opens a connection.
+  const pub = opts.publicEndpoint ?? opts.endpoint;
+  const presigner = opts.publicEndpoint
+    ? new Client({
+        endPoint: pub.hostname,
+        port: pub.port ? Number(pub.port) : undefined,
+        useSSL: pub.protocol === 'https:',
+        accessKey: opts.accessKey,
+        secretKey: opts.secretKey,
+        region: opts.region,
+      })
+    : client;
   const bucketFor = (tenant: string) => {
     assertValidTenant(tenant);
     return `${opts.bucketPrefix}${tenant}`;
@@ -305,13 +320,14 @@ export function createMinioBlobStore(opts: MinioStoreOptions): BlobStore {
       }
     },
 
-    async presignGet(tenant, key, expiresSeconds, downloadName) {
+    async presignGet(tenant, key, expiresSeconds, response) {
       assertValidKey(key);
       const headers: Record<string, string> = {};
-      if (downloadName) {
-        headers['response-content-disposition'] = `attachment; filename*=UTF-8''${encodeURIComponent(downloadName)}`;
-      }
-      return client.presignedGetObject(bucketFor(tenant), key, expiresSeconds, headers);
+      const r = typeof response === 'string' ? { contentDisposition: `attachment; filename*=UTF-8''${encodeURIComponent(response)}` } : (response ?? {});
+      if (r.contentDisposition) headers['response-content-disposition'] = r.contentDisposition;
+      if (r.contentType) headers['response-content-type'] = r.contentType;
+      if (r.cacheControl) headers['response-cache-control'] = r.cacheControl;
+      return presigner.presignedGetObject(bucketFor(tenant), key, expiresSeconds, headers);
     },
 
     async ping() {

@@ -8,8 +8,12 @@ import type { BlobStore } from '../storage/index.js';
 import { addVersionWorkflow } from './add-version.js';
 import { closeFileWorkflow } from './close-file.js';
 import { lifecycleWorkflows, type LifecycleDeps } from './lifecycle.js';
-import { serveContentWorkflow } from './serve-content.js';
+import type { Config } from '../config.js';
+import { resumableUploadWorkflow, type ResumableUploadWorkflow } from './resumable-upload.js';
+import { serveContentWorkflow, type DownloadRedirectSettings } from './serve-content.js';
 
+export type { DownloadRedirectSettings } from './serve-content.js';
+export { RESUMABLE_PREFIX, type ResumableUploadWorkflow } from './resumable-upload.js';
 export { DESTROY_CONTENT_QUEUE, removeObjects, type DestroyContentJob } from './lifecycle.js';
 
 export function createRecordWorkflows(deps: {
@@ -18,13 +22,21 @@ export function createRecordWorkflows(deps: {
   storage: BlobStore;
   maxBytes: number;
   wormMode: (uow: UnitOfWork) => Promise<LockMode>;
-}): RecordWorkflows {
+  downloads?: DownloadRedirectSettings;
+  /** Resumable (tus) uploads: only with S3 storage. */
+  resumable?: { s3: Extract<Config['storage'], { kind: 's3' }>; expirySeconds: number };
+}): RecordWorkflows & { resumable?: ResumableUploadWorkflow } {
   const lifecycle: LifecycleDeps = deps;
+  const addVersion = addVersionWorkflow(deps);
+  const resumable = deps.resumable
+    ? resumableUploadWorkflow({ ...deps, ...deps.resumable, addVersion })
+    : undefined;
   return {
     ...lifecycleWorkflows(lifecycle),
     closeFile: closeFileWorkflow(lifecycle),
-    addVersion: addVersionWorkflow(deps),
+    addVersion,
     serveContent: serveContentWorkflow(deps),
+    ...(resumable ? { resumableUpload: resumable.handle, resumable } : {}),
   };
 }
 

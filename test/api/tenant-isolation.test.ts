@@ -51,6 +51,8 @@ const FILL: Record<string, { value: (x: Targets) => string; object?: keyof Targe
   // A hand-over hattingen sends to en-kreis: only those two see it.
   handoverId: { value: (x) => x.handoverId, resource: 'hand-over' },
   exportId: { value: (x) => x.exportId, resource: 'export' },
+  // A resumable upload: hattingen's document is the wall (tus ids live in the tenant's own bucket).
+  uploadId: { value: () => 'b'.repeat(32), resource: 'upload' },
   // The audit history of a hattingen document.
   objectId: { value: (x) => x.documentId, resource: 'object' },
 };
@@ -58,7 +60,7 @@ const idParamsOf = (o: Op) => o.pathParams.filter((p) => p !== 'tenant');
 const unfillable = (o: Op) => idParamsOf(o).filter((p) => !(p in FILL));
 
 /** Operations that take content instead of JSON (the spec has no requestBody for them). */
-const RAW_BODY = new Set(['addVersion']);
+const RAW_BODY = new Set(['addVersion', 'sendUploadPart']);
 
 /** A plausible value of a JSON schema: its example, default, first enum or alternative, or a minimal valid value. */
 function sample(raw: JsonSchema): unknown {

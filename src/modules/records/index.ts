@@ -41,7 +41,7 @@ export { closeDate, type FilingDeps };
 export { contentEtag } from './present.js';
 export { default as recordRoutes } from './routes/index.js';
 export { createUploadSweeper, type UploadSweeper, type UploadSweepResult } from './sweeper.js';
-export type { ContentAnswer, ContentConditions, IncomingContent, RecordWorkflows } from './workflows.js';
+export type { ContentAnswer, ContentConditions, IncomingContent, RecordWorkflows, ResumableAnswer } from './workflows.js';
 export type { PendingUpload, StoredContent, StoredVersion } from './service/versions.js';
 export { RecordFile } from './schemas/files.js';
 export { DEFAULT_REFERENCE_PATTERN, patternProblem } from './reference.js';

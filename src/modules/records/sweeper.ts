@@ -5,6 +5,8 @@ import { recordsRepo } from './repo.js';
 export interface UploadSweepResult {
   uploads: number;
   orphans: number;
+  /** Unfinished resumable (tus) uploads past their expiry. */
+  resumable: number;
 }
 
 const BATCH = 100;
@@ -14,7 +16,13 @@ const BATCH = 100;
  * object), and with `deep` objects no version or upload knows. Every step is idempotent, so a
  * sweep that overlaps another (or a crash half-way) does no harm.
  */
-export function createUploadSweeper(deps: { scope: Scope; storage: BlobStore; staleAfterMs: number }) {
+export function createUploadSweeper(deps: {
+  scope: Scope;
+  storage: BlobStore;
+  staleAfterMs: number;
+  /** Expired resumable uploads (src/workflows/resumable-upload.ts), with S3 storage only. */
+  resumable?: { sweepTenant(tenant: TenantRef, now?: number): Promise<number> };
+}) {
   const { scope, storage } = deps;
   const ctx = (tenant: TenantRef) => jobContext(tenant, 'sweeper');
 
@@ -59,7 +67,7 @@ export function createUploadSweeper(deps: { scope: Scope; storage: BlobStore; st
 
     async sweepTenant(tenant: TenantRef, opts: { deep?: boolean } = {}): Promise<UploadSweepResult> {
       const now = Date.now();
-      const result = { uploads: await sweepUploads(tenant, now), orphans: 0 };
+      const result = { uploads: await sweepUploads(tenant, now), orphans: 0, resumable: (await deps.resumable?.sweepTenant(tenant, now)) ?? 0 };
       if (opts.deep) {
         for (const key of await findOrphans(tenant, now)) {
           await storage.delete(tenant.slug, key);

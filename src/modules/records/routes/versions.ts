@@ -8,9 +8,10 @@ import { AppError, errors } from '../../../errors.js';
 import { filenameFromDisposition, parseSha256Digest, sanitizeFilename } from '../../../lib/http-content.js';
 import { IdParam, problemResponses } from '../../../schemas/common.js';
 import { contentEtag } from '../present.js';
-import { ContentHeaders, MEDIA_TYPE_MAX, UploadHeaders, UploadQuery, Version, VersionList, VersionListQuery, VersionParams } from '../schemas/versions.js';
+import { ContentHeaders, ContentQuery, MEDIA_TYPE_MAX, UploadHeaders, UploadQuery, Version, VersionList, VersionListQuery, VersionParams } from '../schemas/versions.js';
 import type { IncomingContent } from '../workflows.js';
 import type { RecordRouteOptions } from './index.js';
+import uploadRoutes from './uploads.js';
 
 const DocParams = IdParam('documentId', 'document');
 const tags = ['versions'];
@@ -158,13 +159,21 @@ const versionRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app,
       description:
         'Streams the bytes with their media type. One `Range` (bytes=a-b, a-, -n) answers 206 with Content-Range; ' +
         'several ranges answer the whole content. `If-Range` and `If-None-Match` use the content ETag (its SHA-256). ' +
-        '`Repr-Digest` (and on 200 `Content-Digest`) carry the SHA-256 (RFC 9530); Content-Disposition the original name (RFC 6266).',
-      params: VersionParams, headers: ContentHeaders,
+        '`Repr-Digest` (and on 200 `Content-Digest`) carry the SHA-256 (RFC 9530); Content-Disposition the original name (RFC 6266). ' +
+        'When the operator allows it (DOWNLOAD_REDIRECT) a whole download is answered with 307 and a short-lived presigned storage URL ' +
+        'in Location (above DOWNLOAD_REDIRECT_MIN_BYTES, or when asked with `?redirect=true`); storage then answers with the same ' +
+        'Content-Type, Content-Disposition and bytes. The read is authorised and recorded before the redirect. Ranges, If-Range and 304 are always answered by the API.',
+      params: VersionParams, headers: ContentHeaders, querystring: ContentQuery,
       produces: ['*/*'],
       response: {
         200: { description: 'The content', content: { '*/*': { schema: { type: 'string', format: 'binary' } } } },
         206: { description: 'The requested byte range', content: { '*/*': { schema: { type: 'string', format: 'binary' } } } },
         304: { description: 'Not modified (If-None-Match matched)', type: 'null' },
+        307: {
+          description: 'Redirect to a presigned storage URL, valid for DOWNLOAD_REDIRECT_EXPIRY_SECONDS',
+          type: 'null',
+          headers: { location: { type: 'string', maxLength: 4000, description: 'Presigned URL of the content (no token needed, short-lived)' } },
+        },
         ...problemResponses(400, 401, 403, 404, 416, 500),
       },
     },
@@ -175,10 +184,14 @@ const versionRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app,
       range: request.headers.range,
       ifRange: request.headers['if-range'],
       ifNoneMatch: request.headers['if-none-match'],
+      redirect: request.query.redirect,
     });
     reply.code(answer.status).headers(answer.headers);
     return answer.body ? reply.send(answer.body) : reply.send();
   });
+
+  // tus, in this context: its PATCH bodies are streams too.
+  await app.register(uploadRoutes, { records, workflows, maxBytes });
 };
 
 export default versionRoutes;

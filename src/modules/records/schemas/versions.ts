@@ -77,6 +77,18 @@ export const UploadHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Makes the upload safe to retry' })),
 });
 
+export const ContentQuery = Type.Object(
+  {
+    redirect: Type.Optional(
+      Type.Boolean({
+        description:
+          'true: answer with a 307 to a short-lived presigned storage URL (when the operator allows redirects, DOWNLOAD_REDIRECT); false: stream through the API',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const ContentHeaders = Type.Object({
   range: Type.Optional(Type.String({ maxLength: 200, description: 'bytes=start-end, bytes=start- or bytes=-suffix (one range)' })),
   'if-range': Type.Optional(Type.String({ maxLength: 200, description: 'Serve the range only if the ETag still matches' })),
