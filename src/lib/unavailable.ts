@@ -33,8 +33,10 @@ export function outageOf(err: unknown): Outage | null {
     if (isDatabaseState(sqlState(e)) || isDatabaseState(typeof e.originalCode === 'string' ? e.originalCode : undefined)) return 'database';
     if (code && /^(08|57P0[123]|53300)/.test(code) && code.length === 5) return 'database';
     if (PG_MESSAGES.some((re) => re.test(message))) database = true;
-    // Prisma's names for a lost database: P1001 unreachable, P1002 timed out, P1017 closed, P2024 pool timeout.
-    if (code && ['P1001', 'P1002', 'P1017', 'P2024'].includes(code)) return 'database';
+    // Prisma's names for a lost or saturated database: P1001 unreachable, P1002 timed out, P1017
+    // closed, P2024 pool timeout, P2028 a transaction that could not start in time (every
+    // connection busy) or outlived its timeout: a retry later can succeed.
+    if (code && ['P1001', 'P1002', 'P1017', 'P2024', 'P2028'].includes(code)) return 'database';
     if (code && S3_CODES.has(code)) return 'storage';
     if (code && SOCKET_CODES.has(code)) return database ? 'database' : 'dependency';
   }
