@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildTestApp, TEST_METRICS_TOKEN, type TestApp } from '../support/app.js';
 import { freePort } from '../support/ports.js';
 
@@ -23,10 +23,11 @@ describe('operations endpoints', () => {
 
   it('GET /readyz answers 503 problem+json naming what is down', async () => {
     const port = await freePort();
+    // Both went away after start-up: the signing keys were loaded from the database before.
     const broken = await buildTestApp({
       S3_ENDPOINT: `http://127.0.0.1:${port}`,
       DATABASE_URL: `postgresql://nobody:x@127.0.0.1:${port}/none`,
-    });
+    }, { keysDatabaseUrl: inject('databaseUrl') });
     try {
       const res = await broken.app.inject({ method: 'GET', url: '/readyz' });
       expect(res.statusCode).toBe(503);

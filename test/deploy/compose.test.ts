@@ -146,6 +146,7 @@ describe('compose images', () => {
     'minio/minio': /^RELEASE\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z$/,
     postgres: /^\d+\.\d+$/,
     'prom/prometheus': /^v\d+\.\d+\.\d+$/,
+    'grafana/grafana': /^\d+\.\d+\.\d+$/,
   };
   it('pins every image by an explicit tag (never latest); the api image carries the package version', () => {
     const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;

@@ -65,7 +65,7 @@ export interface TestApp {
 }
 
 /** Builds the real app (routes, plugins, auth) against the run's PostgreSQL and MinIO. */
-export async function buildTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+export async function buildTestApp(overrides: Record<string, string> = {}, opts: { keysDatabaseUrl?: string } = {}): Promise<TestApp> {
   // An empty value unsets a variable (as for startServer), e.g. S3_ENDPOINT: '' for the local store.
   const config = loadConfig(Object.fromEntries(Object.entries(testEnv(overrides)).filter(([, v]) => v !== '')));
   const dataKey = await loadOrCreateDataKey(config.secretsKeyFile);
@@ -74,7 +74,9 @@ export async function buildTestApp(overrides: Record<string, string> = {}): Prom
     db: createDb(config.database.url!, config.database.poolMax),
     replicaDb: config.database.replicaUrl ? createDb(config.database.replicaUrl, config.database.poolMax) : undefined,
     storage: createBlobStore(config.storage),
-    keys: await loadSharedSigningKeys({ databaseUrl: config.database.url!, dataKey, importFile: config.auth.keyFile }),
+    // The keys come from the database (`keysDatabaseUrl`: another one than the app's, for an app
+    // whose database went away after it started).
+    keys: await loadSharedSigningKeys({ databaseUrl: opts.keysDatabaseUrl ?? config.database.url!, dataKey, importFile: config.auth.keyFile }),
     jobs: createBoss(config.database.url!, { max: 3, supervise: true, pollingIntervalSeconds: config.jobs.pollingIntervalSeconds }),
     dataKey,
     databaseUrl: config.database.url!,
