@@ -310,6 +310,10 @@ export const EnvSchema = Type.Object({
     default: MiB, minimum: 0, maximum: 1024 * MiB,
     description: 'Entries smaller than this (uncompressed) are not held to XDOMEA_ZIP_MAX_RATIO (a small text compresses well)',
   }),
+  XDOMEA_EXPORT_RETENTION_HOURS: Type.Integer({
+    default: 72, minimum: 1, maximum: 8760,
+    description: 'Hours a finished XDOMEA export (0503, 0401) keeps its container; then the sweep deletes it and the export is expired',
+  }),
   XDOMEA_MAX_MESSAGE_BYTES: Type.Integer({ default: 64 * MiB, minimum: 64 * 1024, maximum: 1024 * MiB, description: 'Largest XDOMEA message (the XML, read into memory to validate it)' }),
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({
     default: 0,
@@ -414,7 +418,7 @@ export interface Config {
     extractConcurrency: number;
   };
   /** XDOMEA exchange: container limits and the largest message. */
-  xdomea: { maxMessageBytes: number; zip: { maxEntries: number; maxTotalBytes: number; maxRatio: number; ratioFloorBytes: number } };
+  xdomea: { maxMessageBytes: number; exportRetentionHours: number; zip: { maxEntries: number; maxTotalBytes: number; maxRatio: number; ratioFloorBytes: number } };
   maxEventLoopDelayMs: number;
   shutdownGraceMs: number;
   limits: { headersTimeoutMs: number; requestTimeoutMs: number; connectionIdleTimeoutMs: number; maxHeaders: number; maxQueryParameters: number };
@@ -560,6 +564,7 @@ function toConfig(env: Env): Config {
     },
     xdomea: {
       maxMessageBytes: env.XDOMEA_MAX_MESSAGE_BYTES,
+      exportRetentionHours: env.XDOMEA_EXPORT_RETENTION_HOURS,
       zip: { maxEntries: env.XDOMEA_ZIP_MAX_ENTRIES, maxTotalBytes: env.XDOMEA_ZIP_MAX_UNPACKED_BYTES, maxRatio: env.XDOMEA_ZIP_MAX_RATIO, ratioFloorBytes: env.XDOMEA_ZIP_RATIO_FLOOR_BYTES },
     },
     maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,

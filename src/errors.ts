@@ -66,6 +66,7 @@ export const catalogue = {
   'content-locked': { status: 409, title: 'Content is locked in storage (WORM) and cannot be removed yet' },
   'upload-offset-mismatch': { status: 409, title: 'Upload-Offset does not match the bytes received so far' },
   'upload-expired': { status: 410, title: 'The unfinished upload has expired' },
+  'export-gone': { status: 410, title: 'The container of the XDOMEA export is gone (expired, or withdrawn with a destroyed file)' },
   'precondition-failed': { status: 412, title: 'Precondition failed' },
   'tus-resumable-required': { status: 412, title: 'Tus-Resumable: 1.0.0 is required' },
   'payload-too-large': { status: 413, title: 'Request body too large' },
@@ -153,6 +154,8 @@ export const errors = {
   payloadTooLarge: (limit: number) => make('payload-too-large', `The body exceeds ${limit} bytes`, { limit }),
   unsupportedMediaType: (detail: string) => make('unsupported-media-type', detail),
   uploadOffsetMismatch: (detail: string) => make('upload-offset-mismatch', `${detail}; HEAD the upload for its offset and continue from there`),
+  /** An XDOMEA export whose container was deleted: `expired` after XDOMEA_EXPORT_RETENTION_HOURS, `withdrawn` when a file it held was destroyed. */
+  exportGone: (state: string, detail: string) => make('export-gone', detail, { state }),
   uploadExpired: () => make('upload-expired', 'Unfinished uploads expire (RESUMABLE_UPLOAD_EXPIRY_SECONDS); create a new one'),
   tusResumableRequired: (detail: string) => make('tus-resumable-required', detail),
   notImplemented: (detail: string) => make('not-implemented', detail),

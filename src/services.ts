@@ -122,7 +122,7 @@ export function createServices(deps: ServiceDeps) {
       scope, records, filePlan: filePlanOps, storage, settings: xdomeaSettings, maxVersionBytes: config.uploads.maxBytes, wormMode,
       resolveTenant: tenants.resolve, tenantRefs: tenants.all,
     }),
-    xdomeaAussonderung: xdomeaAussonderungWorkflows({ scope, records, filePlan: filePlanOps, storage, settings: xdomeaSettings, maxVersionBytes: config.uploads.maxBytes }),
+    xdomeaAussonderung: xdomeaAussonderungWorkflows({ scope, records, filePlan: filePlanOps, storage, settings: xdomeaSettings, maxVersionBytes: config.uploads.maxBytes, exportRetentionHours: config.xdomea.exportRetentionHours }),
     grants,
     grantsApi: inScope(scope, grants),
     audit: createAuditService({ scope: readScope, anchors }),

@@ -54,7 +54,7 @@ export interface JobDeps {
   eventRetentionDays: number;
   log: FastifyBaseLogger;
   /** XDOMEA exports as jobs. */
-  xdomeaExports?: Pick<AussonderungWorkflows, 'runExport'>;
+  xdomeaExports?: Pick<AussonderungWorkflows, 'runExport' | 'sweepExports'>;
 }
 
 export interface DispatchJob {
@@ -77,12 +77,12 @@ export function jobHandlers(deps: JobDeps): Record<string, Handler> {
   };
 
   return {
-    /** Leftover uploads (with `deep`: unreferenced objects), expired Idempotency-Keys, old events and deliveries. */
+    /** Leftover uploads (with `deep`: unreferenced objects), expired Idempotency-Keys, old events and deliveries, expired and stuck XDOMEA exports. */
     [QUEUES.sweep.name]: async (job) => {
       const deep = (job.data as { deep?: boolean }).deep === true;
       const now = Date.now();
       const retention = new Date(now - deps.eventRetentionDays * 86400_000);
-      const totals = { uploads: 0, orphans: 0, resumable: 0, idempotencyKeys: 0, deliveries: 0, events: 0 };
+      const totals = { uploads: 0, orphans: 0, resumable: 0, idempotencyKeys: 0, deliveries: 0, events: 0, exportsExpired: 0, exportsFailed: 0 };
       await perTenant('sweep', async (tenant) => {
         const swept = await deps.sweeper.sweepTenant(tenant, { deep });
         const purged = await scope(jobContext(tenant, 'sweeper'), async (uow) => ({
@@ -90,7 +90,8 @@ export function jobHandlers(deps: JobDeps): Record<string, Handler> {
           deliveries: await purgeDeliveries(uow, retention),
           events: await purgeDispatchedEvents(uow, retention),
         }));
-        for (const [k, v] of Object.entries({ ...swept, ...purged })) totals[k as keyof typeof totals] += v;
+        const exports = deps.xdomeaExports ? await deps.xdomeaExports.sweepExports(tenant, now) : { exportsExpired: 0, exportsFailed: 0 };
+        for (const [k, v] of Object.entries({ ...swept, ...purged, ...exports })) totals[k as keyof typeof totals] += v;
       });
       if (Object.values(totals).some((n) => n > 0)) log.info({ sweep: totals }, 'sweeper collected leftovers');
       return { ...totals, instance: INSTANCE };

@@ -51,6 +51,7 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'Unknown id, or an object of another tenant (code: not-found)',
   406: 'The Accept header excludes every representation (code: not-acceptable)',
   409: 'Conflicts with the current state (code: conflict)',
+  410: 'Gone: the resource existed and was removed (codes: upload-expired, export-gone)',
   412: 'If-Match does not match the current ETag (code: precondition-failed)',
   413: 'Body too large (code: payload-too-large)',
   415: 'Content-Type not supported here (code: unsupported-media-type)',

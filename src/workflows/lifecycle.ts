@@ -3,6 +3,8 @@ import { errors } from '../errors.js';
 import { lockUntil, type DestructionRecord, type FileRow, type LockMode, type RecordsOps } from '../modules/records/index.js';
 import type { BlobStore } from '../storage/index.js';
 import type { RetentionOverride } from '../modules/records/index.js';
+import { exportRepo } from '../modules/xdomea/index.js';
+import { removeExportObjects } from './xdomea-aussonderung.js';
 
 /** Queue of the job that removes a destroyed file's objects (repeats what the request did, or could not). */
 export const DESTROY_CONTENT_QUEUE = 'records.destroy-content';
@@ -35,6 +37,19 @@ export async function lockContentAtClose(deps: LifecycleDeps, uow: UnitOfWork, f
     if (current && current.until >= until && (current.mode === 'COMPLIANCE' || mode === 'GOVERNANCE')) continue;
     await deps.storage.lock(tenant, key, { mode: current?.mode === 'COMPLIANCE' ? 'COMPLIANCE' : mode, until: current && current.until > until ? current.until : until });
   }
+}
+
+/** Marks every queued, running or done XDOMEA export of the file `withdrawn` (audited), in the destroying unit. */
+async function withdrawExports(uow: UnitOfWork, fileId: string) {
+  const held = await uow.repo(exportRepo).holdingFile(fileId);
+  const error = `File ${fileId} was destroyed; the export is withdrawn and its container removed`;
+  const withdrawn = [];
+  for (const e of held) {
+    if (!(await uow.repo(exportRepo).updateIn(e.id, ['queued', 'running', 'done'], { state: 'withdrawn', resultKey: null, error, finishedAt: new Date() }))) continue;
+    await uow.audit.append({ action: 'xdomea.export-withdrawn', objectType: 'xdomea-export', objectId: e.id, new: { messageType: e.messageCode, processId: e.processId, fileId, was: e.state } });
+    withdrawn.push(e);
+  }
+  return withdrawn;
 }
 
 /** Legal holds and destruction: the records' steps with their storage side. */
@@ -75,7 +90,7 @@ export function lifecycleWorkflows(deps: LifecycleDeps) {
      */
     async destroyFile(ctx: RequestContext, fileId: string, ifMatch: string | undefined, input: { reason?: string }): Promise<DestructionRecord> {
       const tenant = ctx.tenant.slug;
-      const { record, keys } = await scope(ctx, async (uow) => {
+      const { record, keys, withdrawn } = await scope(ctx, async (uow) => {
         const { file, keys } = await records.beginDestruction(uow, fileId, ifMatch);
         let governanceBypassed = false;
         const now = new Date();
@@ -95,12 +110,17 @@ export function lifecycleWorkflows(deps: LifecycleDeps) {
           // A file without hold whose objects still carry one: the leftover of a lift that failed after commit.
           if ((await storage.protection(tenant, key))?.legalHold) await storage.legalHold(tenant, key, false);
         }
-        if (keys.length > 0) {
-          await uow.jobs.send(DESTROY_CONTENT_QUEUE, { tenantSlug: tenant, keys } satisfies DestroyContentJob, { retryLimit: 10, retryDelay: 30, retryBackoff: true, startAfterSeconds: 60 });
+        // No copy survives destruction: every XDOMEA export holding the file is withdrawn, its container removed with the content.
+        const withdrawn = await withdrawExports(uow, fileId);
+        const exportKeys = withdrawn.flatMap((e) => (e.resultKey ? [e.resultKey] : []));
+        if (keys.length + exportKeys.length > 0) {
+          await uow.jobs.send(DESTROY_CONTENT_QUEUE, { tenantSlug: tenant, keys: [...keys, ...exportKeys] } satisfies DestroyContentJob, { retryLimit: 10, retryDelay: 30, retryBackoff: true, startAfterSeconds: 60 });
         }
-        return { record: await records.completeDestruction(uow, file, { reason: input.reason, governanceBypassed }), keys };
+        return { record: await records.completeDestruction(uow, file, { reason: input.reason, governanceBypassed }), keys, withdrawn };
       });
       await removeObjects(storage, { tenantSlug: tenant, keys }).catch(() => undefined);
+      // Also any part a running export wrote so far (the job, finding its export withdrawn, removes what it writes after).
+      for (const e of withdrawn) await removeExportObjects(storage, tenant, e.id, e.filename).catch(() => undefined);
       return record;
     },
   };

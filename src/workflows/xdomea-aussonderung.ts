@@ -1,14 +1,14 @@
 import { Transform, type Readable } from 'node:stream';
 import { uuidv7 } from 'uuidv7';
-import { actorOf, authorize, type RequestContext, type Scope, type UnitOfWork } from '../core/index.js';
+import { actorOf, authorize, jobContext, type RequestContext, type Scope, type TenantRef, type UnitOfWork } from '../core/index.js';
 import { errors } from '../errors.js';
 import { objectTrail } from '../modules/audit/index.js';
 import type { FilePlanOps } from '../modules/file-plan/index.js';
 import type { RecordFile, RecordsOps } from '../modules/records/index.js';
 import {
   abgabeMessage, anbieteverzeichnisMessage, aussonderungMessage, exportRepo, extensionOf, messageBytes, messageEntryName, messageFileName,
-  openSafeZip, primaryFiles, produce, readEntry, readArchiveImportConfirmation, readEvaluations, readRecords, receiptMessage, receiveMessage, writeZip,
-  XDOMEA_EXPORT_QUEUE, type AbgabeImport, type ArchiveMessageImport, type AussonderungFile, type AussonderungWorkflows, type ExportRow,
+  exportPrefix, openSafeZip, primaryFiles, produce, readEntry, readArchiveImportConfirmation, readEvaluations, readRecords, receiptMessage, receiveMessage, writeZip,
+  XDOMEA_EXPORT_JOB_EXPIRY_SECONDS, XDOMEA_EXPORT_QUEUE, XDOMEA_EXPORT_STUCK_AFTER_MS, type AbgabeImport, type ArchiveMessageImport, type AussonderungFile, type AussonderungWorkflows, type ExportRow,
   type ExportStatus, type MappedCase, type MappedDocument, type XdomeaExportJob, type XdomeaSettings, type ZipSource,
 } from '../modules/xdomea/index.js';
 import { BlobTooLargeError, type BlobStore } from '../storage/index.js';
@@ -58,6 +58,18 @@ const present = (r: ExportRow): ExportStatus => ({
   finishedAt: r.finishedAt?.toISOString() ?? null,
 });
 
+/** Deletes everything under an export's prefix: its container, or the part a crashed or withdrawn job wrote (idempotent). */
+export async function removeExportObjects(storage: BlobStore, tenant: string, exportId: string, filename?: string | null): Promise<number> {
+  const keys = new Set<string>();
+  for await (const item of storage.list(tenant, exportPrefix(exportId))) keys.add(item.key);
+  // The container's own key too: deleting it aborts the multipart upload a killed job left (no object to list).
+  if (filename) keys.add(`${exportPrefix(exportId)}${filename}`);
+  for (const key of keys) await storage.delete(tenant, key);
+  return keys.size;
+}
+
+const SWEEP_BATCH = 100;
+
 const dedupe = (ids: string[]) => [...new Set(ids.map((i) => i.toLowerCase()))];
 
 /**
@@ -67,6 +79,8 @@ const dedupe = (ids: string[]) => [...new Set(ids.map((i) => i.toLowerCase()))];
  */
 export function xdomeaAussonderungWorkflows(deps: {
   scope: Scope; records: RecordsOps; filePlan: Pick<FilePlanOps, 'getUnit'>; storage: BlobStore; settings: XdomeaSettings; maxVersionBytes: number;
+  /** Hours a done export keeps its container (XDOMEA_EXPORT_RETENTION_HOURS). */
+  exportRetentionHours: number;
 }): AussonderungWorkflows {
   const { scope, records, filePlan, storage, settings } = deps;
 
@@ -228,7 +242,7 @@ export function xdomeaAussonderungWorkflows(deps: {
           id, messageCode: input.message, xdomeaVersion: input.version, processId: uuidv7(), fileIds: ids, recipient: input.recipient ?? null, createdBy: actorOf(uow.ctx.caller),
         });
         const job: XdomeaExportJob = { exportId: id, tenant: ctx.tenant, caller: ctx.caller, grant: ctx.grant };
-        await uow.jobs.send(XDOMEA_EXPORT_QUEUE, job, { retryLimit: 0, expireInSeconds: 6 * 3600 });
+        await uow.jobs.send(XDOMEA_EXPORT_QUEUE, job, { retryLimit: 0, expireInSeconds: XDOMEA_EXPORT_JOB_EXPIRY_SECONDS });
         await uow.audit.append({
           action: 'xdomea.export-requested', objectType: 'xdomea-export', objectId: id,
           new: { messageType: input.message, version: input.version, processId: row.processId, fileIds: ids, recipient: input.recipient ?? null },
@@ -251,6 +265,11 @@ export function xdomeaAussonderungWorkflows(deps: {
         const r = await uow.repo(exportRepo).get(id);
         if (!r) throw errors.notFound('export');
         authorize(uow.ctx, r.messageCode === '0503' ? 'disposal:manage' : 'content:read');
+        if (r.state === 'expired' || r.state === 'withdrawn') {
+          throw errors.exportGone(r.state, r.state === 'expired'
+            ? `The container was deleted ${deps.exportRetentionHours} hours after the export finished (XDOMEA_EXPORT_RETENTION_HOURS); request a new export`
+            : 'A file the export held was destroyed, and the container with it');
+        }
         if (r.state !== 'done' || !r.resultKey) throw errors.conflict(`The export is ${r.state}; its container can be fetched once it is done`, { state: r.state });
         await uow.audit.append({ action: 'xdomea.export-downloaded', objectType: 'xdomea-export', objectId: id, new: { messageType: r.messageCode, processId: r.processId } });
         return r;
@@ -262,11 +281,13 @@ export function xdomeaAussonderungWorkflows(deps: {
       const ctx: RequestContext = { tenant: job.tenant, caller: job.caller, grant: job.grant, requestId: null };
       const tenant = ctx.tenant.slug;
       const row = await scope(ctx, (uow) => uow.repo(exportRepo).get(job.exportId));
-      if (!row || row.state === 'done') return { skipped: true };
+      // Only a queued export runs: one failed by the sweep, withdrawn, done or expired stays so.
+      if (!row || row.state !== 'queued') return { skipped: true, state: row?.state ?? null };
       const version = row.xdomeaVersion as '3.0.0' | '4.0.0';
       const code = row.messageCode as '0401' | '0503';
       try {
-        await setProgress(ctx, row.id, { state: 'running', startedAt: new Date(), error: null });
+        const started = await scope(ctx, (uow) => uow.repo(exportRepo).updateIn(row.id, ['queued'], { state: 'running', startedAt: new Date(), error: null }));
+        if (!started) return { skipped: true };
         // Gather and write the message in one unit (the files as they are now), audit the export.
         const { xml, keys } = await scope(ctx, async (uow) => {
           authorize(uow.ctx, 'content:read');
@@ -329,15 +350,59 @@ export function xdomeaAussonderungWorkflows(deps: {
         await storage.ensureBucket(tenant);
         const stored = await storage.put(tenant, resultKey, writeZip(entries), { contentType: 'application/zip', maxBytes: 2 ** 42 });
         await progress;
-        await setProgress(ctx, row.id, {
+        // Withdrawn (a file destroyed) or failed by the sweep meanwhile: the container must not survive.
+        const finished = await scope(ctx, (uow) => uow.repo(exportRepo).updateIn(row.id, ['running'], {
           state: 'done', entriesDone, bytesDone: BigInt(bytesDone), resultKey, resultSize: BigInt(stored.size), resultSha256: stored.sha256, finishedAt: new Date(),
-        });
+        }));
+        if (!finished) {
+          await removeExportObjects(storage, tenant, row.id, filename);
+          return { exportId: row.id, discarded: true };
+        }
         return { exportId: row.id, size: stored.size, entries: entriesDone };
       } catch (err) {
         const detail = err instanceof Error ? err.message : String(err);
-        await setProgress(ctx, row.id, { state: 'failed', error: detail.slice(0, 2000), finishedAt: new Date() });
+        await scope(ctx, (uow) => uow.repo(exportRepo).updateIn(row.id, ['queued', 'running'], { state: 'failed', error: detail.slice(0, 2000), finishedAt: new Date() }));
+        await removeExportObjects(storage, tenant, row.id).catch(() => undefined);
         return { exportId: row.id, failed: detail.slice(0, 200) };
       }
+    },
+
+    async sweepExports(tenant: TenantRef, now = Date.now()) {
+      const ctx = jobContext(tenant, 'sweeper');
+      const out = { exportsExpired: 0, exportsFailed: 0 };
+      // The objects go first: a storage failure leaves the row as it was, and the next sweep retries.
+      for (;;) {
+        const due = await scope(ctx, (uow) => uow.repo(exportRepo).doneBefore(new Date(now - deps.exportRetentionHours * 3600_000), SWEEP_BATCH));
+        for (const r of due) {
+          await removeExportObjects(storage, tenant.slug, r.id, r.filename);
+          const n = await scope(ctx, async (uow) => {
+            const changed = await uow.repo(exportRepo).updateIn(r.id, ['done'], { state: 'expired', resultKey: null });
+            if (changed) {
+              await uow.audit.append({ action: 'xdomea.export-expired', objectType: 'xdomea-export', objectId: r.id, new: { messageType: r.messageCode, processId: r.processId, retentionHours: deps.exportRetentionHours } });
+            }
+            return changed;
+          });
+          out.exportsExpired += n;
+        }
+        if (due.length < SWEEP_BATCH) break;
+      }
+      for (;;) {
+        const stuck = await scope(ctx, (uow) => uow.repo(exportRepo).stuckBefore(new Date(now - XDOMEA_EXPORT_STUCK_AFTER_MS), SWEEP_BATCH));
+        for (const r of stuck) {
+          await removeExportObjects(storage, tenant.slug, r.id, r.filename);
+          const error = `The export was ${r.state} longer than ${XDOMEA_EXPORT_STUCK_AFTER_MS / 3600_000} hours (twice its job's expiry): its worker stopped; request a new export`;
+          const n = await scope(ctx, async (uow) => {
+            const changed = await uow.repo(exportRepo).updateIn(r.id, ['queued', 'running'], { state: 'failed', error, resultKey: null, finishedAt: new Date(now) });
+            if (changed) {
+              await uow.audit.append({ action: 'xdomea.export-failed', objectType: 'xdomea-export', objectId: r.id, new: { messageType: r.messageCode, processId: r.processId, was: r.state, error } });
+            }
+            return changed;
+          });
+          out.exportsFailed += n;
+        }
+        if (stuck.length < SWEEP_BATCH) break;
+      }
+      return out;
     },
 
     async importArchiveMessage(ctx, body) {

@@ -131,6 +131,7 @@ describe.each(XDOMEA_VERSIONS)('Aussonderung in XDOMEA %s', (v) => {
   let failing: Seeded;
   let destroyed: Seeded;
   let processId = '';
+  let exported = { id: '', location: '', resultKey: '' };
 
   it('0501: offers the due files; they move to offered; the message validates and lists them with retention and history', async () => {
     kept = await dueFile(TOWN, `Bauakte Hauptstraße ${v}`);
@@ -171,6 +172,11 @@ describe.each(XDOMEA_VERSIONS)('Aussonderung in XDOMEA %s', (v) => {
     expect(res.json()).toMatchObject({ message: '0503', version: v, state: 'queued', fileIds: [kept.id, failing.id] });
     const done = await waitDone(location);
     expect(done).toMatchObject({ state: 'done', error: null, progress: { entriesDone: 9, entriesTotal: 9 } });
+    const resultKey = (await owner.query('SELECT result_key FROM xdomea_export WHERE id = $1', [done.id])).rows[0].result_key as string;
+    expect(resultKey).toBe(`xdomea/exports/${done.id}/${done.filename}`);
+    // Written without a retention lock or hold: the sweep and destruction can delete it.
+    expect(await services.storage.protection(TOWN, resultKey)).toEqual({ legalHold: false, retention: null });
+    exported = { id: done.id, location, resultKey };
     expect(done.progress.bytesDone).toBe(done.progress.bytesTotal);
     const exportProcess = done.processId as string;
     const content = await t.injectAs(TOWN, ['records-manager'], { method: 'GET', url: `${location}/content` });
@@ -224,8 +230,25 @@ describe.each(XDOMEA_VERSIONS)('Aussonderung in XDOMEA %s', (v) => {
     const audit = (await t.injectAs(TOWN, ['auditor'], { method: 'GET', url: `${BASE}/audit?objectId=${failing.id}` })).json();
     expect(audit.items.filter((e: { action: string }) => e.action === 'xdomea.archive-import-failed').map((e: { newValues: unknown }) => e.newValues))
       .toEqual([{ messageType: '0506', version: v, processId, sender: 'Landesarchiv NRW', errors: ['Primärdatei nicht lesbar'] }]);
+    expect(await services.storage.head(TOWN, exported.resultKey)).not.toBeNull();
     const destroy = await f.manager.post(`/files/${kept.id}/destroy`, {}, { 'if-match': await f.etag(`/files/${kept.id}`) });
     expect(destroy.statusCode, destroy.body).toBe(201);
+    // No copy survives destruction: the 0503 that held the file is withdrawn, its container gone.
+    const status = await manager.get(`/xdomea/exports/${exported.id}`);
+    expect(status.statusCode).toBe(200);
+    expect(status.json()).toMatchObject({ id: exported.id, state: 'withdrawn', error: `File ${kept.id} was destroyed; the export is withdrawn and its container removed`, fileIds: [kept.id, failing.id] });
+    expect(await services.storage.head(TOWN, exported.resultKey)).toBeNull();
+    const items: string[] = [];
+    for await (const i of services.storage.list(TOWN, `xdomea/exports/${exported.id}/`)) items.push(i.key);
+    expect(items).toEqual([]);
+    const content = await manager.get(`/xdomea/exports/${exported.id}/content`);
+    expect(content.statusCode).toBe(410);
+    expect(content.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(content.json()).toEqual(problem('export-gone', 'A file the export held was destroyed, and the container with it', `${exported.location}/content`, { state: 'withdrawn' }));
+    expect((await owner.query('SELECT state, result_key FROM xdomea_export WHERE id = $1', [exported.id])).rows).toEqual([{ state: 'withdrawn', result_key: null }]);
+    const exportAudit = (await t.injectAs(TOWN, ['auditor'], { method: 'GET', url: `${BASE}/audit?objectId=${exported.id}` })).json();
+    expect(exportAudit.items.filter((e: { action: string }) => e.action === 'xdomea.export-withdrawn').map((e: { newValues: unknown }) => e.newValues))
+      .toEqual([{ messageType: '0503', processId: status.json().processId, fileId: kept.id, was: 'done' }]);
   });
 });
 

@@ -48,7 +48,8 @@ const xdomeaAussonderungRoutes: FastifyPluginAsyncTypebox<AussonderungRouteOptio
         '`message` 0503: the files evaluated A by the archive (all of them, or those in `fileIds`), each with every version\'s primary ' +
         'file, its history from the audit trail and its retention; `message` 0401: the one file in `fileIds`. The container is written ' +
         'by a job from storage through the ZIP writer back into storage (flat memory, any size). Answers 202 with the status resource ' +
-        '(Location); fetch `…/content` once it is done.',
+        '(Location); fetch `…/content` once it is done, within XDOMEA_EXPORT_RETENTION_HOURS (then it expires). An export a crashed worker ' +
+        'left queued or running fails after twice its job\'s expiry (12 hours).',
       params: TenantOnly, querystring: VersionQuery, headers: IdempotencyHeaders, body: ExportRequest,
       response: {
         202: { ...described(ExportStatusSchema, 'The export, queued'), headers: { location: { type: 'string', maxLength: 300, description: 'URL of the status resource' } } },
@@ -74,10 +75,13 @@ const xdomeaAussonderungRoutes: FastifyPluginAsyncTypebox<AussonderungRouteOptio
     schema: {
       tags, security, operationId: 'getExportContentXdomea',
       summary: 'The container an XDOMEA export job wrote (ZIP), once it is done',
-      description: '409 conflict (with `state`) while the export is queued or running, or when it failed.',
+      description:
+        '409 conflict (with `state`) while the export is queued or running, or when it failed. 410 export-gone (with `state`) once the ' +
+        'container is deleted: `expired` XDOMEA_EXPORT_RETENTION_HOURS after the export finished (the sweep), `withdrawn` when a file it ' +
+        'held was destroyed (no copy outlives destruction).',
       params: IdParam('exportId', 'export'),
       produces: ['application/zip'],
-      response: { 200: ZipMessage('The container'), ...problemResponses(400, 401, 403, 404, 409, 500) },
+      response: { 200: ZipMessage('The container'), ...problemResponses(400, 401, 403, 404, 409, 410, 500) },
     },
   }, async (request, reply) => {
     const out = await aussonderung.exportContent(request.ctx!, request.params.exportId);

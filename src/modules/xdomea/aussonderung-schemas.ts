@@ -31,7 +31,7 @@ export const ExportStatusSchema = Type.Object(
     version: XdomeaVersionValue,
     processId: Uuid,
     fileIds: Type.Array(Uuid, { maxItems: 1000 }),
-    state: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')]),
+    state: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('done'), Type.Literal('failed'), Type.Literal('expired'), Type.Literal('withdrawn')]),
     progress: Type.Object({
       entriesDone: Int32({ maximum: 10_000_000, description: 'ZIP entries written' }),
       entriesTotal: Int32({ maximum: 10_000_000, description: 'ZIP entries to write (message + one per version)' }),

@@ -5,6 +5,12 @@ import type { XdomeaVersion } from './xml/validate.js';
 
 /** Queue of the XDOMEA export jobs (0503 Aussonderung, 0401 Abgabe): src/jobs/registry.ts. */
 export const XDOMEA_EXPORT_QUEUE = 'xdomea.export';
+/** How long an export job may be active before pg-boss expires it (it is not retried). */
+export const XDOMEA_EXPORT_JOB_EXPIRY_SECONDS = 6 * 3600;
+/** A queued or running export older than this was left by a crashed worker (twice the job's expiry): the sweep fails it. */
+export const XDOMEA_EXPORT_STUCK_AFTER_MS = 2 * XDOMEA_EXPORT_JOB_EXPIRY_SECONDS * 1000;
+/** Where an export's container (and any part a crashed job left) lies in the tenant's bucket. */
+export const exportPrefix = (exportId: string) => `xdomea/exports/${exportId}/`;
 
 /** What an export job carries: the export and who asked for it (their roles, clearance and grant apply in the job). */
 export interface XdomeaExportJob {
@@ -21,7 +27,8 @@ export interface ExportStatus {
   version: XdomeaVersion;
   processId: string;
   fileIds: string[];
-  state: 'queued' | 'running' | 'done' | 'failed';
+  /** `expired`: its container was deleted after XDOMEA_EXPORT_RETENTION_HOURS; `withdrawn`: a file it held was destroyed, and its container with it. */
+  state: 'queued' | 'running' | 'done' | 'failed' | 'expired' | 'withdrawn';
   progress: { entriesDone: number; entriesTotal: number; bytesDone: number; bytesTotal: number };
   filename: string | null;
   size: number | null;
@@ -67,6 +74,8 @@ export interface AussonderungWorkflows {
   exportContent(ctx: RequestContext, id: string): Promise<{ filename: string; size: number; body: Readable }>;
   /** The job: writes the container from storage through the ZIP writer into storage. */
   runExport(job: XdomeaExportJob): Promise<object>;
+  /** The sweep's step: deletes the containers of exports done longer than the retention (→ expired), fails exports a crashed worker left queued or running. */
+  sweepExports(tenant: TenantRef, now?: number): Promise<{ exportsExpired: number; exportsFailed: number }>;
   /** 0504, 0506 or 0507 from the archive; 0506 marks each file archived with its Archivkennung, or records its error. */
   importArchiveMessage(ctx: RequestContext, body: Buffer | undefined): Promise<ArchiveMessageImport>;
   /** A 0503 container (from any XDOMEA system) imported as a new file under `planCode`, all or nothing. */

@@ -20,7 +20,7 @@ export {
   readImportConfirmation as readArchiveImportConfirmation, receiptMessage, type AussonderungFile, type ImportOutcome as ArchiveImportOutcome, type OutRetention,
 } from './messages/aussonderung.js';
 export {
-  XDOMEA_EXPORT_QUEUE, type ArchiveMessageImport, type AussonderungWorkflows, type EvaluationImport, type ExportStatus, type XdomeaExportJob,
+  exportPrefix, XDOMEA_EXPORT_JOB_EXPIRY_SECONDS, XDOMEA_EXPORT_QUEUE, XDOMEA_EXPORT_STUCK_AFTER_MS, type ArchiveMessageImport, type AussonderungWorkflows, type EvaluationImport, type ExportStatus, type XdomeaExportJob,
 } from './aussonderung-workflows.js';
 export { exportRepo, type ExportRow } from './exports/repo.js';
 export { messageBytes } from './message-in.js';
