@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import path from 'node:path';
-import { loadOrCreateSigningKeys } from '../../src/auth/keys.js';
+import { loadOrCreateDataKey } from '../../src/auth/data-key.js';
+import { loadSharedSigningKeys, type SigningKeys } from '../../src/auth/keys.js';
 import type { BenchServer } from './server.js';
 
 const MiB = 1024 * 1024;
@@ -24,9 +25,17 @@ export function generated(size: number): Readable {
   });
 }
 
-/** A token signed with the bench server's own key. */
+const serverKeys = new WeakMap<BenchServer, Promise<SigningKeys>>();
+
+/** A token signed with the bench server's own key (kept in its PostgreSQL, sealed with its data key). */
 export async function tokenFor(server: BenchServer, tenant: string, roles: string[]) {
-  const keys = await loadOrCreateSigningKeys(path.join(server.env.DATA_DIR!, 'keys', 'signing-key.json'));
+  if (!serverKeys.has(server)) {
+    serverKeys.set(server, (async () => {
+      const dataKey = await loadOrCreateDataKey(path.join(server.env.DATA_DIR!, 'keys', 'secrets.key'));
+      return loadSharedSigningKeys({ databaseUrl: server.env.DATABASE_URL!, dataKey });
+    })());
+  }
+  const keys = await serverKeys.get(server)!;
   return keys.sign({ sub: 'bench', tenant, roles }, { issuer: server.env.PUBLIC_URL!, audience: 'en-akte', ttlSeconds: 3600 });
 }
 
