@@ -64,9 +64,17 @@ export async function installJobs(ownerUrl: string, queues: QueueSpec[]): Promis
   const client = new pg.Client({ connectionString: ownerUrl });
   await client.connect();
   try {
+    // Instances starting at once grant the same privileges: PostgreSQL refuses concurrent changes
+    // of one catalog row ("tuple concurrently updated"), so the grants take a lock of their own.
+    await client.query('BEGIN');
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('en-akte:job-grants'))`);
     await client.query(`GRANT USAGE ON SCHEMA ${JOBS_SCHEMA} TO ${APP_ROLE}`);
     await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${JOBS_SCHEMA} TO ${APP_ROLE}`);
     await client.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${JOBS_SCHEMA} TO ${APP_ROLE}`);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
   } finally {
     await client.end();
   }
