@@ -43,7 +43,7 @@ export interface ClientCredentials {
 }
 
 export interface RetryOptions {
-  /** Retries of a 429 or 503 answer (and of a network error of a safe or idempotent request). Default 3. */
+  /** Retries of a 429 answer, and of a 503 or a network error of a GET or a request with an Idempotency-Key. Default 3. */
   maxRetries?: number;
   /** The longest wait in ms; a Retry-After longer than this is not waited for (the error is thrown). Default 30 000. */
   maxDelayMs?: number;
@@ -137,8 +137,9 @@ export interface Answer<T> {
 
 /** The data of an answer: `const file = await unwrap(client.api.GET(…))`. */
 export async function unwrap<T extends { data?: unknown; response: Response }>(answer: Promise<T> | T): Promise<Exclude<T['data'], undefined>> {
-  const a = (await answer) as T & { error?: unknown };
-  if (a.error !== undefined) throw await ProblemError.fromResponse(a.response);
+  const a = await answer;
+  // The client's middleware throws error answers already; this covers an openapi-fetch client without it.
+  if (a.response.status >= 400) throw await ProblemError.fromResponse(a.response);
   return a.data as Exclude<T['data'], undefined>;
 }
 
@@ -288,7 +289,8 @@ export function createEnAkteClient(options: EnAkteClientOptions) {
         await response.body?.cancel();
         continue;
       }
-      if ((response.status === 429 || response.status === 503) && canRetry) {
+      // 429 is refused before any work; a 503 may come mid-way, so only what is safe to repeat is retried.
+      if ((response.status === 429 || (response.status === 503 && safe)) && canRetry) {
         const after = parseRetryAfter(response.headers.get('retry-after'));
         const wait = after === undefined ? retry.baseDelayMs * 2 ** attempt : after * 1000;
         if (wait <= retry.maxDelayMs) {
