@@ -119,7 +119,7 @@ describe('the typed TypeScript client', () => {
 
   it('files a letter: Akte → Vorgang → Dokument → Version, streamed up and streamed down', async () => {
     const file: RecordFile = await freshFile();
-    expect(file).toMatchObject({ title: 'Gaststättenerlaubnis Zur Post', status: 'open', createdBy: machine.clientId });
+    expect(file).toMatchObject({ title: 'Gaststättenerlaubnis Zur Post', status: 'open', createdBy: `client:${machine.clientId}` });
     const kase: Case = await unwrap(
       town.api.POST('/v1/tenants/{tenant}/files/{fileId}/cases', { params: { path: { tenant: TENANT, fileId: file.id } }, body: { title: 'Antrag vom 1. Dezember' } }),
     );
@@ -153,7 +153,7 @@ describe('the typed TypeScript client', () => {
       sha256: sha256(content),
       mediaType: 'application/pdf',
       filename: 'Eingangsschreiben.pdf',
-      uploadedBy: machine.clientId,
+      uploadedBy: `client:${machine.clientId}`,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       contentUrl: `/v1/tenants/${TENANT}/documents/${doc.id}/versions/1/content`,
     });
