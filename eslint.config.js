@@ -23,7 +23,7 @@ const rules = {
 const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'src/generated/', '.data/', 'coverage/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'dist/', 'clients/*/dist/', 'src/generated/', '.data/', 'coverage/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
