@@ -238,5 +238,6 @@ describe('traces', () => {
       await server.kill('SIGKILL');
       await own.close();
     }
-  });
+    // A server process boots (migrations, keys, buckets) in 20–40 s on the shared two cores.
+  }, 120_000);
 });
