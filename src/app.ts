@@ -32,9 +32,11 @@ import idempotencyPlugin from './plugins/idempotency.js';
 import metricsPlugin from './plugins/metrics.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import swaggerPlugin from './plugins/swagger.js';
+import tracingPlugin from './plugins/tracing.js';
 import tenantContext from './plugins/tenant-context.js';
 import { createServices } from './services.js';
 import type { BlobStore } from './storage/index.js';
+import { noTelemetry, type Telemetry } from './telemetry/index.js';
 
 export interface AppDeps {
   config: Config;
@@ -49,6 +51,11 @@ export interface AppDeps {
   dataKey: Buffer;
   /** The API login's URL, for what runs beside Prisma (rate-limit counters). */
   databaseUrl: string;
+  /**
+   * Traces (OTEL_EXPORTER_OTLP_ENDPOINT), the same that instrumented `db` and `storage`; none when
+   * absent. The app shuts it down (flushing its spans) when it closes.
+   */
+  telemetry?: Telemetry;
 }
 
 export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
@@ -129,7 +136,10 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
 async function enAkte(app: FastifyInstance, deps: AppDeps) {
   const { config, db, storage, keys } = deps;
   const services = createServices({ ...deps, version: VERSION });
+  const telemetry = deps.telemetry ?? noTelemetry;
 
+  // The request's span first, so that everything the request does below is its child.
+  if (telemetry.enabled) await app.register(tracingPlugin, { telemetry });
   // External plugins first.
   await app.register(errorsPlugin, { bodyLimit: config.bodyLimit });
   await app.register(helmet, { contentSecurityPolicy: false, global: true });
@@ -198,6 +208,8 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
     await db.$disconnect();
     await deps.replicaDb?.$disconnect();
     await keys.close();
+    // Last: the spans of everything above are exported before the process goes.
+    await telemetry.shutdown();
   });
   const router = services.readRouter;
   if (router) {

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type PgBoss from 'pg-boss';
 import { loadOrCreateDataKey } from './auth/data-key.js';
 import { loadSharedSigningKeys } from './auth/keys.js';
-import type { AppDeps } from './app.js';
+import { VERSION, type AppDeps } from './app.js';
 import type { Config } from './config.js';
 import { API_LOGIN, createDb } from './db/client.js';
 import { assertSafeApiLogin, ensureApiLogin } from './db/logins.js';
@@ -14,6 +14,7 @@ import { ALL_QUEUES, createBoss, installJobs } from './jobs/index.js';
 import { seedOnlineServices } from './modules/online/index.js';
 import { createTenantRepo } from './modules/tenants/index.js';
 import { createBlobStore } from './storage/index.js';
+import { createTelemetry, type Telemetry } from './telemetry/index.js';
 
 /**
  * Everything the owner does to a database before the API may use it: migrations, the tenant seed
@@ -44,6 +45,8 @@ export function withLogin(url: string, user: string, password: string): string {
 
 export interface Infrastructure extends AppDeps {
   jobs: PgBoss;
+  /** Traces, or `noTelemetry`; the app shuts it down when it closes (a worker alone: its stop). */
+  telemetry: Telemetry;
 
   /** Stops what bootstrap started (the embedded PostgreSQL); the app closes its own pool. */
   stop(): Promise<void>;
@@ -54,6 +57,9 @@ export interface Infrastructure extends AppDeps {
  * the tenant seed and the job queues, storage with one bucket per tenant, and the keys.
  */
 export async function startInfrastructure(config: Config, log: FastifyBaseLogger, opts: { worker: boolean }): Promise<Infrastructure> {
+  // Traces (OTEL_EXPORTER_OTLP_ENDPOINT): the pool and the store below are instrumented with it.
+  const telemetry = await createTelemetry(config.telemetry, VERSION);
+  if (telemetry.enabled) log.info({ endpoint: config.telemetry.endpoint, serviceName: config.telemetry.serviceName }, 'exporting traces');
   let embedded: EmbeddedDatabase | undefined;
   let url = config.database.url;
   let ownerUrl = config.database.ownerUrl;
@@ -76,11 +82,11 @@ export async function startInfrastructure(config: Config, log: FastifyBaseLogger
     if (prepared.applied.length) log.info({ applied: prepared.applied }, 'migrations applied');
     for (const warning of prepared.warnings) log.warn({ migration: true }, warning);
     if (prepared.seeded) log.info({ added: prepared.seeded }, 'seeded tenants');
-    const db = createDb(url, config.database.poolMax);
-    const replicaDb = config.database.replicaUrl ? createDb(config.database.replicaUrl, config.database.poolMax) : undefined;
+    const db = createDb(url, config.database.poolMax, telemetry);
+    const replicaDb = config.database.replicaUrl ? createDb(config.database.replicaUrl, config.database.poolMax, telemetry) : undefined;
     await assertSafeApiLogin((sql) => db.$queryRawUnsafe(sql));
 
-    const storage = createBlobStore(config.storage);
+    const storage = createBlobStore(config.storage, telemetry);
     for (const slug of await createTenantRepo(db).listSlugs()) await storage.ensureBucket(slug);
     log.info({ storage: storage.kind }, 'storage ready');
 
@@ -95,12 +101,14 @@ export async function startInfrastructure(config: Config, log: FastifyBaseLogger
       dataKey,
       jobs: createBoss(url, { max: 4, supervise: opts.worker, pollingIntervalSeconds: config.jobs.pollingIntervalSeconds }),
       databaseUrl: url,
+      telemetry,
       stop: async () => {
         await embedded?.stop();
       },
     };
   } catch (err) {
     await embedded?.stop();
+    await telemetry.shutdown();
     throw err;
   }
 }
@@ -134,6 +142,7 @@ export async function databaseForScript(config: Config, log: FastifyBaseLogger):
       await infra.keys.close();
       await infra.db.$disconnect();
       await infra.replicaDb?.$disconnect();
+      await infra.telemetry.shutdown();
       await infra.stop();
     },
   };

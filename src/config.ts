@@ -220,6 +220,21 @@ export const EnvSchema = Type.Object({
   METRICS_TOKEN: Type.Optional(
     Type.String({ minLength: 16, description: 'Bearer token Prometheus must send for /metrics: required with METRICS_PORT=0 (the API port), optional on the separate listener' }),
   ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s]+$',
+      description:
+        'OpenTelemetry traces: base URL of an OTLP/HTTP receiver (an OpenTelemetry Collector, Jaeger: http://otel-collector:4318); spans are POSTed as JSON to its path /v1/traces. Unset = no tracing at all (nothing instrumented, no SDK loaded)',
+    }),
+  ),
+  OTEL_SERVICE_NAME: Type.String({ default: 'en-akte', minLength: 1, description: 'service.name of the traces (with OTEL_EXPORTER_OTLP_ENDPOINT)' }),
+  OTEL_TRACES_SAMPLER_ARG: Type.Number({
+    default: 1,
+    minimum: 0,
+    maximum: 1,
+    description:
+      'Share of new traces recorded (0 to 1, by trace id); a request that carries a traceparent follows its sampled flag instead (parent-based)',
+  }),
   WORKER_IN_PROCESS: Type.Boolean({
     default: true,
     description: 'Run the job worker (sweeper, event dispatch, webhook delivery, grant expiry, search indexing and text extraction) inside the API process; false for API-only instances beside `npm run worker`',
@@ -383,6 +398,8 @@ export interface Config {
   online: { statusTokenTtlDays: number; overdueDays: number; overdueCheckSeconds: number; citizenIdp?: { jwksUrl: string; issuer: string; audience: string } };
   /** Where Prometheus scrapes: a separate listener, or the API port with a bearer token. */
   metrics: { host: string; port: number; token?: string };
+  /** OpenTelemetry traces: exported over OTLP/HTTP only when `endpoint` is set. */
+  telemetry: { endpoint?: string; serviceName: string; samplerRatio: number };
   uploads: { maxBytes: number; staleAfterSeconds: number; sweepIntervalSeconds: number; resumableExpirySeconds: number };
   /** Content downloads answered with a redirect to a presigned storage URL. */
   downloads: { redirect: 'off' | 'auto' | 'always'; redirectMinBytes: number; expirySeconds: number };
@@ -524,6 +541,7 @@ function toConfig(env: Env): Config {
         : undefined,
     },
     metrics: { host: env.METRICS_HOST, port: env.METRICS_PORT, token: env.METRICS_TOKEN },
+    telemetry: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME, samplerRatio: env.OTEL_TRACES_SAMPLER_ARG },
     uploads: {
       maxBytes: env.MAX_UPLOAD_BYTES,
       staleAfterSeconds: env.UPLOAD_STALE_AFTER_SECONDS,

@@ -19,6 +19,7 @@ import { createSender, createWebhooks, parseAllowList } from './modules/webhooks
 import { createPlanExchange } from './modules/xdomea/index.js';
 import { extractInChild, type Extractor } from './extract/index.js';
 import type { BlobStore } from './storage/index.js';
+import { noTelemetry, type Telemetry } from './telemetry/index.js';
 import { createRecordWorkflows, intakeWorkflow, paymentWorkflow, xdomeaAbgabeWorkflows, xdomeaAussonderungWorkflows, xdomeaHandoverWorkflows } from './workflows/index.js';
 
 export interface ServiceDeps {
@@ -36,6 +37,8 @@ export interface ServiceDeps {
   version: string;
   /** Text extraction of versions (default: a child process per document). */
   extract?: Extractor;
+  /** Traces: the job worker's spans (the pool and the store come instrumented). */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -92,6 +95,7 @@ export function createServices(deps: ServiceDeps) {
     readScope,
     readRouter,
     storage,
+    telemetry: deps.telemetry ?? noTelemetry,
     online,
     onlineApi: inScope(scope, online),
     intake: intakeWorkflow({

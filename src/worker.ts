@@ -63,6 +63,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     worker
       .stop()
       .then(() => infra.db.$disconnect())
+      .then(() => infra.telemetry.shutdown())
       .then(() => infra.stop())
       .then(
         () => process.exit(0),

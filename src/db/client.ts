@@ -1,6 +1,8 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { noTelemetry, type Telemetry } from '../telemetry/index.js';
+import { tracePool } from './traced-pool.js';
 
 export type Db = PrismaClient;
 
@@ -22,8 +24,10 @@ export const API_LOGIN = 'en_akte_api';
 const pools = new WeakMap<Db, pg.Pool>();
 export const poolOf = (db: Db): pg.Pool | undefined => pools.get(db);
 
-export function createDb(url: string, poolMax: number): Db {
+export function createDb(url: string, poolMax: number, telemetry: Telemetry = noTelemetry): Db {
   const pool = new pg.Pool({ connectionString: url, max: poolMax, connectionTimeoutMillis: 5_000 });
+  // With tracing on, a span per statement (src/db/traced-pool.ts); off, the pool is untouched.
+  if (telemetry.enabled) tracePool(pool, telemetry, url);
   // An idle connection that the server drops (restart, failover) must not crash the process; the
   // pool replaces it and the next query reports any lasting problem.
   pool.on('error', () => undefined);

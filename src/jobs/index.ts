@@ -53,6 +53,7 @@ export function startJobs(opts: { boss: PgBoss; services: Services; config: Conf
       deliveryConcurrency: config.webhooks.concurrency,
       extractConcurrency: config.search.extractConcurrency,
       log: opts.log,
+      telemetry: services.telemetry,
     },
   );
 }

@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import pg from 'pg';
 import type PgBoss from 'pg-boss';
+import { SpanKind } from '@opentelemetry/api';
+import { inSpan, noTelemetry, type Telemetry } from '../telemetry/index.js';
 import { jobMetrics } from './metrics.js';
 import { QUEUES, jobHandlers, type DispatchJob, type JobDeps } from './registry.js';
 
@@ -19,6 +21,8 @@ export interface WorkerOptions {
   /** Text extractions at once (each a child process). */
   extractConcurrency: number;
   log: FastifyBaseLogger;
+  /** Traces: a span per job run, the parent of its statements and storage calls. */
+  telemetry?: Telemetry;
 }
 
 export interface Worker {
@@ -41,6 +45,7 @@ export async function startWorker(boss: PgBoss, deps: JobDeps, opts: WorkerOptio
   boss.on('error', (err) => log.error({ err }, 'job queue error'));
   await boss.start();
   const handlers = jobHandlers(deps);
+  const telemetry = opts.telemetry ?? noTelemetry;
   const workerIds: Record<string, string[]> = {};
   for (const [queue, handle] of Object.entries(handlers)) {
     const concurrency = queue === QUEUES.deliver.name ? opts.deliveryConcurrency : queue === QUEUES.searchExtract.name ? opts.extractConcurrency : 1;
@@ -50,7 +55,17 @@ export async function startWorker(boss: PgBoss, deps: JobDeps, opts: WorkerOptio
         await boss.work(queue, { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds }, async ([job]) => {
           const done = jobMetrics.duration.startTimer({ queue });
           try {
-            const out = (await handle(job!, boss)) ?? undefined;
+            const out = await inSpan(
+              telemetry,
+              `job ${queue}`,
+              {
+                kind: SpanKind.CONSUMER,
+                // A trace of its own, whatever woke the worker (a request's job is done later, apart).
+                root: true,
+                attributes: { 'messaging.system': 'pg-boss', 'messaging.operation.type': 'process', 'messaging.destination.name': queue, 'messaging.message.id': job!.id, 'en_akte.job.retry_count': job!.retryCount },
+              },
+              async () => (await handle(job!, boss)) ?? undefined,
+            );
             jobMetrics.runs.inc({ queue, outcome: 'completed' });
             return out;
           } catch (err) {

@@ -11,6 +11,7 @@ import { createDb } from '../../src/db/client.js';
 import { createBoss, startJobs, type Worker } from '../../src/jobs/index.js';
 import { createServices } from '../../src/services.js';
 import { createBlobStore } from '../../src/storage/index.js';
+import { createTelemetry } from '../../src/telemetry/index.js';
 
 export const TEST_ISSUER = 'http://en-akte.test';
 export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';
@@ -69,17 +70,20 @@ export async function buildTestApp(overrides: Record<string, string> = {}, opts:
   // An empty value unsets a variable (as for startServer), e.g. S3_ENDPOINT: '' for the local store.
   const config = loadConfig(Object.fromEntries(Object.entries(testEnv(overrides)).filter(([, v]) => v !== '')));
   const dataKey = await loadOrCreateDataKey(config.secretsKeyFile);
+  // Traces only with OTEL_EXPORTER_OTLP_ENDPOINT in `overrides` (test/api/traces.test.ts), as in bootstrap.
+  const telemetry = await createTelemetry(config.telemetry, VERSION);
   const deps: AppDeps = {
     config,
-    db: createDb(config.database.url!, config.database.poolMax),
-    replicaDb: config.database.replicaUrl ? createDb(config.database.replicaUrl, config.database.poolMax) : undefined,
-    storage: createBlobStore(config.storage),
+    db: createDb(config.database.url!, config.database.poolMax, telemetry),
+    replicaDb: config.database.replicaUrl ? createDb(config.database.replicaUrl, config.database.poolMax, telemetry) : undefined,
+    storage: createBlobStore(config.storage, telemetry),
     // The keys come from the database (`keysDatabaseUrl`: another one than the app's, for an app
     // whose database went away after it started).
     keys: await loadSharedSigningKeys({ databaseUrl: opts.keysDatabaseUrl ?? config.database.url!, dataKey, importFile: config.auth.keyFile }),
     jobs: createBoss(config.database.url!, { max: 3, supervise: true, pollingIntervalSeconds: config.jobs.pollingIntervalSeconds }),
     dataKey,
     databaseUrl: config.database.url!,
+    telemetry,
   };
   const app = await buildApp(deps, process.env.TEST_LOG_LEVEL ? { level: process.env.TEST_LOG_LEVEL } : false);
   let worker: Worker | undefined;
