@@ -3567,19 +3567,25 @@ export interface operations {
                 content: {
                     "application/json": {
                         keys: {
-                            /** @description Key id: the `kid` in the header of the tokens it verifies */
+                            /** @description Key id (the JWK thumbprint, RFC 7638): the `kid` in the header of the tokens it verifies */
                             kid: string;
-                            /** @description Key type (RSA, EC, OKP) */
-                            kty: string;
-                            /** @description Signing algorithm of the key */
+                            /**
+                             * @description Key type
+                             * @enum {string}
+                             */
+                            kty: "RSA" | "EC" | "OKP";
+                            /** @description Signing algorithm of the key (ES256 for keys this service makes) */
                             alg: string;
                             /**
                              * @description Always sig: the key verifies signatures
                              * @enum {string}
                              */
                             use: "sig";
-                            /** @description Curve (EC and OKP keys) */
-                            crv?: string;
+                            /**
+                             * @description Curve (EC and OKP keys)
+                             * @enum {string}
+                             */
+                            crv?: "P-256" | "P-384" | "P-521" | "Ed25519";
                             /** @description Public x coordinate, base64url (EC and OKP keys) */
                             x?: string;
                             /** @description Public y coordinate, base64url (EC keys) */
