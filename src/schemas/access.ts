@@ -1,4 +1,4 @@
-import { PERMISSIONS, type Operation } from '../core/permissions.js';
+import { GRANT_SCOPE_ROLES, PERMISSIONS, type Operation } from '../core/permissions.js';
 
 /**
  * Who may call an operation, declared on its route schema from the permission matrix
@@ -48,7 +48,7 @@ function rolesLine(rule: AccessRule, roles: string[]): string {
   let which: string;
   if (typeof rule === 'string') which = `permission ${code([rule], '')}`;
   else if ('anyOf' in rule) which = `permission ${code(rule.anyOf, ' or ')}`;
-  else which = `permissions ${code(rule.allOf, ' and ')}`;
+  else which = `${rule.allOf.length > 1 ? 'permissions' : 'permission'} ${code(rule.allOf, ' and ')}`;
   if (typeof rule !== 'string' && rule.also?.length) which += `; in the cases named above also ${code(rule.also, ' and ')}`;
   return `**Roles:** ${roles.map((r) => `\`${r}\``).join(', ')} (${which}). Other roles of the tenant get 403 forbidden.`;
 }
@@ -59,9 +59,15 @@ function rolesLine(rule: AccessRule, roles: string[]): string {
  */
 export function requires(rule: AccessRule, description: string) {
   const roles = rolesOf(rule);
+  const permissions = permissionsOf(rule);
+  // src/plugins/tenant-context.ts: in a town, competence-centre tokens carry the roles of a usable grant.
+  const underGrant = permissions.includes('grants:request')
+    ? ''
+    : ` Competence-centre staff act here only under an approved support grant, with its role (${code(GRANT_SCOPE_ROLES.read, ', ')} ` +
+      `for a read grant, ${code(GRANT_SCOPE_ROLES.read_write, ', ')} for read-write); without a usable grant the tenant answers 404.`;
   return {
-    description: `${description}\n\n${rolesLine(rule, roles)}`,
-    'x-permissions': permissionsOf(rule),
+    description: `${description}\n\n${rolesLine(rule, roles)}${underGrant}`,
+    'x-permissions': permissions,
     'x-required-roles': roles,
   } as const;
 }
