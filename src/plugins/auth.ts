@@ -4,6 +4,7 @@ import { createRemoteJWKSet, decodeJwt, errors as jose, jwtVerify, type JWTPaylo
 import type { Config } from '../config.js';
 import { isConfidentiality, type Caller } from '../core/index.js';
 import { errors } from '../errors.js';
+import { publicAccess } from '../schemas/access.js';
 import { ACCESS_TOKEN_TYPE, JWKS_MAX_KEYS, type SigningKeys, type TokenClaims } from '../auth/keys.js';
 import { createTokenCache } from '../auth/token-cache.js';
 
@@ -92,6 +93,25 @@ function toCaller(payload: JWTPayload, map: ClaimMap = OWN_CLAIMS): Caller {
  * Keycloak (AUTH_ISSUER, keys from AUTH_JWKS_URL fetched with a cooldown so a burst of unknown key
  * ids cannot flood it; tenant and roles read from configurable claims).
  */
+const jwkPart = (description: string) => ({ type: 'string', maxLength: 2000, pattern: '^[A-Za-z0-9_-]+$', description }) as const;
+/** A public key of the JWKS (RFC 7517), as src/auth/keys.ts publishes it: RSA (n, e) or elliptic-curve (crv, x, y) members. */
+const PUBLIC_JWK = {
+  type: 'object',
+  required: ['kid', 'kty', 'alg', 'use'],
+  additionalProperties: false,
+  properties: {
+    kid: { type: 'string', maxLength: 200, pattern: '^[A-Za-z0-9_.-]+$', description: 'Key id (the JWK thumbprint, RFC 7638): the `kid` in the header of the tokens it verifies' },
+    kty: { type: 'string', enum: ['RSA', 'EC', 'OKP'], description: 'Key type' },
+    alg: { type: 'string', maxLength: 10, pattern: '^[A-Za-z0-9]+$', description: 'Signing algorithm of the key (ES256 for keys this service makes)' },
+    use: { type: 'string', enum: ['sig'], description: 'Always sig: the key verifies signatures' },
+    crv: { type: 'string', enum: ['P-256', 'P-384', 'P-521', 'Ed25519'], description: 'Curve (EC and OKP keys)' },
+    x: jwkPart('Public x coordinate, base64url (EC and OKP keys)'),
+    y: jwkPart('Public y coordinate, base64url (EC keys)'),
+    n: jwkPart('Modulus, base64url (RSA keys)'),
+    e: jwkPart('Public exponent, base64url (RSA keys)'),
+  },
+} as const;
+
 export default fp(
   async function authPlugin(app: FastifyInstance, opts: { auth: Config['auth']; keys: SigningKeys }) {
     const { auth, keys } = opts;
@@ -170,12 +190,16 @@ export default fp(
           tags: ['auth'],
           operationId: 'getJwks',
           summary: 'Public keys that verify tokens issued by this service',
-          description: 'JSON Web Key Set (RFC 7517). Keys are rotated by adding a new first key; old keys stay until their tokens expired.',
+          ...publicAccess(
+            'JSON Web Key Set (RFC 7517). Keys are rotated by adding a new first key; old keys stay until their tokens expired. ' +
+              'Cacheable for 5 minutes (Cache-Control). Not rate-limited.',
+            'no token; for token verifiers',
+          ),
           response: {
             200: {
               description: 'The key set',
               type: 'object',
-              properties: { keys: { type: 'array', maxItems: JWKS_MAX_KEYS, items: { type: 'object', additionalProperties: true } } },
+              properties: { keys: { type: 'array', maxItems: JWKS_MAX_KEYS, items: PUBLIC_JWK } },
               required: ['keys'],
             },
           },

@@ -87,23 +87,36 @@ export default fp(
           version: opts.version,
           description: API_DESCRIPTION,
           license: { name: 'EUPL-1.2', identifier: 'EUPL-1.2' },
-          contact: { name: 'EN-Akte competence centre (Kompetenzzentrum E-Akte, Witten)' },
+          // No public mailbox is named anywhere yet: the contact is the deployment's own documentation.
+          contact: { name: 'EN-Akte competence centre (Kompetenzzentrum E-Akte, Witten)', url: `${opts.publicUrl}/docs` },
         },
         // x-internal: the API serves the towns' IT systems and the competence centre, not the public.
         servers: [{ url: opts.publicUrl, description: 'The deployment at PUBLIC_URL: production for the towns, local for development (npm start)', 'x-internal': true } as { url: string }],
         tags: [
           { name: 'tenants', description: 'Towns, the district and the competence centre' },
+          { name: 'settings', description: "A tenant's records settings: its reference pattern (Aktenzeichen) and WORM mode (tenant admins)" },
           { name: 'auth', description: 'Token verification keys' },
           { name: 'operations', description: 'Health, readiness and metrics' },
           { name: 'file plan', description: 'The file plan (Aktenplan): units, their retention and disposal' },
           { name: 'files', description: 'Files (Akten), filed under a file-plan unit' },
+          {
+            name: 'records lifecycle',
+            description:
+              'Retention (Aufbewahrung), legal holds, disposal with the archive (Aussonderung: Anbietung, Bewertung, Übernahme), ' +
+              'destruction and its record (Löschprotokoll); records managers',
+          },
           { name: 'cases', description: 'Cases (Vorgänge) in a file' },
           { name: 'documents', description: 'Documents (Dokumente) in a case, and their check-out' },
           { name: 'versions', description: 'Immutable versions of a document and their content' },
+          { name: 'uploads', description: 'Resumable uploads (tus 1.0.0) of large content, which become the next version of a document' },
           { name: 'audit', description: 'The hash-chained audit trail, its verification and its signed checkpoints' },
           { name: 'support grants', description: 'Access of competence-centre staff to a town, approved by the town' },
           { name: 'clients', description: "Machine clients (the towns' systems) and their secrets" },
           { name: 'search', description: 'German full-text search over files, cases, documents and the text of their versions' },
+          { name: 'XDOMEA', description: 'XDOMEA exchange: file plans (0301), hand-overs (Abgabe 0401/0402) and Aussonderung with the archive (0501–0507)' },
+          { name: 'online services', description: 'The catalogue of online services (Onlinedienste, OZG) a tenant offers, with their form schemas' },
+          { name: 'submissions', description: 'Submissions (Anträge) from the online-service portal, their processing and their payment (ePayBL)' },
+          { name: 'citizen status', description: "The citizen's view of their applications: by receipt token or signed in with the citizen IdP (BundID)" },
           { name: 'webhooks', description: 'Event subscriptions of the towns’ systems, their deliveries and the events themselves' },
         ],
         // Plain JSON Schema objects; the plugin's type wants its own OpenAPI object types.

@@ -11,7 +11,9 @@ export interface paths {
         };
         /**
          * Public keys that verify tokens issued by this service
-         * @description JSON Web Key Set (RFC 7517). Keys are rotated by adding a new first key; old keys stay until their tokens expired.
+         * @description JSON Web Key Set (RFC 7517). Keys are rotated by adding a new first key; old keys stay until their tokens expired. Cacheable for 5 minutes (Cache-Control). Not rate-limited.
+         *
+         *     **Access:** public: no token; for token verifiers.
          */
         get: operations["getJwks"];
         put?: never;
@@ -34,6 +36,8 @@ export interface paths {
         /**
          * OAuth 2.0 token endpoint (client credentials)
          * @description A town system exchanges its client_id and secret (HTTP Basic or form fields) for a short-lived bearer token carrying its tenant and roles. Errors carry RFC 6749 `error` as well as our `code`.
+         *
+         *     **Access:** public: no bearer token; the machine client authenticates with its client_id and secret (a disabled client gets 401 invalid_client).
          */
         post: operations["issueToken"];
         delete?: never;
@@ -49,7 +53,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is up */
+        /**
+         * Liveness: the process is up
+         * @description Answers 200 `{"status":"ok"}` as long as the process serves requests; it checks no dependency (that is /readyz), so an orchestrator restarts the process only when it hangs. Not rate-limited and not logged below warn.
+         *
+         *     **Access:** public: no token; for load balancers and orchestrators.
+         */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -68,7 +77,9 @@ export interface paths {
         };
         /**
          * Readiness: PostgreSQL and object storage are reachable
-         * @description 503 with the failing checks (problem+json) when a dependency does not answer within 2 s.
+         * @description Checks every dependency (PostgreSQL, object storage) and answers 200 with each one `up`, or 503 unavailable (problem+json, with `checks`) when one does not answer within 2 s. Load balancers route on it. Not rate-limited.
+         *
+         *     **Access:** public: no token; for load balancers and orchestrators.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -88,7 +99,9 @@ export interface paths {
         };
         /**
          * Status of an application, by the token the portal gave the citizen
-         * @description Only the service, the state, its date and the competent authority. An unknown token answers exactly like an expired one (404).
+         * @description Only the service, the state, its date and the competent authority. An unknown token answers exactly like an expired one (404). Rate-limited per address; never cached (Cache-Control: no-store).
+         *
+         *     **Access:** public: no token; the receipt token in the path is the capability (never logged).
          */
         get: operations["getApplicationStatus"];
         put?: never;
@@ -108,7 +121,9 @@ export interface paths {
         };
         /**
          * The signed-in citizen's applications (BundID pseudonym)
-         * @description Bearer token of the citizen IdP (CITIZEN_IDP_*): its subject is the account id the portal sent with the submissions.
+         * @description Bearer token of the citizen IdP (CITIZEN_IDP_*): its subject is the account id the portal sent with the submissions. Without a configured citizen IdP every token answers 401. Rate-limited per address; never cached.
+         *
+         *     **Access:** public: no EN-Akte token; a token of the citizen IdP (BundID), see citizenAuth.
          */
         get: operations["listMyApplications"];
         put?: never;
@@ -128,7 +143,9 @@ export interface paths {
         };
         /**
          * List the tenants the caller can see
-         * @description A town's token sees its own tenant; a competence-centre token sees all tenants.
+         * @description The tenants in slug order (names only, never records: those need a support grant), with `limit` per page (default 50, at most 200); pass `next` as `cursor`.
+         *
+         *     **Access:** any valid token, whatever its roles; a town's token sees its own tenant, a competence-centre token every tenant.
          */
         get: operations["listTenants"];
         put?: never;
@@ -148,7 +165,9 @@ export interface paths {
         };
         /**
          * Read one tenant
-         * @description Another tenant's slug answers 404, as an unknown slug does (the competence centre sees all).
+         * @description Slug, name, kind and whether it takes part (active) of one tenant. Another tenant's slug answers 404, as an unknown slug does. With `If-None-Match` of the ETag held it answers 304 while the tenant is unchanged.
+         *
+         *     **Access:** any valid token, whatever its roles; a town's token sees its own tenant, a competence-centre token every tenant.
          */
         get: operations["getTenant"];
         put?: never;
@@ -166,7 +185,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The whole file plan (Aktenplan) as a tree */
+        /**
+         * The whole file plan (Aktenplan) as a tree
+         * @description Every unit of the tenant's file plan in one answer (at most 10 000 units, no pagination): the top-level units, each with its `children` recursively, ordered by code. Retired (stillgelegte) units are included unless `includeRetired=false`; a retired unit's children are then left out with it. For a flat, paginated view use `GET …/file-plan/units`.
+         *
+         *     **Roles:** `tenant-admin`, `records-manager`, `clerk`, `reader`, `auditor` (permission `plan:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["getFilePlan"];
         put?: never;
         post?: never;
@@ -183,12 +207,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List file-plan units (flat, paginated) */
+        /**
+         * List file-plan units (flat, paginated)
+         * @description Units in creation order (UUIDv7 id), `limit` per page (default 50, at most 200); pass `next` as `cursor` for the next page. `parentCode` lists the direct children of one unit (an unknown code answers an empty page), `retired` only retired (true) or only active (false) units.
+         *
+         *     **Roles:** `tenant-admin`, `records-manager`, `clerk`, `reader`, `auditor` (permission `plan:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["listFilePlanUnits"];
         put?: never;
         /**
          * Create a file-plan unit
-         * @description The parent is derived from the code (`32.10.05` goes under `32.10`, which must exist and not be retired).
+         * @description The parent is derived from the code (`32.10.05` goes under `32.10`): a missing parent answers 422 parent-missing, a retired one 409 unit-retired, an existing code 409 unit-exists, a plan of 10 000 units 409 limit-reached. Retention (Aufbewahrungsfrist) and disposal code (Aussonderungsart) set here are what files under the unit get at zdA.
+         *
+         *     **Roles:** `tenant-admin`, `records-manager` (permission `plan:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["createFilePlanUnit"];
         delete?: never;
@@ -209,6 +240,8 @@ export interface paths {
         /**
          * Import many units at once (all or nothing)
          * @description For a town migrating from another system. Parents may be in the same import or exist already. Any duplicate code, existing code or missing parent rejects the whole import; nothing is created.
+         *
+         *     **Roles:** `tenant-admin`, `records-manager` (permission `plan:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["importFilePlan"];
         delete?: never;
@@ -224,7 +257,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a file-plan unit */
+        /**
+         * Read a file-plan unit
+         * @description One unit with its retention, disposal code and validity. Its ETag is the If-Match for changing or retiring it. An unknown id, or a unit of another tenant, answers 404.
+         *
+         *     **Roles:** `tenant-admin`, `records-manager`, `clerk`, `reader`, `auditor` (permission `plan:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["getFilePlanUnit"];
         put?: never;
         post?: never;
@@ -234,6 +272,8 @@ export interface paths {
         /**
          * Change title, retention, disposal or validity of a unit
          * @description Fields not sent stay as they are; `null` clears an optional field. Requires If-Match.
+         *
+         *     **Roles:** `tenant-admin`, `records-manager` (permission `plan:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         patch: operations["updateFilePlanUnit"];
         trace?: never;
@@ -250,6 +290,8 @@ export interface paths {
         /**
          * Retire (stilllegen) a unit
          * @description The unit keeps its files but accepts no new ones. Retiring cannot be undone. Requires If-Match.
+         *
+         *     **Roles:** `tenant-admin`, `records-manager` (permission `plan:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["retireFilePlanUnit"];
         delete?: never;
@@ -267,13 +309,17 @@ export interface paths {
         };
         /**
          * List files, filtered, with cursor pagination
-         * @description Ordered by creation (UUIDv7 id); pages stay stable while files are being added.
+         * @description Ordered by creation (UUIDv7 id); pages stay stable while files are being added. `limit` per page (default 50, at most 200); pass `next` as `cursor` for the next page. Files above the caller's clearance (Vertraulichkeitsstufe) are not listed.
+         *
+         *     **Roles:** `records-manager`, `clerk`, `reader`, `auditor` (permission `records:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         get: operations["listFiles"];
         put?: never;
         /**
          * Create a file (Akte) under a file-plan unit
          * @description The reference (Aktenzeichen) is generated from the tenant pattern (default `{plan}-{seq:4}/{yyyy}`), unique and never reused. Give the unit as planUnitId or planCode. Retired units take no new files (409 unit-retired).
+         *
+         *     **Roles:** `records-manager`, `clerk` (permission `records:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["createFile"];
         delete?: never;
@@ -289,7 +335,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a file */
+        /**
+         * Read a file
+         * @description The file's metadata, status (open or closed, zdA), retention and disposal state. Its ETag is the If-Match for every change to it. An unknown id, a file of another tenant or one above the caller's clearance answers 404; a destroyed file stays readable as a tombstone.
+         *
+         *     **Roles:** `records-manager`, `clerk`, `reader`, `auditor` (permission `records:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["getFile"];
         put?: never;
         post?: never;
@@ -299,6 +350,8 @@ export interface paths {
         /**
          * Change a file’s metadata
          * @description Fields not sent stay; `null` clears; `metadata` is replaced as a whole. Requires If-Match. Closed files answer 409 object-closed.
+         *
+         *     **Roles:** `records-manager`, `clerk` (permission `records:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         patch: operations["updateFile"];
         trace?: never;
@@ -315,6 +368,8 @@ export interface paths {
         /**
          * Close a file (zdA)
          * @description Closes the file on `closedOn` (default today). Open cases block it (409 open-cases) unless `closeOpenCases` is true. A closed file and everything in it is read-only. Requires If-Match.
+         *
+         *     **Roles:** `records-manager`, `clerk` (permission `records:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["closeFile"];
         delete?: never;
@@ -335,6 +390,8 @@ export interface paths {
         /**
          * Reopen a closed file (records managers)
          * @description A deliberate, recorded act with a reason. Its cases stay closed until reopened one by one. Requires If-Match.
+         *
+         *     **Roles:** `records-manager` (permission `records:reopen`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["reopenFile"];
         delete?: never;
@@ -353,7 +410,9 @@ export interface paths {
         get?: never;
         /**
          * Override a closed file's disposal code or retention period (records managers)
-         * @description Retention is fixed at zdA from the plan unit. A records manager may change the code and/or the period with a reason (422 without); the end is computed anew. Refused once the file was offered to the archive (409). Requires If-Match.
+         * @description Retention is fixed at zdA from the plan unit. A records manager may change the code and/or the period with a reason (422 without); the end is computed anew. Refused for an open file (409 conflict) and once the file was offered to the archive (409 disposal-out-of-order). Requires If-Match.
+         *
+         *     **Roles:** `records-manager` (permission `retention:override`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         put: operations["overrideRetention"];
         post?: never;
@@ -374,12 +433,16 @@ export interface paths {
         put?: never;
         /**
          * Put a legal hold on a file (records managers)
-         * @description While held, the file cannot be disposed of, and every version object carries an object legal hold in storage. Requires If-Match.
+         * @description While held, the file cannot be disposed of, and every version object carries an object legal hold in storage. A file already held, or destroyed, answers 409. Requires If-Match.
+         *
+         *     **Roles:** `records-manager` (permission `hold:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["placeHold"];
         /**
          * Lift a file's legal hold
-         * @description The person who placed it may lift it; anyone else needs the tenant-admin role (409 hold-placed-by-other). Requires If-Match.
+         * @description A records manager (`hold:manage`) lifts the holds they placed themselves; a hold someone else placed needs `hold:lift-others` (tenant-admin), otherwise 409 hold-placed-by-other. A file without a hold answers 409. The object legal holds in storage are lifted with it. Requires If-Match.
+         *
+         *     **Roles:** `records-manager`, `tenant-admin` (permission `hold:manage` or `hold:lift-others`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         delete: operations["liftHold"];
         options?: never;
@@ -399,6 +462,8 @@ export interface paths {
         /**
          * Mark a due file as offered to the archive (Anbietung)
          * @description due → offered. Refused under a hold (409 on-hold) and out of order (409 disposal-out-of-order). Requires If-Match.
+         *
+         *     **Roles:** `records-manager` (permission `disposal:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["offerFileForDisposal"];
         delete?: never;
@@ -419,6 +484,8 @@ export interface paths {
         /**
          * Record the archive's decision on an offered file (Bewertung)
          * @description offered → evaluated, with A (take over) or V (destroy), who decided at the archive and when. Requires If-Match.
+         *
+         *     **Roles:** `records-manager` (permission `disposal:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["recordArchiveDecision"];
         delete?: never;
@@ -439,6 +506,8 @@ export interface paths {
         /**
          * Record that the archive took the file over (Übernahme)
          * @description evaluated (A) → archived, with the archive's reference. Requires If-Match.
+         *
+         *     **Roles:** `records-manager` (permission `disposal:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["confirmFileArchived"];
         delete?: never;
@@ -459,6 +528,8 @@ export interface paths {
         /**
          * Destroy a file (the only deletion)
          * @description Only for files the archive evaluated V, or archived ones, never under a hold. Removes every version object (GOVERNANCE locks are bypassed; COMPLIANCE objects before their date answer 409 content-locked) and the cases, documents and versions; the file stays as a tombstone, with the audit trail and a destruction record (Löschprotokoll). Requires If-Match.
+         *
+         *     **Roles:** `records-manager` (permission `records:destroy`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["destroyFile"];
         delete?: never;
@@ -474,7 +545,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The destruction record (Löschprotokoll) of a destroyed file, as JSON */
+        /**
+         * The destruction record (Löschprotokoll) of a destroyed file, as JSON
+         * @description What was destroyed, when, by whom and on which decision: the file's reference, plan unit and retention, the archive's decision (A or V, who, when, its reference), how many cases, documents, versions and bytes were removed (and whether GOVERNANCE locks were bypassed), and the audit event (sequence and hash) that records it. Written once by `POST …/destroy`; a file that was not destroyed answers 409 conflict, an unknown file 404.
+         *
+         *     **Roles:** `records-manager`, `clerk`, `reader`, `auditor` (permission `records:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["getDestructionRecord"];
         put?: never;
         post?: never;
@@ -491,7 +567,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The destruction record (Löschprotokoll) of a destroyed file, as PDF */
+        /**
+         * The destruction record (Löschprotokoll) of a destroyed file, as PDF
+         * @description The same record as `GET …/destruction-record`, rendered as a PDF for filing or printing (Content-Disposition `loeschprotokoll-<id>.pdf`). An Accept header without application/pdf answers 406; a file that was not destroyed 409.
+         *
+         *     **Roles:** `records-manager`, `clerk`, `reader`, `auditor` (permission `records:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["getDestructionRecordPdf"];
         put?: never;
         post?: never;
@@ -508,11 +589,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The tenant's reference pattern (Aktenzeichen) and WORM mode */
+        /**
+         * The tenant's reference pattern (Aktenzeichen) and WORM mode
+         * @description The pattern new file references (Aktenzeichen) are generated from, and the WORM mode (GOVERNANCE or COMPLIANCE) with which the content of files closed from now on is locked in storage. Its ETag is the If-Match for `PUT …/settings`.
+         *
+         *     **Roles:** `tenant-admin` (permission `tenant:configure`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["getTenantSettings"];
         /**
          * Change the tenant's reference pattern and/or WORM mode
          * @description The pattern needs exactly one {seq} or {seq:N} (422 otherwise). Numbers continue across pattern changes, so no reference and no number of a plan unit repeats. The WORM mode applies to files closed from now on. Requires If-Match.
+         *
+         *     **Roles:** `tenant-admin` (permission `tenant:configure`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         put: operations["updateTenantSettings"];
         post?: never;
@@ -531,7 +619,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Validate a reference pattern and show the next reference it would give under a plan unit */
+        /**
+         * Validate a reference pattern and show the next reference it would give under a plan unit
+         * @description Checks a pattern as `PUT …/settings` would (422 unprocessable when it has no or several {seq}, or unknown tokens) and renders the reference the next file under `planCode` would get with it this year. Nothing is stored and no number is taken, so the answer may differ from the reference a file created later gets.
+         *
+         *     **Roles:** `tenant-admin` (permission `tenant:configure`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         post: operations["previewReference"];
         delete?: never;
         options?: never;
@@ -546,12 +639,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the cases of a file */
+        /**
+         * List the cases of a file
+         * @description The cases (Vorgänge) of one file in creation order, optionally only `open` or `closed` ones. `limit` per page (default 50, at most 200); pass `next` as `cursor` for the next page. An unknown file, or one the caller may not see, answers 404.
+         *
+         *     **Roles:** `records-manager`, `clerk`, `reader`, `auditor` (permission `records:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["listCases"];
         put?: never;
         /**
          * Open a case (Vorgang) in a file
-         * @description The file must be open. The case reference is the file reference plus a running number (`-001`).
+         * @description The file must be open (409 object-closed otherwise). The case reference is the file reference plus a running number (`-001`).
+         *
+         *     **Roles:** `records-manager`, `clerk` (permission `records:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["createCase"];
         delete?: never;
@@ -567,7 +667,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a case */
+        /**
+         * Read a case
+         * @description One case with its reference, status and metadata. Its ETag is the If-Match for changing, closing or reopening it. A case of another tenant, or in a file above the caller's clearance, answers 404 like an unknown id.
+         *
+         *     **Roles:** `records-manager`, `clerk`, `reader`, `auditor` (permission `records:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["getCase"];
         put?: never;
         post?: never;
@@ -577,6 +682,8 @@ export interface paths {
         /**
          * Change a case’s metadata
          * @description Requires If-Match. Closed cases (or cases of closed files) answer 409 object-closed.
+         *
+         *     **Roles:** `records-manager`, `clerk` (permission `records:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         patch: operations["updateCase"];
         trace?: never;
@@ -593,6 +700,8 @@ export interface paths {
         /**
          * Close a case (zdA)
          * @description Closes the case on `closedOn` (default today, never in the future). Requires If-Match.
+         *
+         *     **Roles:** `records-manager`, `clerk` (permission `records:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["closeCase"];
         delete?: never;
@@ -613,6 +722,8 @@ export interface paths {
         /**
          * Reopen a closed case (records managers)
          * @description Only in an open file; a deliberate act with a reason. Requires If-Match.
+         *
+         *     **Roles:** `records-manager` (permission `records:reopen`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["reopenCase"];
         delete?: never;
@@ -628,12 +739,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the documents of a case */
+        /**
+         * List the documents of a case
+         * @description The documents of one case in creation order, with their metadata and check-out (not their content: see the versions). `limit` per page (default 50, at most 200); pass `next` as `cursor` for the next page. An unknown case answers 404.
+         *
+         *     **Roles:** `records-manager`, `clerk`, `reader`, `auditor` (permission `records:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["listDocuments"];
         put?: never;
         /**
          * Add a document to a case
-         * @description The document holds metadata; its content arrives as versions (`POST …/documents/{documentId}/versions`).
+         * @description The document holds metadata; its content arrives as versions (`POST …/documents/{documentId}/versions`). The case and its file must be open (409 object-closed).
+         *
+         *     **Roles:** `records-manager`, `clerk` (permission `records:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["createDocument"];
         delete?: never;
@@ -652,6 +770,8 @@ export interface paths {
         /**
          * Read a document
          * @description Its ETag is what `If-Match` must carry when adding a version or changing it.
+         *
+         *     **Roles:** `records-manager`, `clerk`, `reader`, `auditor` (permission `records:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         get: operations["getDocument"];
         put?: never;
@@ -662,6 +782,8 @@ export interface paths {
         /**
          * Change a document’s metadata
          * @description Requires If-Match. 409 checked-out while someone else holds the document, 409 object-closed in closed cases or files.
+         *
+         *     **Roles:** `records-manager`, `clerk` (permission `records:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         patch: operations["updateDocument"];
         trace?: never;
@@ -678,11 +800,15 @@ export interface paths {
         /**
          * Check a document out (lock it for editing)
          * @description While checked out, others get 409 checked-out when adding versions or changing metadata. The holder ends it by adding a version with `?checkin=true` or by releasing it; it also ends at expiry. Checking out again extends it.
+         *
+         *     **Roles:** `records-manager`, `clerk` (permission `records:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["checkOutDocument"];
         /**
          * Release a check-out (or break it: records managers)
-         * @description Requires If-Match. `?break=true` lets a records manager end someone else’s check-out.
+         * @description Requires If-Match. The holder releases their own check-out (`records:write`); `?break=true` lets a records manager (`checkout:break`) end someone else’s, which anyone else gets 409 checked-out for. A document not checked out answers 409.
+         *
+         *     **Roles:** `records-manager`, `clerk` (permission `records:write` or `checkout:break`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         delete: operations["releaseDocument"];
         options?: never;
@@ -697,12 +823,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the versions of a document (oldest first) */
+        /**
+         * List the versions of a document (oldest first)
+         * @description The metadata of every version (number, media type, name, size, SHA-256, who added it and when), numbered 1..n. `limit` per page (default 50, at most 200); `next` is the last number of the page: pass it as `cursor`. Reading the metadata needs `records:read`; downloading the content (`…/content`) needs `content:read`.
+         *
+         *     **Roles:** `records-manager`, `clerk`, `reader`, `auditor` (permission `records:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["listVersions"];
         put?: never;
         /**
          * Add a version: upload content (raw body or multipart)
-         * @description Send the content as the raw body with its Content-Type (any media type, Content-Length or chunked), or as multipart/form-data with one file part. The name comes from `?filename=`, Content-Disposition or the file part. The content is streamed to storage while its SHA-256 and size are computed; with `Content-Digest: sha-256=:…:` it is verified (422 digest-mismatch, nothing stored). Requires the document ETag in If-Match: concurrent uploads with the same ETag produce exactly one version, the others get 412. Versions are numbered 1..n without gaps and never change. The `Document-ETag` response header is the If-Match for the next version.
+         * @description Send the content as the raw body with its Content-Type (any media type, Content-Length or chunked), or as multipart/form-data with one file part. The name comes from `?filename=`, Content-Disposition or the file part. The content is streamed to storage while its SHA-256 and size are computed; with `Content-Digest: sha-256=:…:` it is verified (422 digest-mismatch, nothing stored). Requires the document ETag in If-Match: concurrent uploads with the same ETag produce exactly one version, the others get 412. Versions are numbered 1..n without gaps and never change. The `Document-ETag` response header is the If-Match for the next version. Content larger than MAX_UPLOAD_BYTES answers 413; a document checked out by someone else 409 checked-out, one in a closed case or file 409 object-closed. For large scans over unreliable connections use the resumable uploads (`POST …/uploads`).
+         *
+         *     **Roles:** `records-manager`, `clerk` (permission `records:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["addVersion"];
         delete?: never;
@@ -718,7 +851,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read one version’s metadata */
+        /**
+         * Read one version’s metadata
+         * @description Number, media type, name, size, SHA-256 and who added it when; not the content (`…/content`). A version number the document does not have answers 404.
+         *
+         *     **Roles:** `records-manager`, `clerk`, `reader`, `auditor` (permission `records:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["getVersion"];
         put?: never;
         post?: never;
@@ -737,7 +875,9 @@ export interface paths {
         };
         /**
          * Download a version’s content (streamed, with Range)
-         * @description Streams the bytes with their media type. One `Range` (bytes=a-b, a-, -n) answers 206 with Content-Range; several ranges answer the whole content. `If-Range` and `If-None-Match` use the content ETag (its SHA-256). `Repr-Digest` (and on 200 `Content-Digest`) carry the SHA-256 (RFC 9530); Content-Disposition the original name (RFC 6266). When the operator allows it (DOWNLOAD_REDIRECT) a whole download is answered with 307 and a short-lived presigned storage URL in Location (above DOWNLOAD_REDIRECT_MIN_BYTES, or when asked with `?redirect=true`); storage then answers with the same Content-Type, Content-Disposition and bytes. The read is authorised and recorded before the redirect. Ranges, If-Range and 304 are always answered by the API.
+         * @description Streams the bytes with their media type. One `Range` (bytes=a-b, a-, -n) answers 206 with Content-Range; several ranges answer the whole content. `If-Range` and `If-None-Match` use the content ETag (its SHA-256). `Repr-Digest` (and on 200 `Content-Digest`) carry the SHA-256 (RFC 9530); Content-Disposition the original name (RFC 6266). When the operator allows it (DOWNLOAD_REDIRECT) a whole download is answered with 307 and a short-lived presigned storage URL in Location (above DOWNLOAD_REDIRECT_MIN_BYTES, or when asked with `?redirect=true`); storage then answers with the same Content-Type, Content-Disposition and bytes. The read is authorised and recorded before the redirect. Ranges, If-Range and 304 are always answered by the API. Every read of content is recorded in the audit trail (304 and 416 record nothing).
+         *
+         *     **Roles:** `records-manager`, `clerk`, `reader` (permission `content:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         get: operations["getVersionContent"];
         put?: never;
@@ -760,6 +900,8 @@ export interface paths {
         /**
          * Create a resumable upload (tus creation) for the next version of a document
          * @description tus 1.0.0 (https://tus.io/protocols/resumable-upload) with the creation, termination and expiration extensions, for clients such as tus-js-client and Uppy. Authorised as POST …/versions (records:write, tenant walls, grants, clearance); each upload belongs to its document and to the person who created it (404 for everyone else). Creation checks If-Match and that the document takes a version now (the checks run again at completion). Answers 201 with the upload URL in Location; send the bytes with PATCH. Unfinished uploads expire (Upload-Expires, RESUMABLE_UPLOAD_EXPIRY_SECONDS) and are swept.
+         *
+         *     **Roles:** `records-manager`, `clerk` (permission `records:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["createUpload"];
         delete?: never;
@@ -780,18 +922,24 @@ export interface paths {
         post?: never;
         /**
          * Abandon a resumable upload (tus termination): its bytes are removed
-         * @description tus 1.0.0 (https://tus.io/protocols/resumable-upload) with the creation, termination and expiration extensions, for clients such as tus-js-client and Uppy. Authorised as POST …/versions (records:write, tenant walls, grants, clearance); each upload belongs to its document and to the person who created it (404 for everyone else).
+         * @description tus 1.0.0 (https://tus.io/protocols/resumable-upload) with the creation, termination and expiration extensions, for clients such as tus-js-client and Uppy. Authorised as POST …/versions (records:write, tenant walls, grants, clearance); each upload belongs to its document and to the person who created it (404 for everyone else). Answers 204; no version is created.
+         *
+         *     **Roles:** `records-manager`, `clerk` (permission `records:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         delete: operations["deleteUpload"];
         options?: never;
         /**
          * The offset of a resumable upload (tus HEAD): where to resume
-         * @description tus 1.0.0 (https://tus.io/protocols/resumable-upload) with the creation, termination and expiration extensions, for clients such as tus-js-client and Uppy. Authorised as POST …/versions (records:write, tenant walls, grants, clearance); each upload belongs to its document and to the person who created it (404 for everyone else).
+         * @description tus 1.0.0 (https://tus.io/protocols/resumable-upload) with the creation, termination and expiration extensions, for clients such as tus-js-client and Uppy. Authorised as POST …/versions (records:write, tenant walls, grants, clearance); each upload belongs to its document and to the person who created it (404 for everyone else). Answers 200 with Upload-Offset (and Upload-Length, Upload-Metadata); 410 once the upload expired.
+         *
+         *     **Roles:** `records-manager`, `clerk` (permission `records:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         head: operations["getUploadOffset-head"];
         /**
          * Send bytes of a resumable upload from Upload-Offset (tus PATCH); the last part creates the version
          * @description tus 1.0.0 (https://tus.io/protocols/resumable-upload) with the creation, termination and expiration extensions, for clients such as tus-js-client and Uppy. Authorised as POST …/versions (records:write, tenant walls, grants, clearance); each upload belongs to its document and to the person who created it (404 for everyone else). Content-Type application/offset+octet-stream; Upload-Offset must be the current offset (409 otherwise); bytes past Upload-Length answer 413. When the upload is complete the version is created as with POST …/versions (If-Match, SHA-256, size, audit, event): 204 with Content-Location of the version, its ETag and the new Document-ETag; a failed check (412, 409, 422 digest-mismatch) creates no version and removes the upload.
+         *
+         *     **Roles:** `records-manager`, `clerk` (permission `records:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         patch: operations["sendUploadPart"];
         trace?: never;
@@ -806,6 +954,8 @@ export interface paths {
         /**
          * Search files, cases and documents (German full text, filters, facets, highlights)
          * @description Searches reference, title, description, sender and addressee, metadata values and the text of the latest version of every document (extracted from PDF, DOCX, XLSX, ODT/ODS, HTML, XML, e-mail and plain text). Only what the caller may read is found, in hits and facet counts alike: the tenant, the caller’s clearance (confidentiality) and a support grant’s one file (competence-centre staff holding a grant for one file search it with `fileId`). Needs a role that reads records. Errors: 400 validation-failed for an empty, oversized (more than 500 characters or 32 words), unbalanced or stop-word-only query, unknown parameters or facets and reversed date ranges; 400 bad-request for a cursor of another search; 503 search-timeout when the search ran longer than SEARCH_STATEMENT_TIMEOUT_MS (narrow it).
+         *
+         *     **Roles:** `records-manager`, `clerk`, `reader`, `auditor` (permission `records:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         get: operations["search"];
         put?: never;
@@ -825,7 +975,9 @@ export interface paths {
         };
         /**
          * List audit events (Protokoll), filtered
-         * @description Every write and every content read, with actor (and the support grant when the competence centre acted), old and new values. Filter by object, type, action, actor, grant and time; ordered by sequence. Auditors and tenant admins.
+         * @description Every write and every content read, with actor (and the support grant when the competence centre acted), old and new values. Filter by object, type, action, actor, grant and time; ordered by sequence. `limit` per page (default 50, at most 200); pass `next` as `cursor` for the next page.
+         *
+         *     **Roles:** `tenant-admin`, `auditor` (permission `audit:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         get: operations["listAuditEvents"];
         put?: never;
@@ -843,7 +995,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The history of one object */
+        /**
+         * The history of one object
+         * @description Every audit event of one file, case, document, plan unit, grant, client or other object, in sequence order: who did what when, with old and new values. `limit` per page (default 50, at most 200); pass `next` as `cursor`. An id without any event in this tenant answers 404.
+         *
+         *     **Roles:** `tenant-admin`, `auditor` (permission `audit:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["getObjectHistory"];
         put?: never;
         post?: never;
@@ -863,6 +1020,8 @@ export interface paths {
         /**
          * Export audit events as JSON Lines (streamed)
          * @description One event per line (application/x-ndjson), same filters as the list, streamed in sequence order.
+         *
+         *     **Roles:** `tenant-admin`, `auditor` (permission `audit:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         get: operations["exportAuditEvents"];
         put?: never;
@@ -883,6 +1042,8 @@ export interface paths {
         /**
          * Verify the hash chain of the audit trail, and hold it against its checkpoints
          * @description Walks every event in order, recomputes each hash and reports the first broken link (edited, removed or reordered events). Then compares the chain with the signed, object-locked checkpoints in storage: a chain whose newest events were deleted, or that was recomputed as a whole, disagrees with them and is reported with the first sequence that disagrees.
+         *
+         *     **Roles:** `tenant-admin`, `auditor` (permission `audit:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         get: operations["verifyAuditChain"];
         put?: never;
@@ -900,12 +1061,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The newest checkpoints of the chain */
+        /**
+         * The newest checkpoints of the chain
+         * @description The newest `limit` (default 20, no pagination) signed checkpoints, newest first: sequence and hash of the chain head they fixed, when, and the object key of the signed JWS in the tenant's bucket (object-locked; written by the schedule every AUDIT_ANCHOR_INTERVAL_SECONDS or by `POST …/audit/anchors`). `GET …/audit/verify` holds the chain against them.
+         *
+         *     **Roles:** `tenant-admin`, `auditor` (permission `audit:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["listAuditAnchors"];
         put?: never;
         /**
          * Checkpoint the chain head now (also done every AUDIT_ANCHOR_INTERVAL_SECONDS)
-         * @description Signs the head's sequence, hash and time with the service key and writes it to the tenant's bucket, object-locked. Idempotent per head.
+         * @description Signs the head's sequence, hash and time with the service key and writes it to the tenant's bucket, object-locked. Idempotent per head. An empty trail answers 409.
+         *
+         *     **Roles:** `tenant-admin`, `auditor` (permission `audit:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["anchorAuditChain"];
         delete?: never;
@@ -923,13 +1091,17 @@ export interface paths {
         };
         /**
          * List support grants
-         * @description The town (tenant-admin, auditor) sees all; competence-centre staff see their own (cc-admin: all).
+         * @description The town (`grants:read`: tenant-admin, auditor) sees every grant; competence-centre staff (`grants:request`) see the grants they asked for or hold (cc-admin: all), without needing a grant. Filter by `status`; `limit` per page (default 50, at most 200), pass `next` as `cursor`.
+         *
+         *     **Roles:** `tenant-admin`, `auditor`, `support-agent`, `cc-admin` (permission `grants:read` or `grants:request`). Other roles of the tenant get 403 forbidden.
          */
         get: operations["listSupportGrants"];
         put?: never;
         /**
          * Ask a town for support access (competence centre)
-         * @description Competence-centre staff (support-agent, cc-admin) ask for read or read-write access to the whole tenant or one file, for a reason or ticket and at most 14 days. Nothing is allowed until the town approves.
+         * @description Competence-centre staff (support-agent, cc-admin; tokens of the kompetenzzentrum tenant) ask for read or read-write access to the whole tenant or one file, for a reason or ticket and at most 14 days. Nothing is allowed until the town approves. Town tokens get 403; a file the town does not have answers 404.
+         *
+         *     **Roles:** `support-agent`, `cc-admin` (permission `grants:request`). Other roles of the tenant get 403 forbidden.
          */
         post: operations["requestSupportGrant"];
         delete?: never;
@@ -945,7 +1117,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a support grant */
+        /**
+         * Read a support grant
+         * @description Scope, file, reason, status and validity of one grant. The town (`grants:read`) reads every grant; competence-centre staff (`grants:request`) only those they asked for or hold (cc-admin: all), others answer 404. Its ETag is the If-Match for approving, rejecting or revoking it.
+         *
+         *     **Roles:** `tenant-admin`, `auditor`, `support-agent`, `cc-admin` (permission `grants:read` or `grants:request`). Other roles of the tenant get 403 forbidden.
+         */
         get: operations["getSupportGrant"];
         put?: never;
         post?: never;
@@ -966,7 +1143,9 @@ export interface paths {
         put?: never;
         /**
          * Approve a requested grant (town admin)
-         * @description Starts the grant now; it ends after its duration. Requires If-Match.
+         * @description Starts the grant now; it ends after its duration. Only a requested grant (409 otherwise). Only the town decides: competence-centre tokens get 403. Requires If-Match.
+         *
+         *     **Roles:** `tenant-admin` (permission `grants:decide`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["approveSupportGrant"];
         delete?: never;
@@ -986,7 +1165,9 @@ export interface paths {
         put?: never;
         /**
          * Reject a requested grant (town admin)
-         * @description The request ends without access. Requires If-Match.
+         * @description The request ends without access. Only a requested grant (409 otherwise). Only the town decides: competence-centre tokens get 403. Requires If-Match.
+         *
+         *     **Roles:** `tenant-admin` (permission `grants:decide`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["rejectSupportGrant"];
         delete?: never;
@@ -1006,7 +1187,9 @@ export interface paths {
         put?: never;
         /**
          * Revoke a grant at any time (town admin)
-         * @description Access ends at once. Requires If-Match.
+         * @description Access ends at once. A requested or approved grant (409 otherwise). Only the town decides: competence-centre tokens get 403. Requires If-Match.
+         *
+         *     **Roles:** `tenant-admin` (permission `grants:decide`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["revokeSupportGrant"];
         delete?: never;
@@ -1024,7 +1207,9 @@ export interface paths {
         };
         /**
          * Everything done under a grant
-         * @description The audit events of the competence centre acting under this grant (town: tenant-admin, auditor).
+         * @description The audit events of the competence centre acting under this grant, in sequence order. `limit` per page (default 50, at most 200); pass `next` as `cursor`.
+         *
+         *     **Roles:** `tenant-admin`, `auditor` (permissions `grants:read` and `audit:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         get: operations["listSupportGrantActions"];
         put?: never;
@@ -1042,12 +1227,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the machine clients of the tenant */
+        /**
+         * List the machine clients of the tenant
+         * @description Every machine client of the tenant with its client_id, roles, clearance and whether it is disabled; never a secret. `limit` per page (default 50, at most 200); pass `next` as `cursor` for the next page.
+         *
+         *     **Roles:** `tenant-admin` (permission `clients:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["listClients"];
         put?: never;
         /**
          * Register a machine client (tenant admins)
-         * @description Returns the client_id and the client secret. The secret is shown only here; it is stored as a scrypt hash.
+         * @description Returns the client_id and the client secret. The secret is shown only here; it is stored as a scrypt hash. The client gets the roles given (its tokens carry them) and a clearance `maxConfidentiality` no higher than the admin's own (403).
+         *
+         *     **Roles:** `tenant-admin` (permission `clients:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["createClient"];
         delete?: never;
@@ -1063,7 +1255,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a machine client */
+        /**
+         * Read a machine client
+         * @description The client's client_id, roles, clearance, when its secret was last rotated and whether it is disabled; never the secret. Its ETag is the If-Match for rotating the secret or disabling it.
+         *
+         *     **Roles:** `tenant-admin` (permission `clients:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["getClient"];
         put?: never;
         post?: never;
@@ -1084,7 +1281,9 @@ export interface paths {
         put?: never;
         /**
          * Issue a new secret (the old one stops working at once)
-         * @description Tokens already issued stay valid until they expire. Requires If-Match.
+         * @description Tokens already issued stay valid until they expire. A disabled client answers 409. Requires If-Match.
+         *
+         *     **Roles:** `tenant-admin` (permission `clients:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["rotateClientSecret"];
         delete?: never;
@@ -1104,7 +1303,9 @@ export interface paths {
         put?: never;
         /**
          * Disable a client (no new tokens)
-         * @description Tokens already issued expire on their own (AUTH_TOKEN_TTL). Requires If-Match.
+         * @description Tokens already issued expire on their own (AUTH_TOKEN_TTL). A disabled client answers 409. Requires If-Match.
+         *
+         *     **Roles:** `tenant-admin` (permission `clients:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["disableClient"];
         delete?: never;
@@ -1120,12 +1321,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The tenant's online services (catalogue) */
+        /**
+         * The tenant's online services (catalogue)
+         * @description Every online service (Onlinedienst) the tenant offers, ordered by service key, with its form schema, filing rule, payment requirement and whether it is active (at most 200, no pagination). The portal's intake client reads it to know which services and forms a town takes.
+         *
+         *     **Roles:** `tenant-admin`, `records-manager`, `clerk`, `reader`, `auditor`, `intake` (permission `online-services:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["listOnlineServices"];
         put?: never;
         /**
          * Offer an online service (tenant admin)
-         * @description The form schema must be a valid JSON Schema (draft-07) of an object; a service filed here needs its plan unit before it is active.
+         * @description The form schema must be a valid JSON Schema (draft-07) of an object; a service filed here needs its plan unit before it is active. A service key the tenant offers already answers 409; an invalid form schema, a case in a running file without `runningFileTitle` or an inactive competent tenant 422 form-invalid.
+         *
+         *     **Roles:** `tenant-admin` (permission `online-services:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["createOnlineService"];
         delete?: never;
@@ -1141,14 +1349,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read an online service with its form schema */
+        /**
+         * Read an online service with its form schema
+         * @description One service with its form schema (Fachdaten), plan unit, filing rule and competent tenant. Its ETag is the If-Match for changing it.
+         *
+         *     **Roles:** `tenant-admin`, `records-manager`, `clerk`, `reader`, `auditor`, `intake` (permission `online-services:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["getOnlineService"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change an online service or switch it on or off (tenant admin) */
+        /**
+         * Change an online service or switch it on or off (tenant admin)
+         * @description Fields not sent stay as they are; the service key cannot change. The result is checked like a new service (422 form-invalid; an active service filed here needs its plan unit); `active: false` takes it out of intake. Requires If-Match (412 when stale).
+         *
+         *     **Roles:** `tenant-admin` (permission `online-services:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         patch: operations["updateOnlineService"];
         trace?: never;
     };
@@ -1159,12 +1377,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Submissions filed with this tenant */
+        /**
+         * Submissions filed with this tenant
+         * @description Submissions (Anträge) filed with this tenant in the order they arrived, with their processing state, payment and the file and case they were filed in. Filter by `state` and by `overdue` (true: only those flagged still received after SUBMISSION_OVERDUE_DAYS; false: only the others). `limit` per page (default 50, at most 200); pass `next` as `cursor`.
+         *
+         *     **Roles:** `records-manager`, `clerk`, `reader`, `auditor` (permission `submissions:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["listSubmissions"];
         put?: never;
         /**
          * File a submission from the online-service portal (intake client)
-         * @description JSON (no attachments) or multipart/form-data: first the field `submission` with the same JSON, then one file part per declared attachment, in order, each checked against its SHA-256. Files everything in one unit of work with the competent tenant (a file or a case in the running file, the form data as JSON and as text, a document per attachment, an event). Idempotent on `submissionId`: the same body answers 200 with the first answer, a different one 422 submission-id-reused.
+         * @description JSON (no attachments) or multipart/form-data: first the field `submission` with the same JSON, then one file part per declared attachment, in order, each checked against its SHA-256. Files everything in one unit of work with the competent tenant (a file or a case in the running file, the form data as JSON and as text, a document per attachment, an event). Idempotent on `submissionId`: the same body answers 200 with the first answer, a different one 422 submission-id-reused. Only the portal's machine client (role `intake`) submits; no town role may.
+         *
+         *     **Roles:** `intake` (permission `submissions:submit`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["submitApplication"];
         delete?: never;
@@ -1180,7 +1405,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A submission filed here, or where a submission sent here was forwarded */
+        /**
+         * A submission filed here, or where a submission sent here was forwarded
+         * @description A submission filed with this tenant, with its state, payment and filing. A submission the portal sent to this tenant but that was filed with the competent tenant (another tenant of the shared service) answers only where it went; its contents stay with that tenant. Its ETag is the If-Match for `POST …/transitions`.
+         *
+         *     **Roles:** `records-manager`, `clerk`, `reader`, `auditor` (permission `submissions:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["getSubmission"];
         put?: never;
         post?: never;
@@ -1202,6 +1432,8 @@ export interface paths {
         /**
          * Move a submission to its next processing state
          * @description received → accepted or rejected (with reason) → in-progress → decided (decisionDocumentId: the Bescheid, a document of the case with content) → closed; rejected → closed. A service that requires payment is accepted only once paid. Requires If-Match.
+         *
+         *     **Roles:** `records-manager`, `clerk` (permission `submissions:process`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["transitionSubmission"];
         delete?: never;
@@ -1221,7 +1453,9 @@ export interface paths {
         put?: never;
         /**
          * Payment status from ePayBL (payment-provider client)
-         * @description Sets open, paid, failed or refunded with amount and transaction reference for the submission of that portal id. The same report twice answers changed: false.
+         * @description Sets open, paid, failed or refunded with amount and transaction reference for the submission of that portal id. The same report twice answers changed: false. A paid payment changes only to refunded (409 otherwise). Only the payment provider's machine client (role `payment-provider`) reports; no town role may.
+         *
+         *     **Roles:** `payment-provider` (permission `payments:report`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["reportPayment"];
         delete?: never;
@@ -1237,12 +1471,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the webhook subscriptions of the tenant */
+        /**
+         * List the webhook subscriptions of the tenant
+         * @description Every subscription with its URL, event types, whether it is enabled (and why not) and its failure count; never a secret. `limit` per page (default 50, at most 200); pass `next` as `cursor` for the next page.
+         *
+         *     **Roles:** `tenant-admin` (permission `webhooks:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["listWebhooks"];
         put?: never;
         /**
          * Subscribe a receiver to events (tenant admins)
          * @description The URL must be https and resolve to public addresses only (loopback, private, link-local and metadata addresses are refused). At most 25 subscriptions per tenant (409 limit-reached). The signing secret is returned only here; every delivery is signed with it per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature).
+         *
+         *     **Roles:** `tenant-admin` (permission `webhooks:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["createWebhook"];
         delete?: never;
@@ -1258,13 +1499,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a subscription (never its secret) */
+        /**
+         * Read a subscription (never its secret)
+         * @description URL, event types, description, state (enabled, or disabled with `disabledReason`), consecutive failures and the secret's rotation. Its ETag is the If-Match for changing, disabling, enabling, rotating or deleting it.
+         *
+         *     **Roles:** `tenant-admin` (permission `webhooks:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["getWebhook"];
         put?: never;
         post?: never;
         /**
          * Delete a subscription with its delivery history
-         * @description Requires If-Match.
+         * @description Deliveries stop at once; the deletion is recorded in the audit trail. Requires If-Match.
+         *
+         *     **Roles:** `tenant-admin` (permission `webhooks:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         delete: operations["deleteWebhook"];
         options?: never;
@@ -1272,6 +1520,8 @@ export interface paths {
         /**
          * Change a subscription’s URL, event types or description
          * @description Requires If-Match. A new URL is checked like a new subscription.
+         *
+         *     **Roles:** `tenant-admin` (permission `webhooks:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         patch: operations["updateWebhook"];
         trace?: never;
@@ -1287,7 +1537,9 @@ export interface paths {
         put?: never;
         /**
          * Stop deliveries to a subscription
-         * @description Pending deliveries are cancelled. EN-Akte also disables a subscription whose deliveries keep failing; `disabledReason` says why. Requires If-Match.
+         * @description Pending deliveries are cancelled. EN-Akte also disables a subscription whose deliveries keep failing; `disabledReason` says why. A disabled subscription answers 409. Requires If-Match.
+         *
+         *     **Roles:** `tenant-admin` (permission `webhooks:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["disableWebhook"];
         delete?: never;
@@ -1307,7 +1559,9 @@ export interface paths {
         put?: never;
         /**
          * Resume deliveries to a disabled subscription
-         * @description Resets the failure count. Events of the time it was disabled are not sent (redeliver them one by one). Requires If-Match.
+         * @description Resets the failure count. Events of the time it was disabled are not sent (redeliver them one by one). An enabled subscription answers 409. Requires If-Match.
+         *
+         *     **Roles:** `tenant-admin` (permission `webhooks:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["enableWebhook"];
         delete?: never;
@@ -1327,7 +1581,9 @@ export interface paths {
         put?: never;
         /**
          * Issue a new signing secret
-         * @description The new secret signs from now on; the previous one keeps signing as a second signature until `previousSecretValidUntil`, so the receiver can switch without missing a delivery. Requires If-Match.
+         * @description The new secret signs from now on; the previous one keeps signing as a second signature until `previousSecretValidUntil`, so the receiver can switch without missing a delivery. The new secret is returned only here. Requires If-Match.
+         *
+         *     **Roles:** `tenant-admin` (permission `webhooks:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["rotateWebhookSecret"];
         delete?: never;
@@ -1345,7 +1601,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a test event (webhook.test) to this subscription */
+        /**
+         * Send a test event (webhook.test) to this subscription
+         * @description Queues a `webhook.test` event for this subscription only (whatever its event types), signed and retried like every delivery, and answers 202 with the delivery id: follow it under `…/deliveries/{deliveryId}`. A disabled subscription answers 409. The test is recorded in the audit trail.
+         *
+         *     **Roles:** `tenant-admin` (permission `webhooks:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         post: operations["testWebhook"];
         delete?: never;
         options?: never;
@@ -1360,7 +1621,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Deliveries of a subscription with their status and attempts */
+        /**
+         * Deliveries of a subscription with their status and attempts
+         * @description One delivery per event sent to the subscription, oldest first, with its status (pending, succeeded, failed, cancelled), attempt count and the last attempt's time, HTTP status and error. Filter by `status`; `limit` per page (default 50, at most 200), pass `next` as `cursor`. Every attempt of one delivery: `GET …/deliveries/{deliveryId}`.
+         *
+         *     **Roles:** `tenant-admin` (permission `webhooks:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
@@ -1377,7 +1643,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One delivery with every attempt (time, duration, status, error) */
+        /**
+         * One delivery with every attempt (time, duration, status, error)
+         * @description The delivery with its event id and type, status and `attemptLog`: for every attempt its time, duration, the receiver's HTTP status and the error, if any. A delivery of another subscription answers 404.
+         *
+         *     **Roles:** `tenant-admin` (permission `webhooks:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["getWebhookDelivery"];
         put?: never;
         post?: never;
@@ -1398,7 +1669,9 @@ export interface paths {
         put?: never;
         /**
          * Send a delivery’s event again
-         * @description A new delivery of the same event, with the same webhook-id. The subscription must be enabled.
+         * @description A new delivery of the same event, with the same webhook-id. The subscription must be enabled (409 otherwise).
+         *
+         *     **Roles:** `tenant-admin` (permission `webhooks:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["redeliverWebhookDelivery"];
         delete?: never;
@@ -1417,12 +1690,16 @@ export interface paths {
         /**
          * Export the file plan as XDOMEA Aktenplan.Aktenplan.0301
          * @description The whole plan, retired units marked Stillgelegt, in XDOMEA 3.0.0 (default) or 4.0.0. Validated against the official schema before it is sent.
+         *
+         *     **Roles:** `tenant-admin`, `records-manager`, `clerk`, `reader`, `auditor` (permission `plan:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         get: operations["exportFilePlanXdomea"];
         put?: never;
         /**
          * Import a file plan from an XDOMEA Aktenplan.Aktenplan.0301 (all or nothing)
          * @description For a town migrating from another DMS. The body is the 0301 message (application/xml) in XDOMEA 3.0.0 or 4.0.0, or a ZIP (application/zip) holding it. The message is validated against the official schema first: an invalid one answers 422 message-invalid with `schemaErrors` [{line, message}]. A DTD is refused outright. Then every unit is mapped (codes extend their parent by one segment; disposal A, B or V); any refusal, duplicate or existing code rejects the whole import.
+         *
+         *     **Roles:** `tenant-admin`, `records-manager` (permission `plan:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["importFilePlanXdomea"];
         delete?: never;
@@ -1441,6 +1718,8 @@ export interface paths {
         /**
          * Export a file as an XDOMEA Abgabe.Abgabe.0401 container (ZIP)
          * @description For a change of competence: the file with all its cases, documents and versions, in XDOMEA 3.0.0 (default) or 4.0.0. The ZIP holds the message (`<ProzessID>_Abgabe.Abgabe.0401.xml` in 3.0.0, `<ProzessID>_0401_1.xml` in 4.0.0, validated against the official schema) and every version as `<uuid>.<ext>`, streamed from storage. The export is recorded in the audit trail.
+         *
+         *     **Roles:** `records-manager`, `clerk`, `reader` (permission `content:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         get: operations["exportAbgabeXdomea"];
         put?: never;
@@ -1463,6 +1742,8 @@ export interface paths {
         /**
          * Import an XDOMEA Abgabe.Abgabe.0401 container as a new file (all or nothing)
          * @description A file handed over by another authority, from any XDOMEA 3.0.0 or 4.0.0 system: the ZIP with the 0401 message and its primary files. The records manager accepts it under one of the tenant's plan units (`planCode`); the file gets a reference of its own. The container is checked first (entry count, sizes, compression ratio, names), the message validated against its schema (422 message-invalid with schemaErrors), every primary file must be present and match the SHA-256 the message states (422 container-rejected). A refusal leaves nothing behind.
+         *
+         *     **Roles:** `records-manager` (permissions `xdomea:import` and `records:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["importAbgabeXdomea"];
         delete?: never;
@@ -1483,6 +1764,8 @@ export interface paths {
         /**
          * Hand a file over to another tenant (XDOMEA Abgabe 0401, in-service)
          * @description A change of competence within EN-Akte, e.g. a town hands a Schwerbehindertenausweis file to `en-kreis`. The same 0401 container as the export (XDOMEA 3.0.0 by default, or 4.0.0) is staged; the recipient tenant's records manager accepts or refuses it. The file must be open and have no open hand-over (409). Only the sending and the recipient tenant see the hand-over.
+         *
+         *     **Roles:** `records-manager` (permission `xdomea:handover`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["startXdomeaHandover"];
         delete?: never;
@@ -1498,7 +1781,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Hand-overs this tenant receives (incoming, default) or sends (outgoing) */
+        /**
+         * Hand-overs this tenant receives (incoming, default) or sends (outgoing)
+         * @description `direction=incoming` (default) lists the hand-overs offered to this tenant to accept or refuse, `outgoing` those it sent; filter by `state`. Oldest first, `limit` per page (default 50, at most 200); pass `next` as `cursor`. Each names the other tenant, the file's reference, the XDOMEA version and, once decided, who decided and the new reference.
+         *
+         *     **Roles:** `records-manager` (permission `xdomea:handover`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["listXdomeaHandovers"];
         put?: never;
         post?: never;
@@ -1515,7 +1803,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One hand-over this tenant sends or receives */
+        /**
+         * One hand-over this tenant sends or receives
+         * @description Its state (offered, accepted, completed or refused), direction, sender and recipient, the file handed over and, once accepted, the recipient's file and reference. Only the sending and the recipient tenant see it: for every other tenant it answers 404.
+         *
+         *     **Roles:** `records-manager` (permission `xdomea:handover`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["getXdomeaHandover"];
         put?: never;
         post?: never;
@@ -1537,6 +1830,8 @@ export interface paths {
         /**
          * Accept a hand-over under one of this tenant's plan units (imports the 0401, answers 0402)
          * @description The recipient's records manager takes the file over: the 0401 is imported as a new file with a reference of its own (content stored first, then one short transaction; all or nothing), a 0402 Abgabe.ImportBestaetigen is produced, and the sender's file is closed with a note of the hand-over. A hand-over decided already answers 409; an unknown or retired plan unit 422/409 with nothing written.
+         *
+         *     **Roles:** `records-manager` (permissions `xdomea:handover` and `xdomea:import` and `records:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["acceptXdomeaHandover"];
         delete?: never;
@@ -1557,6 +1852,8 @@ export interface paths {
         /**
          * Refuse a hand-over (0402 reporting no success, with the reason)
          * @description XDOMEA models a refusal as an Abgabe.ImportBestaetigen.0402 with Erfolgreich false and the reason as Fehlermeldung. The sender's file stays open.
+         *
+         *     **Roles:** `records-manager` (permission `xdomea:handover`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["refuseXdomeaHandover"];
         delete?: never;
@@ -1575,6 +1872,8 @@ export interface paths {
         /**
          * The 0402 Abgabe.ImportBestaetigen the recipient answered with
          * @description Valid against the official schema of the hand-over's XDOMEA version. 409 while the recipient has not decided.
+         *
+         *     **Roles:** `records-manager` (permission `xdomea:handover`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         get: operations["getXdomeaHandoverConfirmation"];
         put?: never;
@@ -1597,6 +1896,8 @@ export interface paths {
         /**
          * Offer files to the archive: XDOMEA Aussonderung.Anbieteverzeichnis.0501
          * @description For the due files named (retention ended, no hold): the 0501 with their metadata, history and retention, in XDOMEA 3.0.0 (default) or 4.0.0, validated against the official schema. The files move to `offered` in the same transaction; any file not due answers 409 disposal-out-of-order (a hold 409 on-hold) and nothing changes.
+         *
+         *     **Roles:** `records-manager` (permission `disposal:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["offerFilesXdomea"];
         delete?: never;
@@ -1616,7 +1917,9 @@ export interface paths {
         put?: never;
         /**
          * Export as a job: an XDOMEA 0503 Aussonderung or a 0401 Abgabe container
-         * @description `message` 0503: the files evaluated A by the archive (all of them, or those in `fileIds`), each with every version's primary file, its history from the audit trail and its retention; `message` 0401: the one file in `fileIds`. The container is written by a job from storage through the ZIP writer back into storage (flat memory, any size). Answers 202 with the status resource (Location); fetch `…/content` once it is done, within XDOMEA_EXPORT_RETENTION_HOURS (then it expires). An export a crashed worker left queued or running fails after twice its job's expiry (12 hours).
+         * @description `message` 0503: the files evaluated A by the archive (all of them, or those in `fileIds`), each with every version's primary file, its history from the audit trail and its retention; `message` 0401: the one file in `fileIds`. The container is written by a job from storage through the ZIP writer back into storage (flat memory, any size). Answers 202 with the status resource (Location); fetch `…/content` once it is done, within XDOMEA_EXPORT_RETENTION_HOURS (then it expires). An export a crashed worker left queued or running fails after twice its job's expiry (12 hours). A 0401 needs `content:read`; a 0503 (it hands files to the archive) needs `disposal:manage` as well, so only records managers export it.
+         *
+         *     **Roles:** `records-manager`, `clerk`, `reader` (permission `content:read`; in the cases named above also `disposal:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["requestExportXdomea"];
         delete?: never;
@@ -1632,7 +1935,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** State and progress of an XDOMEA export job */
+        /**
+         * State and progress of an XDOMEA export job
+         * @description The export's message (0503 or 0401), files, state (queued, running, done, failed, expired, withdrawn) and progress (ZIP entries and bytes written), and once done its XDOMEA file name, size and SHA-256; `error` when it failed. Poll it after `POST …/xdomea/exports` until `done`, then fetch `…/content`. The status of a 0503 export needs `disposal:manage` as well. An export of another tenant answers 404.
+         *
+         *     **Roles:** `records-manager`, `clerk`, `reader` (permission `content:read`; in the cases named above also `disposal:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
+         */
         get: operations["getExportXdomea"];
         put?: never;
         post?: never;
@@ -1651,7 +1959,9 @@ export interface paths {
         };
         /**
          * The container an XDOMEA export job wrote (ZIP), once it is done
-         * @description 409 conflict (with `state`) while the export is queued or running, or when it failed. 410 export-gone (with `state`) once the container is deleted: `expired` XDOMEA_EXPORT_RETENTION_HOURS after the export finished (the sweep), `withdrawn` when a file it held was destroyed (no copy outlives destruction).
+         * @description 409 conflict (with `state`) while the export is queued or running, or when it failed. 410 export-gone (with `state`) once the container is deleted: `expired` XDOMEA_EXPORT_RETENTION_HOURS after the export finished (the sweep), `withdrawn` when a file it held was destroyed (no copy outlives destruction). A 0503 container needs `disposal:manage` as well as `content:read`; the download is recorded in the audit trail.
+         *
+         *     **Roles:** `records-manager`, `clerk`, `reader` (permission `content:read`; in the cases named above also `disposal:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         get: operations["getExportContentXdomea"];
         put?: never;
@@ -1674,6 +1984,8 @@ export interface paths {
         /**
          * Import the archive's XDOMEA Aussonderung.Bewertungsverzeichnis.0502; answers with the 0505 receipt
          * @description The decision A (take over) or V (destroy) per offered file, recorded all or nothing. Validated against its schema first (422 message-invalid with schemaErrors; a DTD is refused). A file of another tenant or unknown: 422 unprocessable; a file not offered: 409 disposal-out-of-order; other codes than A and V: 422. Nothing changes on any refusal. The answer is the 0505 in the 0502's version.
+         *
+         *     **Roles:** `records-manager` (permission `disposal:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["importEvaluationXdomea"];
         delete?: never;
@@ -1694,6 +2006,8 @@ export interface paths {
         /**
          * Import a receipt or import confirmation of the archive: XDOMEA 0504, 0506 or 0507
          * @description 0504 (offer received) and 0507 (Aussonderung received) are recorded in the audit trail. 0506 (AussonderungImportBestaetigen) marks each file the archive took over `archived` with its Archivkennung (from then on it may be destroyed), and records the errors of each it did not. Validated against its schema first (422 message-invalid with schemaErrors); a file of another tenant or unknown (422) or not evaluated A (409 disposal-out-of-order) refuses the whole message.
+         *
+         *     **Roles:** `records-manager` (permission `disposal:manage`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["importArchiveMessageXdomea"];
         delete?: never;
@@ -1714,6 +2028,8 @@ export interface paths {
         /**
          * Import an XDOMEA Aussonderung.Aussonderung.0503 container as a new file (all or nothing)
          * @description A 0503 of any XDOMEA 3.0.0 or 4.0.0 system (e.g. records coming back from an archive, or a migration), imported under one of the tenant's plan units (`planCode`) with a reference of its own: the Akte, else the context Akte with its Vorgänge, else the Vorgänge as one file. Checked like the 0401 import (container limits, schema, every primary file present and matching its SHA-256).
+         *
+         *     **Roles:** `records-manager` (permissions `xdomea:import` and `records:write`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
         post: operations["importAussonderungXdomea"];
         delete?: never;
@@ -2600,6 +2916,43 @@ export interface components {
              */
             updatedAt: string;
         };
+        /** @description A file-plan unit with its child units */
+        PlanTreeNode: {
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            id: string;
+            /**
+             * @description Code of the unit; a child's code extends its parent's by one segment (`32.10` → `32.10.05`)
+             * @example 32.10.05
+             */
+            code: string;
+            parentCode: string | null;
+            title: string;
+            description: string | null;
+            /** @description Aufbewahrungsfrist in years after the close year; null = unlimited */
+            retentionYears: number | null;
+            /** @description Aussonderungsart: A archive, B appraise by the archive, V destroy */
+            disposal: "A" | "B" | "V";
+            validFrom: string | null;
+            validUntil: string | null;
+            /** @description Retired (stillgelegt) units keep their files but take no new ones */
+            retired: boolean;
+            retiredAt: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            updatedAt: string;
+            /** @description The units directly below this one, ordered by code, each with its own children */
+            children: components["schemas"]["PlanTreeNode"][];
+        };
         /**
          * @example {
          *       "id": "01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c11",
@@ -3214,7 +3567,33 @@ export interface operations {
                 content: {
                     "application/json": {
                         keys: {
-                            [key: string]: unknown;
+                            /** @description Key id (the JWK thumbprint, RFC 7638): the `kid` in the header of the tokens it verifies */
+                            kid: string;
+                            /**
+                             * @description Key type
+                             * @enum {string}
+                             */
+                            kty: "RSA" | "EC" | "OKP";
+                            /** @description Signing algorithm of the key (ES256 for keys this service makes) */
+                            alg: string;
+                            /**
+                             * @description Always sig: the key verifies signatures
+                             * @enum {string}
+                             */
+                            use: "sig";
+                            /**
+                             * @description Curve (EC and OKP keys)
+                             * @enum {string}
+                             */
+                            crv?: "P-256" | "P-384" | "P-521" | "Ed25519";
+                            /** @description Public x coordinate, base64url (EC and OKP keys) */
+                            x?: string;
+                            /** @description Public y coordinate, base64url (EC keys) */
+                            y?: string;
+                            /** @description Modulus, base64url (RSA keys) */
+                            n?: string;
+                            /** @description Public exponent, base64url (RSA keys) */
+                            e?: string;
                         }[];
                     };
                 };
@@ -3898,10 +4277,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description Top-level units; each unit (a PlanUnit) has `children`, recursively, ordered by code */
-                        units: {
-                            [key: string]: unknown;
-                        }[];
+                        /** @description Top-level units, ordered by code, each with its children recursively */
+                        units: components["schemas"]["PlanTreeNode"][];
                     };
                 };
             };
@@ -11137,11 +11514,16 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description The content: any media type, or multipart/form-data with one file part */
         requestBody: {
             content: {
                 "application/octet-stream": string;
-                "multipart/form-data": string;
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The content. The part's Content-Type becomes the version's media type (application/octet-stream when it is not a valid one), its filename the version's name unless `?filename=` is given
+                     */
+                    file: string;
+                };
                 "*/*": string;
             };
         };
@@ -16971,7 +17353,12 @@ export interface operations {
                         sha256: string;
                     }[];
                 };
-                "multipart/form-data": string;
+                "multipart/form-data": {
+                    /** @description The submission as JSON (the SubmissionInput of the JSON body), sent as a text field or as a part of type application/json */
+                    submission: string;
+                } & {
+                    [key: string]: string;
+                };
             };
         };
         responses: {

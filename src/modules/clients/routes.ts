@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { requires } from '../../schemas/access.js';
 import { IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
 import { ETagHeaders } from '../../schemas/common.js';
 import { withEtag } from '../../schemas/responses.js';
@@ -21,7 +22,9 @@ const clientRoutes: FastifyPluginAsyncTypebox<{ service: ClientService }> = asyn
     schema: {
       tags, security, operationId: 'createClient',
       summary: 'Register a machine client (tenant admins)',
-      description: 'Returns the client_id and the client secret. The secret is shown only here; it is stored as a scrypt hash.',
+      ...requires('clients:manage',
+        'Returns the client_id and the client secret. The secret is shown only here; it is stored as a scrypt hash. The client ' +
+        'gets the roles given (its tokens carry them) and a clearance `maxConfidentiality` no higher than the admin\'s own (403).'),
       params: TenantOnly, headers: IdempotencyHeaders, body: CreateClient,
       response: { 201: withSecret('The client with its secret'), ...problemResponses(400, 401, 403, 404, 415, 500) },
     },
@@ -35,6 +38,9 @@ const clientRoutes: FastifyPluginAsyncTypebox<{ service: ClientService }> = asyn
   app.get('/clients', {
     schema: {
       tags, security, operationId: 'listClients', summary: 'List the machine clients of the tenant',
+      ...requires('clients:manage',
+        'Every machine client of the tenant with its client_id, roles, clearance and whether it is disabled; never a secret. ' +
+        '`limit` per page (default 50, at most 200); pass `next` as `cursor` for the next page.'),
       params: TenantOnly, querystring: ClientListQuery,
       response: { 200: ClientList, ...problemResponses(400, 401, 403, 404, 500) },
     },
@@ -43,6 +49,9 @@ const clientRoutes: FastifyPluginAsyncTypebox<{ service: ClientService }> = asyn
   app.get('/clients/:clientId', {
     schema: {
       tags, security, operationId: 'getClient', summary: 'Read a machine client',
+      ...requires('clients:manage',
+        'The client\'s client_id, roles, clearance, when its secret was last rotated and whether it is disabled; never the ' +
+        'secret. Its ETag is the If-Match for rotating the secret or disabling it.'),
       params: ClientParams,
       response: { 200: withEtag('ApiClient', 'The client (never its secret)'), ...problemResponses(400, 401, 403, 404, 500) },
     },
@@ -55,7 +64,7 @@ const clientRoutes: FastifyPluginAsyncTypebox<{ service: ClientService }> = asyn
     schema: {
       tags, security, operationId: 'rotateClientSecret',
       summary: 'Issue a new secret (the old one stops working at once)',
-      description: 'Tokens already issued stay valid until they expire. Requires If-Match.',
+      ...requires('clients:manage', 'Tokens already issued stay valid until they expire. A disabled client answers 409. Requires If-Match.'),
       params: ClientParams, headers: WriteHeaders,
       response: { 200: withSecret('The client with its new secret'), ...problemResponses(400, 401, 403, 404, 409, 412, 428, 500) },
     },
@@ -69,7 +78,7 @@ const clientRoutes: FastifyPluginAsyncTypebox<{ service: ClientService }> = asyn
     schema: {
       tags, security, operationId: 'disableClient',
       summary: 'Disable a client (no new tokens)',
-      description: 'Tokens already issued expire on their own (AUTH_TOKEN_TTL). Requires If-Match.',
+      ...requires('clients:manage', 'Tokens already issued expire on their own (AUTH_TOKEN_TTL). A disabled client answers 409. Requires If-Match.'),
       params: ClientParams, headers: WriteHeaders,
       response: { 200: withEtag('ApiClient', 'The disabled client'), ...problemResponses(400, 401, 403, 404, 409, 412, 428, 500) },
     },

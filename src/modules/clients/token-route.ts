@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { preHandlerAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import { errors } from '../../errors.js';
+import { publicAccess } from '../../schemas/access.js';
 import { problemResponses } from '../../schemas/common.js';
 import { TokenRequest, TokenResponse } from './schemas.js';
 import type { ClientService } from './service.js';
@@ -35,9 +36,11 @@ const tokenRoute: FastifyPluginAsyncTypebox<{ service: ClientService; limit: pre
       // The client authenticates here (client_secret_basic, or the form fields): the door to bearerAuth.
       security: [{ clientSecretBasic: [] }],
       summary: 'OAuth 2.0 token endpoint (client credentials)',
-      description:
+      ...publicAccess(
         'A town system exchanges its client_id and secret (HTTP Basic or form fields) for a short-lived bearer token ' +
-        'carrying its tenant and roles. Errors carry RFC 6749 `error` as well as our `code`.',
+          'carrying its tenant and roles. Errors carry RFC 6749 `error` as well as our `code`.',
+        'no bearer token; the machine client authenticates with its client_id and secret (a disabled client gets 401 invalid_client)',
+      ),
       consumes: ['application/x-www-form-urlencoded', 'application/json'],
       headers: Type.Object({ authorization: Type.Optional(Type.String({ maxLength: 1000, description: 'Basic base64(client_id:client_secret)' })) }),
       body: TokenRequest,

@@ -110,11 +110,22 @@ export const ImportResult = Type.Object({ created: Int32({ maximum: PLAN_UNITS_M
 export interface PlanTreeNode extends PlanUnit {
   children: PlanTreeNode[];
 }
+/** A unit of the file-plan tree with its child units, recursively (a named schema that refers to itself). */
+export const PlanTreeNode = Type.Object(
+  {
+    ...PlanUnit.properties,
+    children: Type.Array(Type.Unsafe<PlanTreeNode>(Type.Ref('PlanTreeNode')), {
+      maxItems: PLAN_UNITS_MAX,
+      description: 'The units directly below this one, ordered by code, each with its own children',
+    }),
+  },
+  { $id: 'PlanTreeNode', additionalProperties: false, description: 'A file-plan unit with its child units' },
+);
 export const PlanTree = Type.Object(
   {
-    units: Type.Array(Type.Object({}, { additionalProperties: true }), {
+    units: Type.Array(Type.Unsafe<PlanTreeNode>(Type.Ref('PlanTreeNode')), {
       maxItems: PLAN_UNITS_MAX,
-      description: 'Top-level units; each unit (a PlanUnit) has `children`, recursively, ordered by code',
+      description: 'Top-level units, ordered by code, each with its children recursively',
     }),
   },
   { additionalProperties: false },

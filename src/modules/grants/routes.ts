@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sendVersioned } from '../../lib/reply.js';
+import { requires } from '../../schemas/access.js';
 import { IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
 import { created, withEtag } from '../../schemas/responses.js';
 import type { InScope } from '../../core/index.js';
@@ -24,9 +25,10 @@ const grantRoutes: FastifyPluginAsyncTypebox<{ service: InScope<GrantOps>; audit
     schema: {
       tags, security, operationId: 'requestSupportGrant',
       summary: 'Ask a town for support access (competence centre)',
-      description:
-        'Competence-centre staff (support-agent, cc-admin) ask for read or read-write access to the whole tenant or one file, ' +
-        'for a reason or ticket and at most 14 days. Nothing is allowed until the town approves.',
+      ...requires('grants:request',
+        'Competence-centre staff (support-agent, cc-admin; tokens of the kompetenzzentrum tenant) ask for read or read-write ' +
+        'access to the whole tenant or one file, for a reason or ticket and at most 14 days. Nothing is allowed until the town ' +
+        'approves. Town tokens get 403; a file the town does not have answers 404.'),
       params: TenantOnly, headers: IdempotencyHeaders, body: RequestGrant,
       response: { 201: created('SupportGrant', 'The request, status requested'), ...problemResponses(400, 401, 403, 404, 415, 422, 500) },
     },
@@ -40,7 +42,10 @@ const grantRoutes: FastifyPluginAsyncTypebox<{ service: InScope<GrantOps>; audit
     schema: {
       tags, security, operationId: 'listSupportGrants',
       summary: 'List support grants',
-      description: 'The town (tenant-admin, auditor) sees all; competence-centre staff see their own (cc-admin: all).',
+      ...requires({ anyOf: ['grants:read', 'grants:request'] },
+        'The town (`grants:read`: tenant-admin, auditor) sees every grant; competence-centre staff (`grants:request`) see the ' +
+        'grants they asked for or hold (cc-admin: all), without needing a grant. Filter by `status`; `limit` per page (default ' +
+        '50, at most 200), pass `next` as `cursor`.'),
       params: TenantOnly, querystring: GrantListQuery,
       response: { 200: GrantList, ...problemResponses(400, 401, 403, 404, 500) },
     },
@@ -50,6 +55,10 @@ const grantRoutes: FastifyPluginAsyncTypebox<{ service: InScope<GrantOps>; audit
     config,
     schema: {
       tags, security, operationId: 'getSupportGrant', summary: 'Read a support grant',
+      ...requires({ anyOf: ['grants:read', 'grants:request'] },
+        'Scope, file, reason, status and validity of one grant. The town (`grants:read`) reads every grant; competence-centre ' +
+        'staff (`grants:request`) only those they asked for or hold (cc-admin: all), others answer 404. Its ETag is the If-Match ' +
+        'for approving, rejecting or revoking it.'),
       params: GrantParams,
       response: { 200: withEtag('SupportGrant', 'The grant'), ...problemResponses(400, 401, 403, 404, 500) },
     },
@@ -60,7 +69,10 @@ const grantRoutes: FastifyPluginAsyncTypebox<{ service: InScope<GrantOps>; audit
       schema: {
         tags, security, operationId: `${action}SupportGrant`,
         summary: { approve: 'Approve a requested grant (town admin)', reject: 'Reject a requested grant (town admin)', revoke: 'Revoke a grant at any time (town admin)' }[action],
-        description: { approve: 'Starts the grant now; it ends after its duration.', reject: 'The request ends without access.', revoke: 'Access ends at once.' }[action] + ' Requires If-Match.',
+        ...requires('grants:decide',
+          { approve: 'Starts the grant now; it ends after its duration.', reject: 'The request ends without access.', revoke: 'Access ends at once.' }[action] +
+            { approve: ' Only a requested grant (409 otherwise).', reject: ' Only a requested grant (409 otherwise).', revoke: ' A requested or approved grant (409 otherwise).' }[action] +
+            ' Only the town decides: competence-centre tokens get 403. Requires If-Match.'),
         params: GrantParams, headers: WriteHeaders, body: Type.Optional(DecisionBody),
         response: { 200: withEtag('SupportGrant', 'The grant after the decision'), ...problemResponses(400, 401, 403, 404, 409, 412, 428, 500) },
       },
@@ -72,7 +84,9 @@ const grantRoutes: FastifyPluginAsyncTypebox<{ service: InScope<GrantOps>; audit
     schema: {
       tags, security, operationId: 'listSupportGrantActions',
       summary: 'Everything done under a grant',
-      description: 'The audit events of the competence centre acting under this grant (town: tenant-admin, auditor).',
+      ...requires({ allOf: ['grants:read', 'audit:read'] },
+        'The audit events of the competence centre acting under this grant, in sequence order. `limit` per page (default 50, ' +
+        'at most 200); pass `next` as `cursor`.'),
       params: GrantParams,
       querystring: Type.Object({ limit: AuditQuery.properties.limit, cursor: AuditQuery.properties.cursor }, { additionalProperties: false }),
       response: { 200: AuditList, ...problemResponses(400, 401, 403, 404, 500) },

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { errors } from '../../errors.js';
+import { publicAccess } from '../../schemas/access.js';
 import { problemResponses } from '../../schemas/common.js';
 
 export interface ReadinessProbe {
@@ -30,6 +31,11 @@ export default async function healthRoutes(app: FastifyInstance, opts: { probes:
         tags: ['operations'],
         operationId: 'getHealth',
         summary: 'Liveness: the process is up',
+        ...publicAccess(
+          'Answers 200 `{"status":"ok"}` as long as the process serves requests; it checks no dependency (that is /readyz), so an ' +
+            'orchestrator restarts the process only when it hangs. Not rate-limited and not logged below warn.',
+          'no token; for load balancers and orchestrators',
+        ),
         response: { 200: Status },
       },
     },
@@ -44,7 +50,11 @@ export default async function healthRoutes(app: FastifyInstance, opts: { probes:
         tags: ['operations'],
         operationId: 'getReadiness',
         summary: 'Readiness: PostgreSQL and object storage are reachable',
-        description: '503 with the failing checks (problem+json) when a dependency does not answer within 2 s.',
+        ...publicAccess(
+          'Checks every dependency (PostgreSQL, object storage) and answers 200 with each one `up`, or 503 unavailable ' +
+            '(problem+json, with `checks`) when one does not answer within 2 s. Load balancers route on it. Not rate-limited.',
+          'no token; for load balancers and orchestrators',
+        ),
         response: { 200: Ready, ...problemResponses(503) },
       },
     },

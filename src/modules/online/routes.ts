@@ -6,6 +6,7 @@ import { Type, type Static } from 'typebox';
 import type { InScope, RequestContext } from '../../core/index.js';
 import { AppError, errors } from '../../errors.js';
 import { sendVersioned } from '../../lib/reply.js';
+import { requires } from '../../schemas/access.js';
 import { ETagHeaders, IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
 import { created, withEtag } from '../../schemas/responses.js';
 import { compileInput, FORM_DATA_MAX_BYTES } from './form.js';
@@ -44,6 +45,27 @@ const SubmissionParams = IdParam('submissionId', 'submission');
 const WriteHeaders = Type.Intersect([IfMatchHeaders, IdempotencyHeaders]);
 const security = [{ bearerAuth: [] }];
 const checkSubmission = compileInput<SubmissionInput>(SubmissionInput);
+/** A multipart submission for the document: the handler reads its parts in order (readMultipart). */
+const MultipartSubmission = {
+  type: 'object',
+  required: ['submission'],
+  maxProperties: 21,
+  description: 'First the field `submission`, then one file part per declared attachment, named as its `part`, in that order',
+  properties: {
+    submission: {
+      type: 'string',
+      contentMediaType: 'application/json',
+      maxLength: FORM_DATA_MAX_BYTES + 64 * 1024,
+      description: 'The submission as JSON (the SubmissionInput of the JSON body), sent as a text field or as a part of type application/json',
+    },
+  },
+  additionalProperties: {
+    type: 'string',
+    format: 'binary',
+    maxLength: 2 ** 40,
+    description: 'An attachment: the file part named in `attachments[].part`, checked against its declared SHA-256',
+  },
+} as const;
 
 function clientFault(err: unknown): Error {
   const e = err as Error & { statusCode?: number };
@@ -100,6 +122,10 @@ const onlineRoutes: FastifyPluginAsyncTypebox<OnlineRouteOptions> = async (app, 
   app.get('/online-services', {
     schema: {
       tags: ['online services'], security, operationId: 'listOnlineServices', summary: 'The tenant\'s online services (catalogue)',
+      ...requires('online-services:read',
+        'Every online service (Onlinedienst) the tenant offers, ordered by service key, with its form schema, filing rule, ' +
+        'payment requirement and whether it is active (at most 200, no pagination). The portal\'s intake client reads it to ' +
+        'know which services and forms a town takes.'),
       params: TenantOnly, response: { 200: OnlineServiceList, ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request) => service.listServices(request.ctx!));
@@ -107,7 +133,10 @@ const onlineRoutes: FastifyPluginAsyncTypebox<OnlineRouteOptions> = async (app, 
   app.post('/online-services', {
     schema: {
       tags: ['online services'], security, operationId: 'createOnlineService', summary: 'Offer an online service (tenant admin)',
-      description: 'The form schema must be a valid JSON Schema (draft-07) of an object; a service filed here needs its plan unit before it is active.',
+      ...requires('online-services:manage',
+        'The form schema must be a valid JSON Schema (draft-07) of an object; a service filed here needs its plan unit before it ' +
+        'is active. A service key the tenant offers already answers 409; an invalid form schema, a case in a running file ' +
+        'without `runningFileTitle` or an inactive competent tenant 422 form-invalid.'),
       params: TenantOnly, headers: IdempotencyHeaders, body: CreateOnlineService,
       response: { 201: created('OnlineService', 'The service'), ...problemResponses(400, 401, 403, 404, 409, 415, 422, 500) },
     },
@@ -119,6 +148,9 @@ const onlineRoutes: FastifyPluginAsyncTypebox<OnlineRouteOptions> = async (app, 
   app.get('/online-services/:serviceId', {
     schema: {
       tags: ['online services'], security, operationId: 'getOnlineService', summary: 'Read an online service with its form schema',
+      ...requires('online-services:read',
+        'One service with its form schema (Fachdaten), plan unit, filing rule and competent tenant. Its ETag is the If-Match for ' +
+        'changing it.'),
       params: ServiceParams, response: { 200: withEtag('OnlineService', 'The service'), ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request, reply) => sendVersioned(reply, await service.getService(request.ctx!, request.params.serviceId)));
@@ -126,6 +158,10 @@ const onlineRoutes: FastifyPluginAsyncTypebox<OnlineRouteOptions> = async (app, 
   app.patch('/online-services/:serviceId', {
     schema: {
       tags: ['online services'], security, operationId: 'updateOnlineService', summary: 'Change an online service or switch it on or off (tenant admin)',
+      ...requires('online-services:manage',
+        'Fields not sent stay as they are; the service key cannot change. The result is checked like a new service (422 ' +
+        'form-invalid; an active service filed here needs its plan unit); `active: false` takes it out of intake. ' +
+        'Requires If-Match (412 when stale).'),
       params: ServiceParams, headers: IfMatchHeaders, body: UpdateOnlineService,
       response: { 200: withEtag('OnlineService', 'The service after the change'), ...problemResponses(400, 401, 403, 404, 409, 412, 415, 422, 428, 500) },
     },
@@ -136,14 +172,15 @@ const onlineRoutes: FastifyPluginAsyncTypebox<OnlineRouteOptions> = async (app, 
     schema: {
       tags: ['submissions'], security, operationId: 'submitApplication',
       summary: 'File a submission from the online-service portal (intake client)',
-      description:
+      ...requires('submissions:submit',
         'JSON (no attachments) or multipart/form-data: first the field `submission` with the same JSON, then one file part per ' +
         'declared attachment, in order, each checked against its SHA-256. Files everything in one unit of work with the competent ' +
         'tenant (a file or a case in the running file, the form data as JSON and as text, a document per attachment, an event). ' +
-        'Idempotent on `submissionId`: the same body answers 200 with the first answer, a different one 422 submission-id-reused.',
+        'Idempotent on `submissionId`: the same body answers 200 with the first answer, a different one 422 submission-id-reused. ' +
+        'Only the portal\'s machine client (role `intake`) submits; no town role may.'),
       params: TenantOnly, headers: IdempotencyHeaders,
       consumes: ['application/json', 'multipart/form-data'],
-      body: { content: { 'application/json': { schema: SubmissionInput }, 'multipart/form-data': { schema: { type: 'string', format: 'binary', maxLength: 2 ** 40 } } } },
+      body: { content: { 'application/json': { schema: SubmissionInput }, 'multipart/form-data': { schema: MultipartSubmission } } },
       response: {
         201: { ...IntakeAnswer, description: 'Filed' },
         200: { ...IntakeAnswer, description: 'Filed before (a retry with the same submission)' },
@@ -162,6 +199,10 @@ const onlineRoutes: FastifyPluginAsyncTypebox<OnlineRouteOptions> = async (app, 
   app.get('/submissions', {
     schema: {
       tags: ['submissions'], security, operationId: 'listSubmissions', summary: 'Submissions filed with this tenant',
+      ...requires('submissions:read',
+        'Submissions (Anträge) filed with this tenant in the order they arrived, with their processing state, payment and the ' +
+        'file and case they were filed in. Filter by `state` and by `overdue` (true: only those flagged still received after ' +
+        'SUBMISSION_OVERDUE_DAYS; false: only the others). `limit` per page (default 50, at most 200); pass `next` as `cursor`.'),
       params: TenantOnly, querystring: SubmissionListQuery, response: { 200: SubmissionList, ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request) => service.listSubmissions(request.ctx!, request.query));
@@ -170,6 +211,10 @@ const onlineRoutes: FastifyPluginAsyncTypebox<OnlineRouteOptions> = async (app, 
     schema: {
       tags: ['submissions'], security, operationId: 'getSubmission',
       summary: 'A submission filed here, or where a submission sent here was forwarded',
+      ...requires('submissions:read',
+        'A submission filed with this tenant, with its state, payment and filing. A submission the portal sent to this tenant ' +
+        'but that was filed with the competent tenant (another tenant of the shared service) answers only where it went; its ' +
+        'contents stay with that tenant. Its ETag is the If-Match for `POST …/transitions`.'),
       params: SubmissionParams,
       response: { 200: { ...SubmissionOrForward, description: 'The submission (or, for the tenant that forwarded it, only where it went)', headers: ETagHeaders }, ...problemResponses(400, 401, 403, 404, 500) },
     },
@@ -179,9 +224,9 @@ const onlineRoutes: FastifyPluginAsyncTypebox<OnlineRouteOptions> = async (app, 
     schema: {
       tags: ['submissions'], security, operationId: 'transitionSubmission',
       summary: 'Move a submission to its next processing state',
-      description:
+      ...requires('submissions:process',
         'received → accepted or rejected (with reason) → in-progress → decided (decisionDocumentId: the Bescheid, a document of the case ' +
-        'with content) → closed; rejected → closed. A service that requires payment is accepted only once paid. Requires If-Match.',
+        'with content) → closed; rejected → closed. A service that requires payment is accepted only once paid. Requires If-Match.'),
       params: SubmissionParams, headers: WriteHeaders, body: Transition,
       response: { 200: { ...SubmissionOrForward.anyOf[0], description: 'The submission in its new state', headers: ETagHeaders }, ...problemResponses(400, 401, 403, 404, 409, 412, 415, 422, 428, 500) },
     },
@@ -192,7 +237,10 @@ const onlineRoutes: FastifyPluginAsyncTypebox<OnlineRouteOptions> = async (app, 
     schema: {
       tags: ['submissions'], security, operationId: 'reportPayment',
       summary: 'Payment status from ePayBL (payment-provider client)',
-      description: 'Sets open, paid, failed or refunded with amount and transaction reference for the submission of that portal id. The same report twice answers changed: false.',
+      ...requires('payments:report',
+        'Sets open, paid, failed or refunded with amount and transaction reference for the submission of that portal id. The same ' +
+        'report twice answers changed: false. A paid payment changes only to refunded (409 otherwise). Only the payment ' +
+        'provider\'s machine client (role `payment-provider`) reports; no town role may.'),
       params: TenantOnly, headers: IdempotencyHeaders, body: PaymentReport,
       response: { 200: PaymentAnswer, ...problemResponses(400, 401, 403, 404, 409, 415, 422, 500) },
     },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { publicAccess } from '../../schemas/access.js';
 import { problemResponses } from '../../schemas/common.js';
 import { CitizenStatus, CitizenStatusList, StatusToken } from './schemas.js';
 import type { StatusService } from './status.js';
@@ -12,7 +13,11 @@ const statusRoutes: FastifyPluginAsyncTypebox<{ status: StatusService; limit: (r
     schema: {
       tags: ['citizen status'], operationId: 'getApplicationStatus', security: [],
       summary: 'Status of an application, by the token the portal gave the citizen',
-      description: 'Only the service, the state, its date and the competent authority. An unknown token answers exactly like an expired one (404).',
+      ...publicAccess(
+        'Only the service, the state, its date and the competent authority. An unknown token answers exactly like an expired one (404). ' +
+          'Rate-limited per address; never cached (Cache-Control: no-store).',
+        'no token; the receipt token in the path is the capability (never logged)',
+      ),
       params: Type.Object({ receipt: StatusToken }, { additionalProperties: false }),
       response: { 200: CitizenStatus, ...problemResponses(400, 404, 429, 500) },
     },
@@ -26,7 +31,11 @@ const statusRoutes: FastifyPluginAsyncTypebox<{ status: StatusService; limit: (r
     schema: {
       tags: ['citizen status'], operationId: 'listMyApplications', security: [{ citizenAuth: [] }],
       summary: "The signed-in citizen's applications (BundID pseudonym)",
-      description: 'Bearer token of the citizen IdP (CITIZEN_IDP_*): its subject is the account id the portal sent with the submissions.',
+      ...publicAccess(
+        'Bearer token of the citizen IdP (CITIZEN_IDP_*): its subject is the account id the portal sent with the submissions. ' +
+          'Without a configured citizen IdP every token answers 401. Rate-limited per address; never cached.',
+        'no EN-Akte token; a token of the citizen IdP (BundID), see citizenAuth',
+      ),
       headers: Type.Object({ authorization: Type.Optional(Type.String({ maxLength: 8192 })) }),
       response: { 200: CitizenStatusList, ...problemResponses(400, 401, 429, 500) },
     },

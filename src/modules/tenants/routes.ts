@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { etagOf, matchesIfNoneMatch } from '../../lib/etag.js';
+import { directoryAccess } from '../../schemas/access.js';
 import { ETagHeaders, problemResponses } from '../../schemas/common.js';
 import { Tenant, TenantList, TenantListQuery, TenantParams } from './schemas.js';
 import type { TenantService } from './service.js';
@@ -15,7 +16,7 @@ const tenantRoutes: FastifyPluginAsyncTypebox<{ service: TenantService }> = asyn
         tags: ['tenants'],
         operationId: 'listTenants',
         summary: 'List the tenants the caller can see',
-        description: "A town's token sees its own tenant; a competence-centre token sees all tenants.",
+        ...directoryAccess('The tenants in slug order (names only, never records: those need a support grant), with `limit` per page (default 50, at most 200); pass `next` as `cursor`.'),
         security: [{ bearerAuth: [] }],
         querystring: TenantListQuery,
         response: { 200: TenantList, ...problemResponses(400, 401, 500) },
@@ -31,7 +32,10 @@ const tenantRoutes: FastifyPluginAsyncTypebox<{ service: TenantService }> = asyn
         tags: ['tenants'],
         operationId: 'getTenant',
         summary: 'Read one tenant',
-        description: "Another tenant's slug answers 404, as an unknown slug does (the competence centre sees all).",
+        ...directoryAccess(
+          "Slug, name, kind and whether it takes part (active) of one tenant. Another tenant's slug answers 404, as an unknown slug does. " +
+            'With `If-None-Match` of the ETag held it answers 304 while the tenant is unchanged.',
+        ),
         security: [{ bearerAuth: [] }],
         params: TenantParams,
         headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ maxLength: 2000, description: 'ETag(s) the client holds' })) }),

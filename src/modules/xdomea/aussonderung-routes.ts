@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { requires } from '../../schemas/access.js';
 import { IdempotencyHeaders, IdParam, problemResponses, Slug } from '../../schemas/common.js';
 import { described } from '../../schemas/responses.js';
 import { ArchiveMessageResult, ExportRequest, ExportStatusSchema, OfferBody, VersionQuery } from './aussonderung-schemas.js';
@@ -26,10 +27,10 @@ const xdomeaAussonderungRoutes: FastifyPluginAsyncTypebox<AussonderungRouteOptio
     schema: {
       tags, security, operationId: 'offerFilesXdomea',
       summary: 'Offer files to the archive: XDOMEA Aussonderung.Anbieteverzeichnis.0501',
-      description:
+      ...requires('disposal:manage',
         'For the due files named (retention ended, no hold): the 0501 with their metadata, history and retention, in XDOMEA 3.0.0 (default) ' +
         'or 4.0.0, validated against the official schema. The files move to `offered` in the same transaction; any file not due answers 409 ' +
-        'disposal-out-of-order (a hold 409 on-hold) and nothing changes.',
+        'disposal-out-of-order (a hold 409 on-hold) and nothing changes.'),
       params: TenantOnly, querystring: VersionQuery, headers: IdempotencyHeaders, body: OfferBody,
       produces: ['application/xml'],
       response: { 200: XmlMessage('The 0501 message', 256 * 1024 * 1024), ...problemResponses(400, 401, 403, 404, 409, 422, 500) },
@@ -44,12 +45,13 @@ const xdomeaAussonderungRoutes: FastifyPluginAsyncTypebox<AussonderungRouteOptio
     schema: {
       tags, security, operationId: 'requestExportXdomea',
       summary: 'Export as a job: an XDOMEA 0503 Aussonderung or a 0401 Abgabe container',
-      description:
+      ...requires({ allOf: ['content:read'], also: ['disposal:manage'] },
         '`message` 0503: the files evaluated A by the archive (all of them, or those in `fileIds`), each with every version\'s primary ' +
         'file, its history from the audit trail and its retention; `message` 0401: the one file in `fileIds`. The container is written ' +
         'by a job from storage through the ZIP writer back into storage (flat memory, any size). Answers 202 with the status resource ' +
         '(Location); fetch `…/content` once it is done, within XDOMEA_EXPORT_RETENTION_HOURS (then it expires). An export a crashed worker ' +
-        'left queued or running fails after twice its job\'s expiry (12 hours).',
+        'left queued or running fails after twice its job\'s expiry (12 hours). A 0401 needs `content:read`; a 0503 (it hands ' +
+        'files to the archive) needs `disposal:manage` as well, so only records managers export it.'),
       params: TenantOnly, querystring: VersionQuery, headers: IdempotencyHeaders, body: ExportRequest,
       response: {
         202: { ...described(ExportStatusSchema, 'The export, queued'), headers: { location: { type: 'string', maxLength: 300, description: 'URL of the status resource' } } },
@@ -66,6 +68,11 @@ const xdomeaAussonderungRoutes: FastifyPluginAsyncTypebox<AussonderungRouteOptio
     schema: {
       tags, security, operationId: 'getExportXdomea',
       summary: 'State and progress of an XDOMEA export job',
+      ...requires({ allOf: ['content:read'], also: ['disposal:manage'] },
+        'The export\'s message (0503 or 0401), files, state (queued, running, done, failed, expired, withdrawn) and progress ' +
+        '(ZIP entries and bytes written), and once done its XDOMEA file name, size and SHA-256; `error` when it failed. Poll it ' +
+        'after `POST …/xdomea/exports` until `done`, then fetch `…/content`. The status of a 0503 export needs `disposal:manage` ' +
+        'as well. An export of another tenant answers 404.'),
       params: IdParam('exportId', 'export'),
       response: { 200: described(ExportStatusSchema, 'The export'), ...problemResponses(400, 401, 403, 404, 500) },
     },
@@ -75,10 +82,11 @@ const xdomeaAussonderungRoutes: FastifyPluginAsyncTypebox<AussonderungRouteOptio
     schema: {
       tags, security, operationId: 'getExportContentXdomea',
       summary: 'The container an XDOMEA export job wrote (ZIP), once it is done',
-      description:
+      ...requires({ allOf: ['content:read'], also: ['disposal:manage'] },
         '409 conflict (with `state`) while the export is queued or running, or when it failed. 410 export-gone (with `state`) once the ' +
         'container is deleted: `expired` XDOMEA_EXPORT_RETENTION_HOURS after the export finished (the sweep), `withdrawn` when a file it ' +
-        'held was destroyed (no copy outlives destruction).',
+        'held was destroyed (no copy outlives destruction). A 0503 container needs `disposal:manage` as well as `content:read`; ' +
+        'the download is recorded in the audit trail.'),
       params: IdParam('exportId', 'export'),
       produces: ['application/zip'],
       response: { 200: ZipMessage('The container'), ...problemResponses(400, 401, 403, 404, 409, 410, 500) },
@@ -99,10 +107,10 @@ const xdomeaAussonderungRoutes: FastifyPluginAsyncTypebox<AussonderungRouteOptio
       schema: {
         tags, security, operationId: 'importEvaluationXdomea',
         summary: 'Import the archive\'s XDOMEA Aussonderung.Bewertungsverzeichnis.0502; answers with the 0505 receipt',
-        description:
+        ...requires('disposal:manage',
           'The decision A (take over) or V (destroy) per offered file, recorded all or nothing. Validated against its schema first (422 ' +
           'message-invalid with schemaErrors; a DTD is refused). A file of another tenant or unknown: 422 unprocessable; a file not offered: ' +
-          '409 disposal-out-of-order; other codes than A and V: 422. Nothing changes on any refusal. The answer is the 0505 in the 0502\'s version.',
+          '409 disposal-out-of-order; other codes than A and V: 422. Nothing changes on any refusal. The answer is the 0505 in the 0502\'s version.'),
         params: TenantOnly, headers: IdempotencyHeaders, consumes: MESSAGE_TYPES, body,
         produces: ['application/xml'],
         response: { 200: XmlMessage('The 0505 receipt', 1024 * 1024), ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 500) },
@@ -117,11 +125,11 @@ const xdomeaAussonderungRoutes: FastifyPluginAsyncTypebox<AussonderungRouteOptio
       schema: {
         tags, security, operationId: 'importArchiveMessageXdomea',
         summary: 'Import a receipt or import confirmation of the archive: XDOMEA 0504, 0506 or 0507',
-        description:
+        ...requires('disposal:manage',
           '0504 (offer received) and 0507 (Aussonderung received) are recorded in the audit trail. 0506 (AussonderungImportBestaetigen) marks ' +
           'each file the archive took over `archived` with its Archivkennung (from then on it may be destroyed), and records the errors of ' +
           'each it did not. Validated against its schema first (422 message-invalid with schemaErrors); a file of another tenant or unknown ' +
-          '(422) or not evaluated A (409 disposal-out-of-order) refuses the whole message.',
+          '(422) or not evaluated A (409 disposal-out-of-order) refuses the whole message.'),
         params: TenantOnly, headers: IdempotencyHeaders, consumes: MESSAGE_TYPES, body,
         response: { 200: described(ArchiveMessageResult, 'What changed'), ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 500) },
       },
@@ -137,10 +145,10 @@ const xdomeaAussonderungRoutes: FastifyPluginAsyncTypebox<AussonderungRouteOptio
       schema: {
         tags, security, operationId: 'importAussonderungXdomea',
         summary: 'Import an XDOMEA Aussonderung.Aussonderung.0503 container as a new file (all or nothing)',
-        description:
+        ...requires({ allOf: ['xdomea:import', 'records:write'] },
           'A 0503 of any XDOMEA 3.0.0 or 4.0.0 system (e.g. records coming back from an archive, or a migration), imported under one of ' +
           'the tenant\'s plan units (`planCode`) with a reference of its own: the Akte, else the context Akte with its Vorgänge, else the ' +
-          'Vorgänge as one file. Checked like the 0401 import (container limits, schema, every primary file present and matching its SHA-256).',
+          'Vorgänge as one file. Checked like the 0401 import (container limits, schema, every primary file present and matching its SHA-256).'),
         params: TenantOnly, querystring: AbgabeImportQuery, headers: IdempotencyHeaders,
         consumes: ['application/zip'],
         body: { type: 'string', format: 'binary', maxLength: 2 ** 40, description: 'The 0503 container' },

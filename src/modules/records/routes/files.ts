@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sendVersioned } from '../../../lib/reply.js';
+import { requires } from '../../../schemas/access.js';
 import { IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses, Slug } from '../../../schemas/common.js';
 import { created, withEtag } from '../../../schemas/responses.js';
 import { CloseBody, CreateFile, FileList, FileListQuery, RecordFile, ReopenBody, UpdateFile } from '../schemas/files.js';
@@ -20,9 +21,9 @@ const fileRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app, { 
     schema: {
       tags, security, operationId: 'createFile',
       summary: 'Create a file (Akte) under a file-plan unit',
-      description:
+      ...requires('records:write',
         'The reference (Aktenzeichen) is generated from the tenant pattern (default `{plan}-{seq:4}/{yyyy}`), ' +
-        'unique and never reused. Give the unit as planUnitId or planCode. Retired units take no new files (409 unit-retired).',
+        'unique and never reused. Give the unit as planUnitId or planCode. Retired units take no new files (409 unit-retired).'),
       params: TenantOnly, headers: IdempotencyHeaders, body: CreateFile,
       response: { 201: created('RecordFile', 'The new file'), ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 500) },
     },
@@ -35,7 +36,9 @@ const fileRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app, { 
     schema: {
       tags, security, operationId: 'listFiles',
       summary: 'List files, filtered, with cursor pagination',
-      description: 'Ordered by creation (UUIDv7 id); pages stay stable while files are being added.',
+      ...requires('records:read',
+        'Ordered by creation (UUIDv7 id); pages stay stable while files are being added. `limit` per page (default 50, at most ' +
+        '200); pass `next` as `cursor` for the next page. Files above the caller\'s clearance (Vertraulichkeitsstufe) are not listed.'),
       params: TenantOnly, querystring: FileListQuery,
       response: { 200: FileList, ...problemResponses(400, 401, 403, 404, 500) },
     },
@@ -44,6 +47,10 @@ const fileRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app, { 
   app.get('/files/:fileId', {
     schema: {
       tags, security, operationId: 'getFile', summary: 'Read a file',
+      ...requires('records:read',
+        'The file\'s metadata, status (open or closed, zdA), retention and disposal state. Its ETag is the If-Match for every ' +
+        'change to it. An unknown id, a file of another tenant or one above the caller\'s clearance answers 404; a destroyed ' +
+        'file stays readable as a tombstone.'),
       params: FileParams,
       response: { 200: withEtag('RecordFile', 'The file'), ...problemResponses(400, 401, 403, 404, 500) },
     },
@@ -53,7 +60,7 @@ const fileRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app, { 
     schema: {
       tags, security, operationId: 'updateFile',
       summary: 'Change a file’s metadata',
-      description: 'Fields not sent stay; `null` clears; `metadata` is replaced as a whole. Requires If-Match. Closed files answer 409 object-closed.',
+      ...requires('records:write', 'Fields not sent stay; `null` clears; `metadata` is replaced as a whole. Requires If-Match. Closed files answer 409 object-closed.'),
       params: FileParams, headers: IfMatchHeaders, body: UpdateFile,
       response: { 200: withEtag('RecordFile', 'The changed file'), ...problemResponses(400, 401, 403, 404, 409, 412, 415, 428, 500) },
     },
@@ -64,9 +71,9 @@ const fileRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app, { 
     schema: {
       tags, security, operationId: 'closeFile',
       summary: 'Close a file (zdA)',
-      description:
+      ...requires('records:write',
         'Closes the file on `closedOn` (default today). Open cases block it (409 open-cases) unless `closeOpenCases` is true. ' +
-        'A closed file and everything in it is read-only. Requires If-Match.',
+        'A closed file and everything in it is read-only. Requires If-Match.'),
       params: FileParams, headers: WriteHeaders, body: Type.Optional(CloseBody),
       response: { 200: withEtag('RecordFile', 'The closed file'), ...problemResponses(400, 401, 403, 404, 409, 412, 428, 500) },
     },
@@ -77,7 +84,7 @@ const fileRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app, { 
     schema: {
       tags, security, operationId: 'reopenFile',
       summary: 'Reopen a closed file (records managers)',
-      description: 'A deliberate, recorded act with a reason. Its cases stay closed until reopened one by one. Requires If-Match.',
+      ...requires('records:reopen', 'A deliberate, recorded act with a reason. Its cases stay closed until reopened one by one. Requires If-Match.'),
       params: FileParams, headers: WriteHeaders, body: ReopenBody,
       response: { 200: withEtag('RecordFile', 'The reopened file'), ...problemResponses(400, 401, 403, 404, 409, 412, 428, 500) },
     },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sendVersioned } from '../../../lib/reply.js';
+import { requires } from '../../../schemas/access.js';
 import { IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses } from '../../../schemas/common.js';
 import { withEtag } from '../../../schemas/responses.js';
 import { ArchiveDecisionBody, ArchivedBody, DestroyBody, DestructionRecord, PlaceHold, RetentionOverride } from '../schemas/lifecycle.js';
@@ -21,9 +22,10 @@ const lifecycleRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (ap
     schema: {
       tags, security, operationId: 'overrideRetention',
       summary: "Override a closed file's disposal code or retention period (records managers)",
-      description:
+      ...requires('retention:override',
         'Retention is fixed at zdA from the plan unit. A records manager may change the code and/or the period with a reason ' +
-        '(422 without); the end is computed anew. Refused once the file was offered to the archive (409). Requires If-Match.',
+        '(422 without); the end is computed anew. Refused for an open file (409 conflict) and once the file was offered to the ' +
+        'archive (409 disposal-out-of-order). Requires If-Match.'),
       params: FileParams, headers: IfMatchHeaders,
       body: RetentionOverride,
       response: fileAnswer('The file with its new retention'),
@@ -35,7 +37,9 @@ const lifecycleRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (ap
     schema: {
       tags, security, operationId: 'placeHold',
       summary: 'Put a legal hold on a file (records managers)',
-      description: 'While held, the file cannot be disposed of, and every version object carries an object legal hold in storage. Requires If-Match.',
+      ...requires('hold:manage',
+        'While held, the file cannot be disposed of, and every version object carries an object legal hold in storage. ' +
+        'A file already held, or destroyed, answers 409. Requires If-Match.'),
       params: FileParams, headers: WriteHeaders, body: PlaceHold,
       response: fileAnswer('The held file'),
     },
@@ -46,7 +50,10 @@ const lifecycleRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (ap
     schema: {
       tags, security, operationId: 'liftHold',
       summary: "Lift a file's legal hold",
-      description: 'The person who placed it may lift it; anyone else needs the tenant-admin role (409 hold-placed-by-other). Requires If-Match.',
+      ...requires({ anyOf: ['hold:manage', 'hold:lift-others'] },
+        'A records manager (`hold:manage`) lifts the holds they placed themselves; a hold someone else placed needs ' +
+        '`hold:lift-others` (tenant-admin), otherwise 409 hold-placed-by-other. A file without a hold answers 409. The object ' +
+        'legal holds in storage are lifted with it. Requires If-Match.'),
       params: FileParams, headers: IfMatchHeaders,
       response: fileAnswer('The file without hold'),
     },
@@ -56,7 +63,7 @@ const lifecycleRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (ap
     schema: {
       tags, security, operationId: 'offerFileForDisposal',
       summary: 'Mark a due file as offered to the archive (Anbietung)',
-      description: 'due → offered. Refused under a hold (409 on-hold) and out of order (409 disposal-out-of-order). Requires If-Match.',
+      ...requires('disposal:manage', 'due → offered. Refused under a hold (409 on-hold) and out of order (409 disposal-out-of-order). Requires If-Match.'),
       params: FileParams, headers: WriteHeaders,
       response: fileAnswer('The offered file'),
     },
@@ -66,7 +73,7 @@ const lifecycleRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (ap
     schema: {
       tags, security, operationId: 'recordArchiveDecision',
       summary: "Record the archive's decision on an offered file (Bewertung)",
-      description: 'offered → evaluated, with A (take over) or V (destroy), who decided at the archive and when. Requires If-Match.',
+      ...requires('disposal:manage', 'offered → evaluated, with A (take over) or V (destroy), who decided at the archive and when. Requires If-Match.'),
       params: FileParams, headers: WriteHeaders, body: ArchiveDecisionBody,
       response: fileAnswer('The evaluated file'),
     },
@@ -77,7 +84,7 @@ const lifecycleRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (ap
     schema: {
       tags, security, operationId: 'confirmFileArchived',
       summary: 'Record that the archive took the file over (Übernahme)',
-      description: "evaluated (A) → archived, with the archive's reference. Requires If-Match.",
+      ...requires('disposal:manage', "evaluated (A) → archived, with the archive's reference. Requires If-Match."),
       params: FileParams, headers: WriteHeaders, body: ArchivedBody,
       response: fileAnswer('The archived file'),
     },
@@ -88,11 +95,11 @@ const lifecycleRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (ap
     schema: {
       tags, security, operationId: 'destroyFile',
       summary: 'Destroy a file (the only deletion)',
-      description:
+      ...requires('records:destroy',
         'Only for files the archive evaluated V, or archived ones, never under a hold. Removes every version object ' +
         '(GOVERNANCE locks are bypassed; COMPLIANCE objects before their date answer 409 content-locked) and the cases, ' +
         'documents and versions; the file stays as a tombstone, with the audit trail and a destruction record (Löschprotokoll). ' +
-        'Requires If-Match.',
+        'Requires If-Match.'),
       params: FileParams, headers: WriteHeaders, body: Type.Optional(DestroyBody),
       response: { 201: { ...Type.Ref('DestructionRecord'), description: 'The destruction record' }, ...problemResponses(400, 401, 403, 404, 409, 412, 428, 500) },
     },
@@ -106,6 +113,11 @@ const lifecycleRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (ap
     schema: {
       tags, security, operationId: 'getDestructionRecord',
       summary: 'The destruction record (Löschprotokoll) of a destroyed file, as JSON',
+      ...requires('records:read',
+        'What was destroyed, when, by whom and on which decision: the file\'s reference, plan unit and retention, the archive\'s ' +
+        'decision (A or V, who, when, its reference), how many cases, documents, versions and bytes were removed (and whether ' +
+        'GOVERNANCE locks were bypassed), and the audit event (sequence and hash) that records it. Written once by ' +
+        '`POST …/destroy`; a file that was not destroyed answers 409 conflict, an unknown file 404.'),
       params: FileParams,
       response: { 200: { ...Type.Ref('DestructionRecord'), description: 'The destruction record' }, ...problemResponses(400, 401, 403, 404, 409, 500) },
     },
@@ -115,6 +127,9 @@ const lifecycleRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (ap
     schema: {
       tags, security, operationId: 'getDestructionRecordPdf',
       summary: 'The destruction record (Löschprotokoll) of a destroyed file, as PDF',
+      ...requires('records:read',
+        'The same record as `GET …/destruction-record`, rendered as a PDF for filing or printing (Content-Disposition ' +
+        '`loeschprotokoll-<id>.pdf`). An Accept header without application/pdf answers 406; a file that was not destroyed 409.'),
       params: FileParams,
       produces: ['application/pdf'],
       response: {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sendVersioned } from '../../../lib/reply.js';
+import { requires } from '../../../schemas/access.js';
 import { ETagHeaders, IfMatchHeaders, problemResponses, Slug } from '../../../schemas/common.js';
 import { PreviewBody, ReferencePreview, TenantSettings, UpdateSettings } from '../schemas/settings.js';
 import type { RecordRouteOptions } from './index.js';
@@ -16,6 +17,9 @@ const settingsRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app
     schema: {
       tags, security, operationId: 'getTenantSettings',
       summary: "The tenant's reference pattern (Aktenzeichen) and WORM mode",
+      ...requires('tenant:configure',
+        'The pattern new file references (Aktenzeichen) are generated from, and the WORM mode (GOVERNANCE or COMPLIANCE) ' +
+        'with which the content of files closed from now on is locked in storage. Its ETag is the If-Match for `PUT …/settings`.'),
       params: TenantOnly,
       response: { 200: settingsAnswer, ...problemResponses(400, 401, 403, 404, 500) },
     },
@@ -25,9 +29,9 @@ const settingsRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app
     schema: {
       tags, security, operationId: 'updateTenantSettings',
       summary: "Change the tenant's reference pattern and/or WORM mode",
-      description:
+      ...requires('tenant:configure',
         'The pattern needs exactly one {seq} or {seq:N} (422 otherwise). Numbers continue across pattern changes, so no reference ' +
-        'and no number of a plan unit repeats. The WORM mode applies to files closed from now on. Requires If-Match.',
+        'and no number of a plan unit repeats. The WORM mode applies to files closed from now on. Requires If-Match.'),
       params: TenantOnly, headers: IfMatchHeaders, body: UpdateSettings,
       response: { 200: settingsAnswer, ...problemResponses(400, 401, 403, 404, 412, 422, 428, 500) },
     },
@@ -37,6 +41,10 @@ const settingsRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app
     schema: {
       tags, security, operationId: 'previewReference',
       summary: 'Validate a reference pattern and show the next reference it would give under a plan unit',
+      ...requires('tenant:configure',
+        'Checks a pattern as `PUT …/settings` would (422 unprocessable when it has no or several {seq}, or unknown tokens) and ' +
+        'renders the reference the next file under `planCode` would get with it this year. Nothing is stored and no number is ' +
+        'taken, so the answer may differ from the reference a file created later gets.'),
       params: TenantOnly, body: PreviewBody,
       response: { 200: ReferencePreview, ...problemResponses(400, 401, 403, 404, 422, 500) },
     },

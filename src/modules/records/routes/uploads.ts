@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { errors } from '../../../errors.js';
+import { requires } from '../../../schemas/access.js';
 import { IdParam, problemResponses } from '../../../schemas/common.js';
 import type { RecordRouteOptions } from './index.js';
 
@@ -71,8 +72,8 @@ const uploadRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app, 
     schema: {
       tags, security, operationId: 'createUpload',
       summary: 'Create a resumable upload (tus creation) for the next version of a document',
-      description: `${description} Creation checks If-Match and that the document takes a version now (the checks run again at completion). ` +
-        'Answers 201 with the upload URL in Location; send the bytes with PATCH. Unfinished uploads expire (Upload-Expires, RESUMABLE_UPLOAD_EXPIRY_SECONDS) and are swept.',
+      ...requires('records:write', `${description} Creation checks If-Match and that the document takes a version now (the checks run again at completion). ` +
+        'Answers 201 with the upload URL in Location; send the bytes with PATCH. Unfinished uploads expire (Upload-Expires, RESUMABLE_UPLOAD_EXPIRY_SECONDS) and are swept.'),
       params: DocParams, headers: CreationHeaders,
       response: {
         201: {
@@ -91,7 +92,7 @@ const uploadRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app, 
     schema: {
       tags, security, operationId: 'getUploadOffset',
       summary: 'The offset of a resumable upload (tus HEAD): where to resume',
-      description,
+      ...requires('records:write', `${description} Answers 200 with Upload-Offset (and Upload-Length, Upload-Metadata); 410 once the upload expired.`),
       params: UploadParams, headers: TusHeaders,
       response: {
         200: {
@@ -114,13 +115,13 @@ const uploadRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app, 
     schema: {
       tags, security, operationId: 'sendUploadPart',
       summary: 'Send bytes of a resumable upload from Upload-Offset (tus PATCH); the last part creates the version',
-      description: `${description} Content-Type application/offset+octet-stream; Upload-Offset must be the current offset (409 otherwise); ` +
+      ...requires('records:write', `${description} Content-Type application/offset+octet-stream; Upload-Offset must be the current offset (409 otherwise); ` +
         'bytes past Upload-Length answer 413. When the upload is complete the version is created as with POST …/versions ' +
         '(If-Match, SHA-256, size, audit, event): 204 with Content-Location of the version, its ETag and the new Document-ETag; ' +
-        'a failed check (412, 409, 422 digest-mismatch) creates no version and removes the upload.',
+        'a failed check (412, 409, 422 digest-mismatch) creates no version and removes the upload.'),
       params: UploadParams, headers: PatchHeaders,
       consumes: ['application/offset+octet-stream'],
-      body: { type: 'string', format: 'binary', description: 'The next bytes of the content' },
+      body: { type: 'string', format: 'binary', contentMediaType: 'application/offset+octet-stream', description: 'The next bytes of the content' },
       response: {
         204: {
           description: 'Bytes stored (and on the last part: the version created)',
@@ -142,7 +143,7 @@ const uploadRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app, 
     schema: {
       tags, security, operationId: 'deleteUpload',
       summary: 'Abandon a resumable upload (tus termination): its bytes are removed',
-      description,
+      ...requires('records:write', `${description} Answers 204; no version is created.`),
       params: UploadParams, headers: TusHeaders,
       response: {
         204: { description: 'The upload is removed', type: 'null', headers: tusHeader },

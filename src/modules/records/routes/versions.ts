@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError, errors } from '../../../errors.js';
 import { filenameFromDisposition, parseSha256Digest, sanitizeFilename } from '../../../lib/http-content.js';
+import { requires } from '../../../schemas/access.js';
 import { IdParam, problemResponses } from '../../../schemas/common.js';
 import { contentEtag } from '../present.js';
 import { ContentHeaders, ContentQuery, MEDIA_TYPE_MAX, UploadHeaders, UploadQuery, Version, VersionList, VersionListQuery, VersionParams } from '../schemas/versions.js';
@@ -19,6 +20,30 @@ const security = [{ bearerAuth: [] }];
 const validMediaType = (value: string) => value.length <= MEDIA_TYPE_MAX && MEDIA_TYPE.test(value);
 const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]{1,100}\/[a-z0-9!#$&^_.+-]{1,100}(\s*;\s*[a-z0-9_.-]{1,50}=("[^"\r\n]{0,100}"|[^;,\s"]{1,100}))*$/i;
 type Body = Pick<IncomingContent, 'body' | 'mediaType' | 'filename'>;
+
+/** Bytes of any media type, as OpenAPI 3.1 describes a raw body (and `format: binary` for 3.0 tools). */
+const bytes = (description: string, mediaType?: string) => ({ type: 'string', format: 'binary', ...(mediaType ? { contentMediaType: mediaType } : {}), description }) as const;
+/**
+ * The body of POST …/versions per media type, for the document only: the content is streamed, not
+ * validated (src/lib/validation.ts passes binary and multipart bodies through).
+ */
+const VersionBody = {
+  content: {
+    'application/octet-stream': { schema: bytes('The content as the raw body', 'application/octet-stream') },
+    'multipart/form-data': {
+      schema: {
+        type: 'object',
+        required: ['file'],
+        additionalProperties: false,
+        description: 'An HTML form upload: one file part',
+        properties: {
+          file: bytes("The content. The part's Content-Type becomes the version's media type (application/octet-stream when it is not a valid one), its filename the version's name unless `?filename=` is given"),
+        },
+      },
+    },
+    '*/*': { schema: bytes('The content as the raw body with its own Content-Type (application/pdf, image/tiff, …), which becomes the version\'s media type') },
+  },
+};
 
 /** A multipart parser's error: its own status when it has one (limits), else a malformed body (400). */
 function clientFault(err: unknown): Error {
@@ -77,17 +102,18 @@ const versionRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app,
     schema: {
       tags, security, operationId: 'addVersion',
       summary: 'Add a version: upload content (raw body or multipart)',
-      description:
+      ...requires('records:write',
         'Send the content as the raw body with its Content-Type (any media type, Content-Length or chunked), or as ' +
         'multipart/form-data with one file part. The name comes from `?filename=`, Content-Disposition or the file part. ' +
         'The content is streamed to storage while its SHA-256 and size are computed; with `Content-Digest: sha-256=:…:` ' +
         'it is verified (422 digest-mismatch, nothing stored). Requires the document ETag in If-Match: concurrent uploads ' +
         'with the same ETag produce exactly one version, the others get 412. Versions are numbered 1..n without gaps and ' +
-        'never change. The `Document-ETag` response header is the If-Match for the next version.',
+        'never change. The `Document-ETag` response header is the If-Match for the next version. Content larger than ' +
+        'MAX_UPLOAD_BYTES answers 413; a document checked out by someone else 409 checked-out, one in a closed case or file ' +
+        '409 object-closed. For large scans over unreliable connections use the resumable uploads (`POST …/uploads`).'),
       params: DocParams, querystring: UploadQuery, headers: UploadHeaders,
       consumes: ['application/octet-stream', 'multipart/form-data', '*/*'],
-      // Documents the body for OpenAPI; the stream itself is not validated (see src/lib/validation.ts).
-      body: { type: 'string', format: 'binary', description: 'The content: any media type, or multipart/form-data with one file part' },
+      body: VersionBody,
       response: {
         201: {
           ...Type.Ref('Version'),
@@ -139,6 +165,10 @@ const versionRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app,
   app.get('/documents/:documentId/versions', {
     schema: {
       tags, security, operationId: 'listVersions', summary: 'List the versions of a document (oldest first)',
+      ...requires('records:read',
+        'The metadata of every version (number, media type, name, size, SHA-256, who added it and when), numbered 1..n. ' +
+        '`limit` per page (default 50, at most 200); `next` is the last number of the page: pass it as `cursor`. Reading the ' +
+        'metadata needs `records:read`; downloading the content (`…/content`) needs `content:read`.'),
       params: DocParams, querystring: VersionListQuery,
       response: { 200: VersionList, ...problemResponses(400, 401, 403, 404, 500) },
     },
@@ -147,6 +177,9 @@ const versionRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app,
   app.get('/documents/:documentId/versions/:number', {
     schema: {
       tags, security, operationId: 'getVersion', summary: 'Read one version’s metadata',
+      ...requires('records:read',
+        'Number, media type, name, size, SHA-256 and who added it when; not the content (`…/content`). A version number ' +
+        'the document does not have answers 404.'),
       params: VersionParams,
       response: { 200: { ...Type.Ref('Version'), description: 'The version' }, ...problemResponses(400, 401, 403, 404, 500) },
     },
@@ -156,13 +189,13 @@ const versionRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app,
     schema: {
       tags, security, operationId: 'getVersionContent',
       summary: 'Download a version’s content (streamed, with Range)',
-      description:
+      ...requires('content:read',
         'Streams the bytes with their media type. One `Range` (bytes=a-b, a-, -n) answers 206 with Content-Range; ' +
         'several ranges answer the whole content. `If-Range` and `If-None-Match` use the content ETag (its SHA-256). ' +
         '`Repr-Digest` (and on 200 `Content-Digest`) carry the SHA-256 (RFC 9530); Content-Disposition the original name (RFC 6266). ' +
         'When the operator allows it (DOWNLOAD_REDIRECT) a whole download is answered with 307 and a short-lived presigned storage URL ' +
         'in Location (above DOWNLOAD_REDIRECT_MIN_BYTES, or when asked with `?redirect=true`); storage then answers with the same ' +
-        'Content-Type, Content-Disposition and bytes. The read is authorised and recorded before the redirect. Ranges, If-Range and 304 are always answered by the API.',
+        'Content-Type, Content-Disposition and bytes. The read is authorised and recorded before the redirect. Ranges, If-Range and 304 are always answered by the API. Every read of content is recorded in the audit trail (304 and 416 record nothing).'),
       params: VersionParams, headers: ContentHeaders, querystring: ContentQuery,
       produces: ['*/*'],
       response: {
