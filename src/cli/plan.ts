@@ -1,5 +1,5 @@
 // `en-akte plan import <file>` (JSON, CSV or XDOMEA 0301) and `en-akte plan show` (the tree).
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { unwrap, type paths } from '../../clients/typescript/src/index.js';
@@ -164,6 +164,21 @@ A unit that exists already rejects the whole import: exit 5, code unit-exists.
       });
       const result = res.data as paths['/v1/tenants/{tenant}/xdomea/file-plan']['post']['responses'][201]['content']['application/json'];
       output(g, result, `created ${result.created} unit(s) (${result.retired} retired) in ${tenant}'s file plan from XDOMEA ${result.version}${result.sender ? ` (${result.sender})` : ''}`);
+    });
+
+  plan
+    .command('export')
+    .description('the file plan as XDOMEA Aktenplan.Aktenplan.0301 (XML, retired units marked Stillgelegt)')
+    .requiredOption('--out <file>', 'where to write the message')
+    .addOption(new Option('--xdomea-version <version>', 'XDOMEA version of the message').choices(['3.0.0', '4.0.0']).default('3.0.0'))
+    .action(async (opts: { out: string; xdomeaVersion: '3.0.0' | '4.0.0' }, command: Command) => {
+      const g = globalsOf(command);
+      const { client, tenant } = await connect(g);
+      const res = await rawCall(client, 'GET')('/v1/tenants/{tenant}/xdomea/file-plan', { params: { path: { tenant }, query: { version: opts.xdomeaVersion } }, parseAs: 'text' });
+      const xml = res.data as string;
+      await writeFile(opts.out, xml);
+      const bytes = Buffer.byteLength(xml);
+      output(g, { file: opts.out, bytes, version: opts.xdomeaVersion }, `${tenant}'s file plan (XDOMEA ${opts.xdomeaVersion} 0301, ${bytes} bytes) written to ${opts.out}`);
     });
 
   plan

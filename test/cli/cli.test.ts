@@ -148,6 +148,28 @@ describe('plan import and show', () => {
     });
   });
 
+  it('imports JSON (an array of units, or the API\'s body); exports the plan as XDOMEA 0301, whose import is refused as the units exist', async () => {
+    const json = await asManager(['--json', 'plan', 'import', file('plan.json', JSON.stringify([{ code: `${P}.40`, title: 'Aus JSON', retentionYears: 2, disposal: 'V' }]))]);
+    expect(json.stderr).toBe('');
+    expect(json.code).toBe(0);
+    expect(json.stdout).toBe('{"created":1}\n');
+    const unit = await unwrap(api.api.GET('/v1/tenants/{tenant}/file-plan', { params: { path: { tenant: TENANT } } }));
+    const top = (unit.units as { code: string; children: { code: string; title: string; retentionYears: number; disposal: string }[] }[]).find((u) => u.code === P)!;
+    expect(top.children.find((c) => c.code === `${P}.40`)).toMatchObject({ title: 'Aus JSON', retentionYears: 2, disposal: 'V' });
+
+    const xmlFile = path.join(dir, 'plan.0301.xml');
+    const exported = await asManager(['--json', 'plan', 'export', '--out', xmlFile]);
+    expect(exported.code).toBe(0);
+    const xml = readFileSync(xmlFile, 'utf8');
+    expect(JSON.parse(exported.stdout)).toEqual({ file: xmlFile, bytes: Buffer.byteLength(xml), version: '3.0.0' });
+    expect(xml).toContain('Aktenplan.Aktenplan.0301');
+    expect(xml).toContain(`${P}.40`);
+    // The message is valid (schema-checked first); its units are this tenant's own, so: 409 unit-exists.
+    const again = await asManager(['plan', 'import', xmlFile]);
+    expect(again.code).toBe(5);
+    expect(again.stderr).toMatch(new RegExp(`^unit-exists: .*${P}.* \\(\\S+\\)\\n$`));
+  });
+
   it('a CSV the CLI cannot read exits 6 naming the line, before any request', async () => {
     const res = await cli(['--url', 'http://127.0.0.1:1', '--token', 'x', '--tenant', TENANT, 'plan', 'import', file('bad.csv', `code,title,retentionYears,disposal\n${P}.99,"offen,10,B\n`)]);
     expect(res.code).toBe(6);
@@ -161,7 +183,7 @@ describe('plan import and show', () => {
     const text = await cli(['plan', 'show'], { EN_AKTE_URL: baseUrl, EN_AKTE_TOKEN: managerToken });
     expect(text.code).toBe(0);
     const ours = text.stdout.split('\n').filter((l) => l.trimStart().startsWith(P));
-    expect(ours).toEqual([`${P}  Ordnung, Sicherheit  (unlimited, A)`, `  ${P}.10  Gewerbe "neu"  (10 years, B)`, `    ${P}.10.05  Gaststätten  (5 years, V)`]);
+    expect(ours).toEqual([`${P}  Ordnung, Sicherheit  (unlimited, A)`, `  ${P}.10  Gewerbe "neu"  (10 years, B)`, `    ${P}.10.05  Gaststätten  (5 years, V)`, `  ${P}.40  Aus JSON  (2 years, V)`]);
     const json = await asManager(['--json', 'plan', 'show']);
     expect(json.code).toBe(0);
     const tree = await unwrap(api.api.GET('/v1/tenants/{tenant}/file-plan', { params: { path: { tenant: TENANT } } }));
