@@ -192,7 +192,7 @@ describe('plan import and show', () => {
 });
 
 describe('clients', () => {
-  it('clients create --json prints the client with its secret; clients list --json shows it; disable by client_id', async () => {
+  it('clients create --json prints the client with its secret; clients list --json shows it; rotate-secret by id, disable by client_id', async () => {
     const name = `CLI ${run}`;
     const created = await asManager(['--json', 'clients', 'create', '--name', name, '--role', 'clerk,reader']);
     expect(created.stderr).toBe('');
@@ -212,10 +212,19 @@ describe('clients', () => {
     expect(self.code).toBe(0);
     expect(JSON.parse(self.stdout)).toHaveProperty('units');
 
+    const rotated = await asManager(['--json', 'clients', 'rotate-secret', client.id]);
+    expect(rotated.code).toBe(0);
+    const fresh = JSON.parse(rotated.stdout) as { id: string; clientId: string; clientSecret: string };
+    expect(fresh).toMatchObject({ id: client.id, clientId: client.clientId, disabled: false });
+    expect(fresh.clientSecret).not.toBe(clientSecret);
+    const old = await cli(['plan', 'show'], { EN_AKTE_URL: baseUrl, EN_AKTE_CLIENT_ID: client.clientId, EN_AKTE_CLIENT_SECRET: clientSecret });
+    expect(old.code).toBe(3);
+    expect(old.stderr).toMatch(/^invalid-client: .+\n$/);
+
     const disabled = await asManager(['--json', 'clients', 'disable', client.clientId]);
     expect(disabled.code).toBe(0);
     expect(JSON.parse(disabled.stdout)).toMatchObject({ id: client.id, disabled: true });
-    const refused = await cli(['plan', 'show'], { EN_AKTE_URL: baseUrl, EN_AKTE_CLIENT_ID: client.clientId, EN_AKTE_CLIENT_SECRET: clientSecret });
+    const refused = await cli(['plan', 'show'], { EN_AKTE_URL: baseUrl, EN_AKTE_CLIENT_ID: client.clientId, EN_AKTE_CLIENT_SECRET: fresh.clientSecret });
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/^invalid-client: .+\n$/);
   });
@@ -240,9 +249,9 @@ describe('audit', () => {
     const lines = content.toString('utf8').split('\n').filter(Boolean);
     expect(JSON.parse(res.stdout)).toEqual({ file: out, events: lines.length, bytes: statSync(out).size });
     const events = lines.map((l) => JSON.parse(l) as { actorSub: string; action: string; seq: number });
-    // The plan import (once: the repeat was refused) and the client's creation and disabling.
-    expect(events.map((e) => e.action).filter((a) => a === 'plan.imported')).toEqual(['plan.imported']);
-    expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['plan.imported', 'client.created', 'client.disabled']));
+    // The plan imports (CSV and JSON; the refused repeats left nothing) and the client's creation, new secret and disabling.
+    expect(events.map((e) => e.action).filter((a) => a === 'plan.imported')).toEqual(['plan.imported', 'plan.imported']);
+    expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['plan.imported', 'client.created', 'client.secret-rotated', 'client.disabled']));
     expect(new Set(events.map((e) => e.actorSub))).toEqual(new Set([MANAGER]));
     expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => a - b));
     const direct = await t.app.inject({
