@@ -9,7 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnAkteClient, unwrap, type EnAkteClient } from '../../clients/typescript/src/index.js';
+import pg from 'pg';
 import { buildTestApp, testEnv, type TestApp } from '../support/app.js';
+import { isolatedDatabase } from '../support/database.js';
 
 const TENANT = 'schwelm';
 const BIN = fileURLToPath(new URL('../../bin/en-akte.mjs', import.meta.url));
@@ -30,6 +32,8 @@ let managerToken: string;
 let auditorToken: string;
 let dir: string;
 let api: EnAkteClient;
+/** The file's own database: its worker (the XDOMEA export job) and the in-process sweep and key rotation act on nothing of another file's. */
+let db: Awaited<ReturnType<typeof isolatedDatabase>>;
 
 /** Runs `node bin/en-akte.mjs …args` with the environment given (nothing of EN_AKTE_* inherited). */
 function cli(args: string[], env: Record<string, string> = {}, cwd = os.tmpdir()): Promise<Result> {
@@ -50,7 +54,8 @@ const file = (name: string, content: string | Buffer) => {
 };
 
 beforeAll(async () => {
-  t = await buildTestApp();
+  db = await isolatedDatabase('cli');
+  t = await buildTestApp(db.env);
   baseUrl = await t.app.listen({ port: 0, host: '127.0.0.1' });
   managerToken = await t.tokenFor(TENANT, ['records-manager', 'clerk', 'tenant-admin'], MANAGER);
   auditorToken = await t.tokenFor(TENANT, ['auditor'], `cli-auditor-${run.toLowerCase()}@${TENANT}`);
@@ -324,16 +329,37 @@ describe('xdomea', () => {
 });
 
 describe('in-process maintenance', () => {
-  it('reindex runs against the database of the environment (no token), --json the result per tenant', async () => {
+  it('reindex, sweep and keys rotate run against the database of the environment (no token); --json their results', async () => {
     const usage = await cli(['reindex']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toBe('usage: give --tenant <slug> (EN_AKTE_TENANT) or --all\n');
-    const res = await cli(['--json', '--tenant', TENANT, 'reindex'], testEnv());
-    expect(res.stderr).toBe('');
-    expect(res.code).toBe(0);
-    const out = JSON.parse(res.stdout) as { tenant: string; indexed: number; marked: number; textsWanted: number; extractionsQueued: number; seconds: number }[];
-    expect(out).toEqual([{ tenant: TENANT, marked: expect.any(Number), textsWanted: expect.any(Number), indexed: expect.any(Number), extractionsQueued: expect.any(Number), seconds: expect.any(Number) }]);
-    // Every object of the tenant is marked: at least this run's two files, two cases and two documents.
-    expect(out[0]!.marked).toBeGreaterThanOrEqual(6);
+    const env = testEnv(db.env);
+    const [reindex, sweep, rotate] = await Promise.all([
+      cli(['--json', '--tenant', TENANT, 'reindex'], env),
+      cli(['--json', 'sweep'], env),
+      cli(['--json', 'keys', 'rotate'], env),
+    ]);
+    for (const res of [reindex, sweep, rotate]) {
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+    }
+    const reindexed = JSON.parse(reindex.stdout) as { marked: number }[];
+    expect(reindexed).toEqual([{ tenant: TENANT, marked: expect.any(Number), textsWanted: expect.any(Number), indexed: expect.any(Number), extractionsQueued: expect.any(Number), seconds: expect.any(Number) }]);
+    // Every object of the tenant is marked: this run's two files, two cases and two documents.
+    expect(reindexed[0]!.marked).toBe(6);
+    const { instance, ...swept } = JSON.parse(sweep.stdout) as Record<string, unknown>;
+    expect(typeof instance).toBe('string');
+    expect(Object.keys(swept).sort()).toEqual(['deliveries', 'events', 'exportsExpired', 'exportsFailed', 'idempotencyKeys', 'orphans', 'resumable', 'uploads']);
+    for (const v of Object.values(swept)) expect(Number.isInteger(v)).toBe(true);
+    const rotated = JSON.parse(rotate.stdout) as { kid: string; retained: number };
+    const owner = new pg.Client({ connectionString: db.ownerUrl });
+    await owner.connect();
+    try {
+      const kids = (await owner.query<{ kid: string }>('SELECT kid FROM signing_key')).rows.map((r) => r.kid);
+      expect(kids).toContain(rotated.kid);
+      expect(kids).toHaveLength(rotated.retained);
+    } finally {
+      await owner.end();
+    }
   });
 });
