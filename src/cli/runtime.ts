@@ -153,13 +153,21 @@ export async function connect(opts: GlobalOptions): Promise<Api> {
   return { client, tenant };
 }
 
-/** A network failure of fetch (connection refused, DNS, reset), as opposed to a bug. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+
+/**
+ * A network failure (connection refused, DNS, reset), as opposed to a bug: fetch's TypeError with
+ * its cause, or a socket error of the database driver (the in-process commands).
+ */
 function networkCause(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  const withCode = (c: string | undefined, message: string | undefined) => (message && c && message.includes(c) ? message : [c, message].filter(Boolean).join(' '));
+  if (err instanceof Error && typeof code === 'string' && NETWORK_CODES.has(code)) return withCode(code, err.message);
   if (!(err instanceof TypeError)) return undefined;
   const cause = (err as { cause?: unknown }).cause;
   if (err.message === 'fetch failed' || cause) {
     const c = cause as { code?: string; message?: string } | undefined;
-    return [c?.code, c?.message].filter(Boolean).join(' ') || err.message;
+    return withCode(c?.code, c?.message) || err.message;
   }
   return undefined;
 }

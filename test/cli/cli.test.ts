@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -293,9 +294,19 @@ describe('failures', () => {
   });
 
   it('a service that is not there exits 7', async () => {
-    const res = await cli(['--url', 'http://127.0.0.1:1', '--token', 'x', '--tenant', TENANT, '--json', 'plan', 'show']);
+    // A port nothing listens on any more.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const [res, text] = await Promise.all([
+      cli(['--url', `http://127.0.0.1:${port}`, '--token', 'x', '--tenant', TENANT, '--json', 'plan', 'show']),
+      cli(['--url', `http://127.0.0.1:${port}`, '--token', 'x', '--tenant', TENANT, 'plan', 'show']),
+    ]);
     expect(res.code).toBe(7);
-    expect(JSON.parse(res.stdout)).toMatchObject({ code: 'network-error' });
+    expect(JSON.parse(res.stdout)).toEqual({ code: 'network-error', title: 'The service is not reachable', detail: `connect ECONNREFUSED 127.0.0.1:${port}` });
+    expect(text.code).toBe(7);
+    expect(text.stderr).toBe(`network-error: connect ECONNREFUSED 127.0.0.1:${port}\n`);
   });
 });
 
