@@ -199,6 +199,23 @@ describe('OAuth 2.0 client credentials at /oauth/token', () => {
     expect((await bearer(t, res.json().access_token, 'GET', BASE)).statusCode).toBe(200);
   });
 
+  it('reads the Basic scheme case-insensitively, after one or more spaces (RFC 9110 §11.1, §11.4)', async () => {
+    const c = await newClient();
+    const credentials = Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64');
+    for (const authorization of [`basic ${credentials}`, `BASIC ${credentials}`, `Basic   ${credentials}`]) {
+      const res = await tokenRequest(t, { grant_type: 'client_credentials' }, { authorization });
+      expect(res.statusCode, authorization).toBe(200);
+      expect(res.json()).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: t.config.auth.tokenTtl });
+      const tenant = await t.app.inject({ method: 'GET', url: BASE, headers: { authorization: `bearer ${res.json().access_token}` } });
+      expect(tenant.statusCode).toBe(200);
+      expect(tenant.json()).toMatchObject({ slug: TENANT });
+    }
+    const wrong = await tokenRequest(t, { grant_type: 'client_credentials' }, { authorization: `basic ${Buffer.from(`${c.clientId}:wrong`).toString('base64')}` });
+    expect(wrong.json()).toEqual(invalidClient);
+    const otherScheme = await tokenRequest(t, { grant_type: 'client_credentials' }, { authorization: `Basics ${credentials}` });
+    expect(otherScheme.json()).toEqual(problem('bad-request', 'Authorization must be Basic base64(client_id:client_secret)', '/oauth/token'));
+  });
+
   it('accepts a JSON body as well', async () => {
     const c = await newClient();
     const res = await t.app.inject({
