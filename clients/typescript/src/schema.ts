@@ -718,7 +718,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read one version’s metadata */
+        /**
+         * Read one version’s metadata
+         * @description Its ETag is that of the metadata, not of the content (the content has its own: its SHA-256).
+         */
         get: operations["getVersion"];
         put?: never;
         post?: never;
@@ -3740,7 +3743,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag(s) the client holds */
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
                 "if-none-match"?: string;
             };
             path: {
@@ -3773,9 +3776,11 @@ export interface operations {
                     "application/json": components["schemas"]["Tenant"];
                 };
             };
-            /** @description Not modified (If-None-Match matched) */
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
             304: {
                 headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
                     /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4637,7 +4642,10 @@ export interface operations {
     getFilePlanUnit: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -4669,6 +4677,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PlanUnit"];
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -5593,7 +5612,10 @@ export interface operations {
     getFile: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -5625,6 +5647,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["RecordFile"];
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -8209,7 +8242,10 @@ export interface operations {
     getTenantSettings: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -8250,6 +8286,17 @@ export interface operations {
                         wormMode: "GOVERNANCE" | "COMPLIANCE";
                     };
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -9106,7 +9153,10 @@ export interface operations {
     getCase: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -9138,6 +9188,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["RecordCase"];
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -10237,7 +10298,10 @@ export interface operations {
     getDocument: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -10269,6 +10333,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["RecordDocument"];
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -11374,7 +11449,10 @@ export interface operations {
     getVersion: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -11393,6 +11471,8 @@ export interface operations {
             /** @description The version */
             200: {
                 headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
                     /** @description Requests allowed in the current window (draft-ietf-httpapi-ratelimit-headers); sent on every counted request */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -11406,6 +11486,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Version"];
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -11570,9 +11661,11 @@ export interface operations {
                     "*/*": string;
                 };
             };
-            /** @description Not modified (If-None-Match matched) */
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
             304: {
                 headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
                     /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -14226,7 +14319,10 @@ export interface operations {
     getSupportGrant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -14258,6 +14354,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SupportGrant"];
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -15417,7 +15524,10 @@ export interface operations {
     getClient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -15449,6 +15559,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiClient"];
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -16309,7 +16430,10 @@ export interface operations {
     getOnlineService: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -16341,6 +16465,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["OnlineService"];
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -17226,7 +17361,10 @@ export interface operations {
     getSubmission: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -17347,6 +17485,17 @@ export interface operations {
                         createdAt: string;
                     };
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -18287,7 +18436,10 @@ export interface operations {
     getWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -18319,6 +18471,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Webhook"];
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sendVersioned } from '../../lib/reply.js';
-import { IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
-import { created, described, withEtag } from '../../schemas/responses.js';
+import { IdempotencyHeaders, IdParam, IfMatchHeaders, IfNoneMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
+import { created, described, readWithEtag, withEtag } from '../../schemas/responses.js';
 import {
   CreatePlanUnit,
   ImportPlan,
@@ -72,8 +72,8 @@ const filePlanRoutes: FastifyPluginAsyncTypebox<{ service: InScope<FilePlanOps> 
   app.get('/file-plan/units/:unitId', {
     schema: {
       tags, security, operationId: 'getFilePlanUnit', summary: 'Read a file-plan unit',
-      params: UnitParams,
-      response: { 200: withEtag('PlanUnit', 'The unit'), ...problemResponses(400, 401, 403, 404, 500) },
+      params: UnitParams, headers: IfNoneMatchHeaders,
+      response: { ...readWithEtag('PlanUnit', 'The unit'), ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request, reply) => sendVersioned(reply, await service.getUnit(request.ctx!, request.params.unitId)));
 

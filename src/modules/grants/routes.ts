@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sendVersioned } from '../../lib/reply.js';
-import { IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
-import { created, withEtag } from '../../schemas/responses.js';
+import { IdempotencyHeaders, IdParam, IfMatchHeaders, IfNoneMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
+import { created, readWithEtag, withEtag } from '../../schemas/responses.js';
 import type { InScope } from '../../core/index.js';
 import { AuditList, AuditQuery, type AuditService } from '../audit/index.js';
 import { DecisionBody, GrantList, GrantListQuery, RequestGrant, SupportGrant } from './schemas.js';
@@ -50,8 +50,8 @@ const grantRoutes: FastifyPluginAsyncTypebox<{ service: InScope<GrantOps>; audit
     config,
     schema: {
       tags, security, operationId: 'getSupportGrant', summary: 'Read a support grant',
-      params: GrantParams,
-      response: { 200: withEtag('SupportGrant', 'The grant'), ...problemResponses(400, 401, 403, 404, 500) },
+      params: GrantParams, headers: IfNoneMatchHeaders,
+      response: { ...readWithEtag('SupportGrant', 'The grant'), ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request, reply) => sendVersioned(reply, await service.getGrant(request.ctx!, request.params.grantId)));
 

@@ -6,8 +6,8 @@ import { Type, type Static } from 'typebox';
 import type { InScope, RequestContext } from '../../core/index.js';
 import { AppError, errors } from '../../errors.js';
 import { sendVersioned } from '../../lib/reply.js';
-import { ETagHeaders, IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
-import { created, withEtag } from '../../schemas/responses.js';
+import { ETagHeaders, IdempotencyHeaders, IdParam, IfMatchHeaders, IfNoneMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
+import { created, notModified, readWithEtag, withEtag } from '../../schemas/responses.js';
 import { compileInput, FORM_DATA_MAX_BYTES } from './form.js';
 import {
   CreateOnlineService,
@@ -119,7 +119,8 @@ const onlineRoutes: FastifyPluginAsyncTypebox<OnlineRouteOptions> = async (app, 
   app.get('/online-services/:serviceId', {
     schema: {
       tags: ['online services'], security, operationId: 'getOnlineService', summary: 'Read an online service with its form schema',
-      params: ServiceParams, response: { 200: withEtag('OnlineService', 'The service'), ...problemResponses(400, 401, 403, 404, 500) },
+      params: ServiceParams, headers: IfNoneMatchHeaders,
+      response: { ...readWithEtag('OnlineService', 'The service'), ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request, reply) => sendVersioned(reply, await service.getService(request.ctx!, request.params.serviceId)));
 
@@ -170,8 +171,12 @@ const onlineRoutes: FastifyPluginAsyncTypebox<OnlineRouteOptions> = async (app, 
     schema: {
       tags: ['submissions'], security, operationId: 'getSubmission',
       summary: 'A submission filed here, or where a submission sent here was forwarded',
-      params: SubmissionParams,
-      response: { 200: { ...SubmissionOrForward, description: 'The submission (or, for the tenant that forwarded it, only where it went)', headers: ETagHeaders }, ...problemResponses(400, 401, 403, 404, 500) },
+      params: SubmissionParams, headers: IfNoneMatchHeaders,
+      response: {
+        200: { ...SubmissionOrForward, description: 'The submission (or, for the tenant that forwarded it, only where it went)', headers: ETagHeaders },
+        304: notModified,
+        ...problemResponses(400, 401, 403, 404, 500),
+      },
     },
   }, async (request, reply) => sendVersioned(reply, await service.getSubmission(request.ctx!, request.params.submissionId)));
 

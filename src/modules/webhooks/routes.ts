@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sendVersioned } from '../../lib/reply.js';
-import { ETagHeaders, IdempotencyHeaders, IfMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
-import { withEtag } from '../../schemas/responses.js';
+import { ETagHeaders, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
+import { readWithEtag, withEtag } from '../../schemas/responses.js';
 import {
   Accepted,
   CreateWebhook,
@@ -61,8 +61,8 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ service: Webhooks; maxPerTenant
   app.get('/webhooks/:webhookId', {
     schema: {
       tags, security, operationId: 'getWebhook', summary: 'Read a subscription (never its secret)',
-      params: WebhookParams,
-      response: { 200: withEtag('Webhook', 'The subscription'), ...problemResponses(400, 401, 403, 404, 500) },
+      params: WebhookParams, headers: IfNoneMatchHeaders,
+      response: { ...readWithEtag('Webhook', 'The subscription'), ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request, reply) => sendVersioned(reply, await service.getWebhook(request.ctx!, request.params.webhookId)));
 

@@ -6,7 +6,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError, errors } from '../../../errors.js';
 import { filenameFromDisposition, parseSha256Digest, sanitizeFilename } from '../../../lib/http-content.js';
-import { IdParam, problemResponses } from '../../../schemas/common.js';
+import { sendVersioned } from '../../../lib/reply.js';
+import { IdParam, IfNoneMatchHeaders, problemResponses } from '../../../schemas/common.js';
+import { notModified, readWithEtag } from '../../../schemas/responses.js';
 import { contentEtag } from '../present.js';
 import { ContentHeaders, ContentQuery, MEDIA_TYPE_MAX, UploadHeaders, UploadQuery, Version, VersionList, VersionListQuery, VersionParams } from '../schemas/versions.js';
 import type { IncomingContent } from '../workflows.js';
@@ -147,10 +149,11 @@ const versionRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app,
   app.get('/documents/:documentId/versions/:number', {
     schema: {
       tags, security, operationId: 'getVersion', summary: 'Read one version’s metadata',
-      params: VersionParams,
-      response: { 200: { ...Type.Ref('Version'), description: 'The version' }, ...problemResponses(400, 401, 403, 404, 500) },
+      description: 'Its ETag is that of the metadata, not of the content (the content has its own: its SHA-256).',
+      params: VersionParams, headers: IfNoneMatchHeaders,
+      response: { ...readWithEtag('Version', 'The version'), ...problemResponses(400, 401, 403, 404, 500) },
     },
-  }, async (request) => records.getVersion(request.ctx!, request.params.documentId, request.params.number));
+  }, async (request, reply) => sendVersioned(reply, await records.getVersion(request.ctx!, request.params.documentId, request.params.number)));
 
   app.get('/documents/:documentId/versions/:number/content', {
     schema: {
@@ -168,7 +171,7 @@ const versionRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app,
       response: {
         200: { description: 'The content', content: { '*/*': { schema: { type: 'string', format: 'binary' } } } },
         206: { description: 'The requested byte range', content: { '*/*': { schema: { type: 'string', format: 'binary' } } } },
-        304: { description: 'Not modified (If-None-Match matched)', type: 'null' },
+        304: notModified,
         307: {
           description: 'Redirect to a presigned storage URL, valid for DOWNLOAD_REDIRECT_EXPIRY_SECONDS',
           type: 'null',
