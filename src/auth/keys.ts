@@ -208,15 +208,30 @@ async function insertKeys(client: pg.ClientBase, keys: StoredKey[], seal: (plain
   }
 }
 
+/** The database holds no signing key (or no signing_key table): a key made there would be one no server knows. */
+export class NoSigningKeyError extends Error {
+  constructor(readonly reason: 'empty' | 'no-table') {
+    super(reason === 'empty' ? 'The table signing_key holds no keys' : 'The database has no table signing_key (no EN-Akte schema)');
+    this.name = 'NoSigningKeyError';
+  }
+}
+
 /**
  * The signing keys every instance shares through PostgreSQL (table signing_key). The private keys
  * are sealed with the data key (SECRETS_KEY_FILE), which the instances share and the database does
  * not hold. On the first start, under an advisory lock so that instances starting at once agree,
  * an existing key file (AUTH_KEY_FILE, the store before this one) is imported once, or a fresh key
  * is made. Each instance reloads every `reloadMs`, and at once when a token names a key it does
- * not know yet, so a rotation reaches every instance without a restart.
+ * not know yet, so a rotation reaches every instance without a restart. `create: false` (a script
+ * minting tokens) makes and imports nothing: an empty table is a NoSigningKeyError.
  */
-export async function loadSharedSigningKeys(opts: { databaseUrl: string; dataKey: Buffer; importFile?: string; reloadMs?: number }): Promise<SigningKeys> {
+export async function loadSharedSigningKeys(opts: {
+  databaseUrl: string;
+  dataKey: Buffer;
+  importFile?: string;
+  reloadMs?: number;
+  create?: boolean;
+}): Promise<SigningKeys> {
   const sealer = createSealer(opts.dataKey);
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 2, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => undefined);
@@ -225,8 +240,13 @@ export async function loadSharedSigningKeys(opts: { databaseUrl: string; dataKey
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [KEYS_LOCK]);
-      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM signing_key');
+      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM signing_key').catch((err: unknown) => {
+        // 42P01 undefined_table: not a database EN-Akte ever prepared.
+        if ((err as { code?: string }).code === '42P01') throw new NoSigningKeyError('no-table');
+        throw err;
+      });
       if (Number(rows[0]!.n) === 0) {
+        if (opts.create === false) throw new NoSigningKeyError('empty');
         const keys = opts.importFile && existsSync(opts.importFile) ? await readKeys(opts.importFile) : [await newKey()];
         await insertKeys(client, keys, sealer.seal);
       }
