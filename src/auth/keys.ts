@@ -134,11 +134,13 @@ function keysOver(current: () => KeyState, reload: () => Promise<boolean>, close
       return current().jwks;
     },
     async verificationKey(header, token) {
+      const tried = current();
       try {
-        return await current().local(header, token);
+        return await tried.local(header, token);
       } catch (err) {
-        // A token of a key another instance just added: look again, then decide.
-        if (err instanceof jose.JWKSNoMatchingKey && (await reload())) return current().local(header, token);
+        // A token of a key another instance just added: look again (or take what a reload that ran
+        // meanwhile found), then decide.
+        if (err instanceof jose.JWKSNoMatchingKey && ((await reload()) || current() !== tried)) return current().local(header, token);
         throw err;
       }
     },
@@ -148,13 +150,14 @@ function keysOver(current: () => KeyState, reload: () => Promise<boolean>, close
       return new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: active.alg, kid: active.kid, typ }).sign(active.key);
     },
     async verifyDocument(jws, typ) {
+      const tried = current();
       const verify = () => compactVerify(jws, current().local, { algorithms: [SIGNING_ALG] });
       try {
         let result;
         try {
           result = await verify();
         } catch (err) {
-          if (!(err instanceof jose.JWKSNoMatchingKey && (await reload()))) throw err;
+          if (!(err instanceof jose.JWKSNoMatchingKey && ((await reload()) || current() !== tried))) throw err;
           result = await verify();
         }
         if (result.protectedHeader.typ !== typ) return null;
@@ -279,19 +282,27 @@ export async function loadSharedSigningKeys(opts: {
     let state = await first.build();
     let kids = first.kids;
     let lastReload = Date.now();
-    const reload = async (): Promise<boolean> => {
-      lastReload = Date.now();
-      const found = await read();
-      if (found.kids === kids) return false;
-      state = await found.build();
-      kids = found.kids;
-      return true;
-    };
+    // One reload at a time: a token of an unknown key that meets the periodic reload in flight waits for it.
+    let inflight: Promise<boolean> | null = null;
+    const reload = (): Promise<boolean> =>
+      (inflight ??= (async () => {
+        lastReload = Date.now();
+        const found = await read();
+        if (found.kids === kids) return false;
+        state = await found.build();
+        kids = found.kids;
+        return true;
+      })().finally(() => {
+        inflight = null;
+      }));
     const timer = setInterval(() => void reload().catch(() => undefined), opts.reloadMs ?? SIGNING_KEYS_RELOAD_MS);
     timer.unref();
     return keysOver(
       () => state,
-      async () => (Date.now() - lastReload < RELOAD_ON_UNKNOWN_KID_MS ? false : reload().catch(() => false)),
+      async () => {
+        if (inflight) return inflight.catch(() => false);
+        return Date.now() - lastReload < RELOAD_ON_UNKNOWN_KID_MS ? false : reload().catch(() => false);
+      },
       async () => {
         clearInterval(timer);
         await pool.end();
