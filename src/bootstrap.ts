@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type PgBoss from 'pg-boss';
@@ -113,16 +114,38 @@ export async function startInfrastructure(config: Config, log: FastifyBaseLogger
   }
 }
 
+/** A database URL as a person may read it: without its password. */
+export function describeDatabase(url: string): string {
+  const u = new URL(url);
+  u.password = '';
+  return u.toString();
+}
+
+/** No DATABASE_URL, and no embedded PostgreSQL under DATA_DIR (and none may be made there). */
+export class NoEmbeddedDatabaseError extends Error {
+  constructor(readonly dataDir: string, readonly secretFile: string) {
+    super(`There is no embedded PostgreSQL under ${dataDir} (no ${secretFile})`);
+    this.name = 'NoEmbeddedDatabaseError';
+  }
+}
+
 /**
  * The database of a running deployment, for a script (`npm run token`, `npm run keys:rotate`): the
  * configured one, or the embedded server under DATA_DIR (its passwords are kept beside it). When
  * the embedded server is not running, it is started for the script (migrations, seed, keys) and
- * stopped again by `close`.
+ * stopped again by `close`. With `create: false` nothing is made: a DATA_DIR without an embedded
+ * PostgreSQL is a NoEmbeddedDatabaseError, a missing data key a NoDataKeyError.
  */
-export async function databaseForScript(config: Config, log: FastifyBaseLogger): Promise<{ url: string; ownerUrl?: string; dataKey: Buffer; close(): Promise<void> }> {
-  const dataKey = await loadOrCreateDataKey(config.secretsKeyFile);
-  if (config.database.url) return { url: config.database.url, ownerUrl: config.database.ownerUrl, dataKey, close: async () => undefined };
+export async function databaseForScript(
+  config: Config,
+  log: FastifyBaseLogger,
+  opts: { create?: boolean } = {},
+): Promise<{ url: string; ownerUrl?: string; dataKey: Buffer; close(): Promise<void> }> {
+  const create = opts.create !== false;
   const secretFile = `${path.join(config.dataDir, 'postgres')}.secret.json`;
+  if (!config.database.url && !create && !existsSync(secretFile)) throw new NoEmbeddedDatabaseError(config.dataDir, secretFile);
+  const dataKey = await loadOrCreateDataKey(config.secretsKeyFile, { create });
+  if (config.database.url) return { url: config.database.url, ownerUrl: config.database.ownerUrl, dataKey, close: async () => undefined };
   const { readFile } = await import('node:fs/promises');
   const secrets = await readFile(secretFile, 'utf8').then((t) => JSON.parse(t) as { password: string; apiPassword: string }).catch(() => null);
   if (secrets) {

@@ -159,8 +159,14 @@ export const errors = {
   uploadExpired: () => make('upload-expired', 'Unfinished uploads expire (RESUMABLE_UPLOAD_EXPIRY_SECONDS); create a new one'),
   tusResumableRequired: (detail: string) => make('tus-resumable-required', detail),
   notImplemented: (detail: string) => make('not-implemented', detail),
+  /** No byte of the Range lies within the content (RFC 9110 §15.5.17): Content-Range names the size. */
   rangeNotSatisfiable: (size: number) =>
-    make('range-not-satisfiable', `The range is outside 0-${size - 1}`, {}, { 'content-range': `bytes */${size}` }),
+    make(
+      'range-not-satisfiable',
+      size === 0 ? 'The content is empty (0 bytes); no range can be satisfied' : `The range is outside 0-${size - 1}`,
+      {},
+      { 'content-range': `bytes */${size}` },
+    ),
   unprocessable: (detail: string) => make('unprocessable', detail),
   /** An XDOMEA message that is not well-formed, has a DTD, or violates its schema: the errors with line and message. */
   messageInvalid: (detail: string, schemaErrors: { line: number; message: string }[] = []) =>

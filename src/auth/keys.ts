@@ -134,11 +134,13 @@ function keysOver(current: () => KeyState, reload: () => Promise<boolean>, close
       return current().jwks;
     },
     async verificationKey(header, token) {
+      const tried = current();
       try {
-        return await current().local(header, token);
+        return await tried.local(header, token);
       } catch (err) {
-        // A token of a key another instance just added: look again, then decide.
-        if (err instanceof jose.JWKSNoMatchingKey && (await reload())) return current().local(header, token);
+        // A token of a key another instance just added: look again (or take what a reload that ran
+        // meanwhile found), then decide.
+        if (err instanceof jose.JWKSNoMatchingKey && ((await reload()) || current() !== tried)) return current().local(header, token);
         throw err;
       }
     },
@@ -148,13 +150,14 @@ function keysOver(current: () => KeyState, reload: () => Promise<boolean>, close
       return new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: active.alg, kid: active.kid, typ }).sign(active.key);
     },
     async verifyDocument(jws, typ) {
+      const tried = current();
       const verify = () => compactVerify(jws, current().local, { algorithms: [SIGNING_ALG] });
       try {
         let result;
         try {
           result = await verify();
         } catch (err) {
-          if (!(err instanceof jose.JWKSNoMatchingKey && (await reload()))) throw err;
+          if (!(err instanceof jose.JWKSNoMatchingKey && ((await reload()) || current() !== tried))) throw err;
           result = await verify();
         }
         if (result.protectedHeader.typ !== typ) return null;
@@ -208,15 +211,30 @@ async function insertKeys(client: pg.ClientBase, keys: StoredKey[], seal: (plain
   }
 }
 
+/** The database holds no signing key (or no signing_key table): a key made there would be one no server knows. */
+export class NoSigningKeyError extends Error {
+  constructor(readonly reason: 'empty' | 'no-table') {
+    super(reason === 'empty' ? 'The table signing_key holds no keys' : 'The database has no table signing_key (no EN-Akte schema)');
+    this.name = 'NoSigningKeyError';
+  }
+}
+
 /**
  * The signing keys every instance shares through PostgreSQL (table signing_key). The private keys
  * are sealed with the data key (SECRETS_KEY_FILE), which the instances share and the database does
  * not hold. On the first start, under an advisory lock so that instances starting at once agree,
  * an existing key file (AUTH_KEY_FILE, the store before this one) is imported once, or a fresh key
  * is made. Each instance reloads every `reloadMs`, and at once when a token names a key it does
- * not know yet, so a rotation reaches every instance without a restart.
+ * not know yet, so a rotation reaches every instance without a restart. `create: false` (a script
+ * minting tokens) makes and imports nothing: an empty table is a NoSigningKeyError.
  */
-export async function loadSharedSigningKeys(opts: { databaseUrl: string; dataKey: Buffer; importFile?: string; reloadMs?: number }): Promise<SigningKeys> {
+export async function loadSharedSigningKeys(opts: {
+  databaseUrl: string;
+  dataKey: Buffer;
+  importFile?: string;
+  reloadMs?: number;
+  create?: boolean;
+}): Promise<SigningKeys> {
   const sealer = createSealer(opts.dataKey);
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 2, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => undefined);
@@ -225,8 +243,13 @@ export async function loadSharedSigningKeys(opts: { databaseUrl: string; dataKey
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [KEYS_LOCK]);
-      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM signing_key');
+      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM signing_key').catch((err: unknown) => {
+        // 42P01 undefined_table: not a database EN-Akte ever prepared.
+        if ((err as { code?: string }).code === '42P01') throw new NoSigningKeyError('no-table');
+        throw err;
+      });
       if (Number(rows[0]!.n) === 0) {
+        if (opts.create === false) throw new NoSigningKeyError('empty');
         const keys = opts.importFile && existsSync(opts.importFile) ? await readKeys(opts.importFile) : [await newKey()];
         await insertKeys(client, keys, sealer.seal);
       }
@@ -259,19 +282,27 @@ export async function loadSharedSigningKeys(opts: { databaseUrl: string; dataKey
     let state = await first.build();
     let kids = first.kids;
     let lastReload = Date.now();
-    const reload = async (): Promise<boolean> => {
-      lastReload = Date.now();
-      const found = await read();
-      if (found.kids === kids) return false;
-      state = await found.build();
-      kids = found.kids;
-      return true;
-    };
+    // One reload at a time: a token of an unknown key that meets the periodic reload in flight waits for it.
+    let inflight: Promise<boolean> | null = null;
+    const reload = (): Promise<boolean> =>
+      (inflight ??= (async () => {
+        lastReload = Date.now();
+        const found = await read();
+        if (found.kids === kids) return false;
+        state = await found.build();
+        kids = found.kids;
+        return true;
+      })().finally(() => {
+        inflight = null;
+      }));
     const timer = setInterval(() => void reload().catch(() => undefined), opts.reloadMs ?? SIGNING_KEYS_RELOAD_MS);
     timer.unref();
     return keysOver(
       () => state,
-      async () => (Date.now() - lastReload < RELOAD_ON_UNKNOWN_KID_MS ? false : reload().catch(() => false)),
+      async () => {
+        if (inflight) return inflight.catch(() => false);
+        return Date.now() - lastReload < RELOAD_ON_UNKNOWN_KID_MS ? false : reload().catch(() => false);
+      },
       async () => {
         clearInterval(timer);
         await pool.end();

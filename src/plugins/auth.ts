@@ -4,6 +4,7 @@ import { createRemoteJWKSet, decodeJwt, errors as jose, jwtVerify, type JWTPaylo
 import type { Config } from '../config.js';
 import { isConfidentiality, type Caller } from '../core/index.js';
 import { errors } from '../errors.js';
+import { bearerJwt } from '../lib/authorization.js';
 import { publicAccess } from '../schemas/access.js';
 import { ACCESS_TOKEN_TYPE, JWKS_MAX_KEYS, type SigningKeys, type TokenClaims } from '../auth/keys.js';
 import { createTokenCache } from '../auth/token-cache.js';
@@ -144,9 +145,9 @@ export default fp(
     app.decorate('authenticate', async (request: FastifyRequest) => {
       const header = request.headers.authorization;
       if (!header) throw errors.unauthenticated();
-      const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header);
-      if (!match) throw errors.invalidToken('The Authorization header must be `Bearer <JWT>`');
-      const cached = cache.get(match[1]!, trusted);
+      const jwt = bearerJwt(header);
+      if (!jwt) throw errors.invalidToken('The Authorization header must be `Bearer <JWT>`');
+      const cached = cache.get(jwt, trusted);
       if (cached) {
         request.caller = cached;
         return;
@@ -154,7 +155,7 @@ export default fp(
       // The (unverified) issuer only picks the key set; the verification then pins that issuer.
       let issuer: unknown;
       try {
-        issuer = decodeJwt(match[1]!).iss;
+        issuer = decodeJwt(jwt).iss;
       } catch {
         throw errors.invalidToken('The token is malformed');
       }
@@ -163,7 +164,7 @@ export default fp(
       let payload: JWTPayload;
       let kid: string | undefined;
       try {
-        ({ payload, protectedHeader: { kid } } = await jwtVerify(match[1]!, source ? source.keys : own, {
+        ({ payload, protectedHeader: { kid } } = await jwtVerify(jwt, source ? source.keys : own, {
           issuer: source ? source.issuer : auth.issuer,
           audience: auth.audience,
           // Our own tokens are explicitly typed; an external IdP's typing is its own affair.
@@ -179,7 +180,7 @@ export default fp(
       if (source && !caller.clientId && typeof payload.azp === 'string' && payload.sub?.startsWith('service-account-')) {
         caller.clientId = payload.azp;
       }
-      cache.set(match[1]!, caller, payload.exp!, source ? 'external' : 'own', kid);
+      cache.set(jwt, caller, payload.exp!, source ? 'external' : 'own', kid);
       request.caller = caller;
     });
 

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import type pg from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { errors } from '../errors.js';
+import { credentialsFor } from '../lib/authorization.js';
 import type { Reading } from '../modules/operations/index.js';
 
 declare module 'fastify' {
@@ -139,10 +140,9 @@ export default fp(
         },
       },
       async (request, reply) => {
-        const header = request.headers.authorization ?? '';
-        const m = /^Bearer (.+)$/i.exec(header);
-        if (!m) throw errors.unauthenticated();
-        if (!sameToken(m[1]!, token)) throw errors.invalidToken('The metrics token is not valid');
+        const presented = credentialsFor(request.headers.authorization, 'Bearer');
+        if (presented === null) throw errors.unauthenticated();
+        if (!sameToken(presented, token)) throw errors.invalidToken('The metrics token is not valid');
         reply.type(scraped.contentType);
         return scraped.metrics();
       },
@@ -159,7 +159,7 @@ export async function serveMetrics(registry: Registry, host: string, port: numbe
       return;
     }
     // With METRICS_TOKEN set, this listener wants it too (a container network is shared).
-    const presented = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const presented = credentialsFor(req.headers.authorization, 'Bearer');
     if (token && !(presented && sameToken(presented, token))) {
       res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="metrics"' }).end('metrics token required\n');
       return;

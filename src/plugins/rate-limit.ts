@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import pg from 'pg';
 import { actorOf } from '../core/index.js';
 import { errors } from '../errors.js';
+import { basicUser } from '../lib/authorization.js';
 
 /**
  * Rate limits that hold across instances: @fastify/rate-limit counts in PostgreSQL (an unlogged
@@ -91,16 +92,7 @@ function apply(reply: FastifyReply, outcome: Outcome, what: string) {
 function clientIdOf(request: FastifyRequest): string {
   const body = request.body as { client_id?: unknown } | undefined;
   if (typeof body?.client_id === 'string') return body.client_id.slice(0, 200);
-  const basic = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(request.headers.authorization ?? '');
-  if (basic) {
-    const user = Buffer.from(basic[1]!, 'base64').toString('utf8').split(':')[0] ?? '';
-    try {
-      return decodeURIComponent(user).slice(0, 200);
-    } catch {
-      return user.slice(0, 200);
-    }
-  }
-  return '-';
+  return basicUser(request.headers.authorization)?.slice(0, 200) ?? '-';
 }
 
 export default fp(

@@ -108,6 +108,13 @@ export const Metadata = Type.Record(Type.String({ maxLength: 100 }), Type.Unknow
   examples: [{ portalCaseId: 'HAT-2026-00017', channel: 'online' }],
 });
 
+/** The conditional read of a GET that answers with an ETag: 304 Not Modified when one of the tags matches. */
+export const IfNoneMatchHeaders = Type.Object({
+  'if-none-match': Type.Optional(
+    Type.String({ maxLength: 2000, description: 'ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison)' }),
+  ),
+});
+
 export const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(Type.String({ maxLength: 200, description: 'The ETag you read (required: 428 without, 412 when stale)' })),
 });

@@ -41,6 +41,21 @@ describe('bearer authentication on /v1', () => {
     expect(res.statusCode).toBe(200);
   });
 
+  it('reads the scheme case-insensitively, after one or more spaces (RFC 9110 §11.1, §11.4), on a /v1 route', async () => {
+    const token = await t.tokenFor('witten', ['clerk'], 'scheme@witten');
+    for (const header of [`bearer ${token}`, `BEARER ${token}`, `bEaReR ${token}`, `Bearer   ${token}`, `bearer ${token}  `]) {
+      const res = await t.app.inject({ method: 'GET', url: '/v1/tenants/witten/files?limit=1', headers: { authorization: header } });
+      expect(res.statusCode, header).toBe(200);
+      expect(Object.keys(res.json()), header).toEqual(['items', 'next']);
+    }
+    // Still exactly one token after the scheme: no scheme without a space, no tab, nothing else appended.
+    for (const header of [`Bearer${token}`, `Bearer\t${token}`, `Bearer ${token} extra`, `Bearers ${token}`]) {
+      const res = await t.app.inject({ method: 'GET', url: '/v1/tenants/witten/files?limit=1', headers: { authorization: header } });
+      expect(res.statusCode, header).toBe(401);
+      expect(res.json()).toMatchObject({ code: 'invalid-token', detail: 'The Authorization header must be `Bearer <JWT>`' });
+    }
+  });
+
   it('caches a verified token by its exact string: a repeat is accepted, the same claims with another signature are not', async () => {
     const token = await craft({ claims: { roles: ['clerk', 'cached'] } });
     expect((await get(`Bearer ${token}`)).statusCode).toBe(200);

@@ -152,6 +152,46 @@ describe('managing machine clients', () => {
     expect(found.filter((i) => i.id === c.id)).toEqual([withoutSecret]);
   });
 
+  it('carries its timestamps in RFC 3339 with milliseconds, as a file does, exactly as the database holds them', async () => {
+    const RFC3339_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+    const c = await newClient();
+    const rotated: string[] = [];
+    let etag = c.etag;
+    for (let i = 0; i < 2; i++) {
+      const res = await admin.post(`/clients/${c.id}/rotate-secret`, undefined, { 'if-match': etag });
+      expect(res.statusCode, res.body).toBe(200);
+      etag = res.headers.etag as string;
+      rotated.push(res.json().secretRotatedAt);
+    }
+    const disabled = await admin.post(`/clients/${c.id}/disable`, undefined, { 'if-match': etag });
+    expect(disabled.statusCode, disabled.body).toBe(200);
+    const shown = (await admin.get(`/clients/${c.id}`)).json();
+    for (const value of [c.body.createdAt, c.body.secretRotatedAt, ...rotated, shown.createdAt, shown.secretRotatedAt, shown.disabledAt]) {
+      expect(value).toMatch(RFC3339_MS);
+    }
+    // Two rotations moments apart differ (whole seconds would often make them equal), and what the
+    // API shows is the stored value to the millisecond.
+    expect(rotated[0]).not.toBe(rotated[1]);
+    expect(shown.secretRotatedAt).toBe(rotated[1]);
+    const ms = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+    const { rows } = await db.query<{ created: string; rotated: string; disabled: string }>(
+      `SELECT ${ms('created_at')} AS created, ${ms('secret_rotated_at')} AS rotated, ${ms('disabled_at')} AS disabled FROM api_client WHERE id = $1`,
+      [c.id],
+    );
+    expect(rows[0]).toEqual({ created: shown.createdAt, rotated: shown.secretRotatedAt, disabled: shown.disabledAt });
+    expect([shown.createdAt, ...rotated, shown.disabledAt].every((v: string) => v.endsWith('.000Z'))).toBe(false);
+    const file = await f.file();
+    expect([file.body.createdAt, file.body.updatedAt]).toEqual([expect.stringMatching(RFC3339_MS), expect.stringMatching(RFC3339_MS)]);
+  });
+
+  it('no timestamp column of the schema drops the milliseconds', async () => {
+    const { rows } = await db.query<{ column: string; precision: number }>(
+      `SELECT table_name || '.' || column_name AS column, datetime_precision AS precision FROM information_schema.columns
+        WHERE table_schema = 'public' AND data_type LIKE 'timestamp%' AND datetime_precision < 3 ORDER BY 1`,
+    );
+    expect(rows).toEqual([]);
+  });
+
   it('answers 404 for an unknown client id', async () => {
     const id = '01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c30';
     const res = await admin.get(`/clients/${id}`);
@@ -197,6 +237,23 @@ describe('OAuth 2.0 client credentials at /oauth/token', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: t.config.auth.tokenTtl });
     expect((await bearer(t, res.json().access_token, 'GET', BASE)).statusCode).toBe(200);
+  });
+
+  it('reads the Basic scheme case-insensitively, after one or more spaces (RFC 9110 §11.1, §11.4)', async () => {
+    const c = await newClient();
+    const credentials = Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64');
+    for (const authorization of [`basic ${credentials}`, `BASIC ${credentials}`, `Basic   ${credentials}`]) {
+      const res = await tokenRequest(t, { grant_type: 'client_credentials' }, { authorization });
+      expect(res.statusCode, authorization).toBe(200);
+      expect(res.json()).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: t.config.auth.tokenTtl });
+      const tenant = await t.app.inject({ method: 'GET', url: BASE, headers: { authorization: `bearer ${res.json().access_token}` } });
+      expect(tenant.statusCode).toBe(200);
+      expect(tenant.json()).toMatchObject({ slug: TENANT });
+    }
+    const wrong = await tokenRequest(t, { grant_type: 'client_credentials' }, { authorization: `basic ${Buffer.from(`${c.clientId}:wrong`).toString('base64')}` });
+    expect(wrong.json()).toEqual(invalidClient);
+    const otherScheme = await tokenRequest(t, { grant_type: 'client_credentials' }, { authorization: `Basics ${credentials}` });
+    expect(otherScheme.json()).toEqual(problem('bad-request', 'Authorization must be Basic base64(client_id:client_secret)', '/oauth/token'));
   });
 
   it('accepts a JSON body as well', async () => {

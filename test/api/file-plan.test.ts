@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../support/app.js';
-import { recordFactories } from '../support/records.js';
+import { problem, recordFactories } from '../support/records.js';
 
 let t: TestApp;
 let f: ReturnType<typeof recordFactories>;
@@ -150,6 +150,24 @@ describe('file plan import', () => {
     });
     const list = await f.clerk.get(`/file-plan/units?parentCode=${root}`);
     expect(list.json().items).toEqual([]);
+  });
+
+  it('refuses an import naming a code the plan has already with 409 unit-exists, and imports nothing', async () => {
+    const existing = await f.unit();
+    const fresh = f.uniqueCode();
+    const res = await f.manager.post('/file-plan/import', {
+      units: [
+        { code: fresh, title: 'neu', retentionYears: 1, disposal: 'A' },
+        { code: existing.code, title: 'schon da', retentionYears: 1, disposal: 'A' },
+      ],
+    });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toEqual(
+      problem('unit-exists', `Units already exist: ${existing.code}`, '/v1/tenants/witten/file-plan/import', { codes: [existing.code] }),
+    );
+    // The other unit of the import was not created: its code is free.
+    const after = await f.manager.post('/file-plan/units', { code: fresh, title: 'neu', retentionYears: 1, disposal: 'A' });
+    expect(after.statusCode, after.body).toBe(201);
   });
 
   it('rejects duplicate codes within an import with 422 duplicate-codes', async () => {

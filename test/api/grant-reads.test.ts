@@ -49,4 +49,32 @@ describe('reads under a support grant are visible to the town', () => {
       newValues: { route: '/v1/tenants/:tenant/files/:fileId', url: `/v1/tenants/${TOWN}/files/${file.id}` },
     });
   });
+
+  it('records a 304 of metadata (If-None-Match matched) as a read, as its 200; an unauthorised one is no read', async () => {
+    const f = recordFactories(t, TOWN);
+    const file = await f.file({ title: 'Grant 304' });
+    const cc = `Bearer ${await t.tokenFor('kompetenzzentrum', ['support-agent'], 'kk.not-modified')}`;
+    const asCc = (url: string, headers: Record<string, string> = {}) =>
+      t.app.inject({ method: 'GET', url: `/v1/tenants/${TOWN}${url}`, headers: { authorization: cc, ...headers } });
+    const requested = await t.app.inject({
+      method: 'POST', url: `/v1/tenants/${TOWN}/support-grants`, headers: { authorization: cc },
+      payload: { scope: 'read', reason: 'not modified', durationHours: 1 },
+    });
+    const grantId = requested.json().id;
+    const admin = f.as(['tenant-admin']);
+    expect((await admin.post(`/support-grants/${grantId}/approve`, undefined, { 'if-match': requested.headers.etag as string })).statusCode).toBe(200);
+
+    const read = await asCc(`/files/${file.id}`);
+    expect([read.statusCode, read.headers.etag]).toEqual([200, file.etag]);
+    const notModified = await asCc(`/files/${file.id}`, { 'if-none-match': file.etag });
+    expect([notModified.statusCode, notModified.headers.etag, notModified.body]).toEqual([304, file.etag, '']);
+    // Content management is no part of a read grant: 403, with or without If-None-Match, and no read recorded.
+    expect((await asCc('/clients', { 'if-none-match': '*' })).statusCode).toBe(403);
+
+    const actions = (await admin.get(`/support-grants/${grantId}/actions`)).json().items as { action: string; objectId: string | null }[];
+    expect(actions.map((a) => [a.action, a.objectId])).toEqual([
+      ['grant.read', file.id],
+      ['grant.read', file.id],
+    ]);
+  });
 });

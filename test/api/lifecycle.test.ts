@@ -95,9 +95,10 @@ describe('retention override', () => {
     expect(open.statusCode).toBe(409);
     await f.closeFile(file.id, { closedOn: '2026-03-01' });
     const before = await f.manager.get(`/files/${file.id}`);
-    for (const body of [{ retentionYears: 1 }, { retentionYears: 1, reason: '  ' }]) {
-      const res = await f.manager.put(`/files/${file.id}/retention`, body, { 'if-match': before.headers.etag as string });
-      expect(res.statusCode).toBe(422);
+    // Also no body at all, and a JSON null (the body schema requires nothing): a 422, never a 500.
+    for (const body of [{ retentionYears: 1 }, { retentionYears: 1, reason: '  ' }, 'null', undefined]) {
+      const res = await f.manager.put(`/files/${file.id}/retention`, body, { 'if-match': before.headers.etag as string, 'content-type': 'application/json' });
+      expect(res.statusCode, JSON.stringify(body)).toBe(422);
       expect(res.json()).toEqual(problem('unprocessable', 'A retention override needs a reason (3-1000 characters)', `${BASE}/files/${file.id}/retention`));
     }
     expect((await f.clerk.put(`/files/${file.id}/retention`, { retentionYears: 1, reason: 'Test' }, { 'if-match': before.headers.etag as string })).statusCode).toBe(403);

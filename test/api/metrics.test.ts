@@ -21,6 +21,16 @@ describe('metrics', () => {
     expect(right.statusCode).toBe(200);
   });
 
+  it('reads the scheme of the METRICS_TOKEN case-insensitively, after one or more spaces (RFC 9110 §11.1)', async () => {
+    for (const authorization of [`bearer ${TEST_METRICS_TOKEN}`, `BEARER ${TEST_METRICS_TOKEN}`, `Bearer  ${TEST_METRICS_TOKEN}`]) {
+      const res = await fallback.app.inject({ method: 'GET', url: '/metrics', headers: { authorization } });
+      expect(res.statusCode, authorization).toBe(200);
+      expect(res.body).toContain('# TYPE en_akte_http_request_duration_seconds histogram');
+    }
+    const otherScheme = await fallback.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Basic ${TEST_METRICS_TOKEN}` } });
+    expect(otherScheme.json()).toMatchObject({ status: 401, code: 'unauthenticated' });
+  });
+
   describe('by default, on a listener of their own', () => {
     let server: ServerProcess;
     let metricsPort: number;

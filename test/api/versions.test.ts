@@ -454,6 +454,22 @@ describe('downloading content', () => {
     }
   });
 
+  it('answers 416 to a range of an empty version saying it is empty, with Content-Range bytes */0', async () => {
+    const doc = await freshDocument();
+    await addVersion(doc.id, doc.etag, Buffer.alloc(0));
+    const url = `/documents/${doc.id}/versions/1/content`;
+    const whole = await f.clerk.get(url);
+    expect([whole.statusCode, whole.headers['content-length'], whole.rawPayload.length]).toEqual([200, '0', 0]);
+    for (const header of ['bytes=0-', 'bytes=0-0', 'bytes=-5', 'bytes=-0']) {
+      const res = await f.clerk.get(url, { range: header });
+      expect(res.statusCode, header).toBe(416);
+      expect(res.headers['content-range'], header).toBe('bytes */0');
+      expect(res.json(), header).toEqual(
+        problem('range-not-satisfiable', 'The content is empty (0 bytes); no range can be satisfied', `/v1/tenants/${TENANT}${url}`),
+      );
+    }
+  });
+
   it('answers the whole content to If-Range with another ETag, and to several ranges', async () => {
     const wrong = await f.clerk.get(contentUrl(), { range: 'bytes=0-9', 'if-range': '"not-the-etag"' });
     expect(wrong.statusCode).toBe(200);

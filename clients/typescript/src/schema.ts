@@ -853,7 +853,7 @@ export interface paths {
         };
         /**
          * Read one version’s metadata
-         * @description Number, media type, name, size, SHA-256 and who added it when; not the content (`…/content`). A version number the document does not have answers 404.
+         * @description Number, media type, name, size, SHA-256 and who added it when; not the content (`…/content`). A version number the document does not have answers 404. Its ETag is that of the metadata, not of the content (the content has its own: its SHA-256).
          *
          *     **Roles:** `records-manager`, `clerk`, `reader`, `auditor` (permission `records:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
@@ -4119,7 +4119,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag(s) the client holds */
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
                 "if-none-match"?: string;
             };
             path: {
@@ -4152,9 +4152,11 @@ export interface operations {
                     "application/json": components["schemas"]["Tenant"];
                 };
             };
-            /** @description Not modified (If-None-Match matched) */
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
             304: {
                 headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
                     /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5014,7 +5016,10 @@ export interface operations {
     getFilePlanUnit: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -5046,6 +5051,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PlanUnit"];
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -5970,7 +5986,10 @@ export interface operations {
     getFile: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -6002,6 +6021,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["RecordFile"];
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -8586,7 +8616,10 @@ export interface operations {
     getTenantSettings: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -8627,6 +8660,17 @@ export interface operations {
                         wormMode: "GOVERNANCE" | "COMPLIANCE";
                     };
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -9483,7 +9527,10 @@ export interface operations {
     getCase: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -9515,6 +9562,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["RecordCase"];
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -10614,7 +10672,10 @@ export interface operations {
     getDocument: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -10646,6 +10707,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["RecordDocument"];
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -11756,7 +11828,10 @@ export interface operations {
     getVersion: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -11775,6 +11850,8 @@ export interface operations {
             /** @description The version */
             200: {
                 headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
                     /** @description Requests allowed in the current window (draft-ietf-httpapi-ratelimit-headers); sent on every counted request */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window */
@@ -11788,6 +11865,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Version"];
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -11952,9 +12040,11 @@ export interface operations {
                     "*/*": string;
                 };
             };
-            /** @description Not modified (If-None-Match matched) */
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
             304: {
                 headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
                     /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -14608,7 +14698,10 @@ export interface operations {
     getSupportGrant: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -14640,6 +14733,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SupportGrant"];
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -15799,7 +15903,10 @@ export interface operations {
     getClient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -15831,6 +15938,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiClient"];
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -16691,7 +16809,10 @@ export interface operations {
     getOnlineService: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -16723,6 +16844,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["OnlineService"];
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -17613,7 +17745,10 @@ export interface operations {
     getSubmission: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -17734,6 +17869,17 @@ export interface operations {
                         createdAt: string;
                     };
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {
@@ -18674,7 +18820,10 @@ export interface operations {
     getWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETag(s) the client holds, or `*`: 304 Not Modified when one matches (weak comparison) */
+                "if-none-match"?: string;
+            };
             path: {
                 /**
                  * @description Tenant slug, e.g. `witten`
@@ -18706,6 +18855,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Webhook"];
                 };
+            };
+            /** @description Not modified: If-None-Match matched the current ETag (no body; the ETag and caching headers as for 200) */
+            304: {
+                headers: {
+                    /** @description Strong ETag of the representation; send it back in If-Match / If-None-Match */
+                    etag?: string;
+                    /** @description Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access) */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
             400: {

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { sendVersioned } from '../../lib/reply.js';
 import { requires } from '../../schemas/access.js';
-import { IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
-import { ETagHeaders } from '../../schemas/common.js';
-import { withEtag } from '../../schemas/responses.js';
+import { ETagHeaders, IdempotencyHeaders, IdParam, IfMatchHeaders, IfNoneMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
+import { readWithEtag, withEtag } from '../../schemas/responses.js';
 import { ApiClient, ApiClientWithSecret, ClientList, ClientListQuery, CreateClient } from './schemas.js';
 import type { ClientService } from './service.js';
 
@@ -52,13 +52,10 @@ const clientRoutes: FastifyPluginAsyncTypebox<{ service: ClientService }> = asyn
       ...requires('clients:manage',
         'The client\'s client_id, roles, clearance, when its secret was last rotated and whether it is disabled; never the ' +
         'secret. Its ETag is the If-Match for rotating the secret or disabling it.'),
-      params: ClientParams,
-      response: { 200: withEtag('ApiClient', 'The client (never its secret)'), ...problemResponses(400, 401, 403, 404, 500) },
+      params: ClientParams, headers: IfNoneMatchHeaders,
+      response: { ...readWithEtag('ApiClient', 'The client (never its secret)'), ...problemResponses(400, 401, 403, 404, 500) },
     },
-  }, async (request, reply) => {
-    const c = await service.getClient(request.ctx!, request.params.clientId);
-    return reply.header('etag', c.etag).send(c.value);
-  });
+  }, async (request, reply) => sendVersioned(reply, await service.getClient(request.ctx!, request.params.clientId)));
 
   app.post('/clients/:clientId/rotate-secret', {
     schema: {
@@ -84,7 +81,7 @@ const clientRoutes: FastifyPluginAsyncTypebox<{ service: ClientService }> = asyn
     },
   }, async (request, reply) => {
     const c = await service.disableClient(request.ctx!, request.params.clientId, request.headers['if-match']);
-    return reply.header('etag', c.etag).send(c.value);
+    return sendVersioned(reply, c);
   });
 };
 

@@ -2,24 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { preHandlerAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import { errors } from '../../errors.js';
+import { basicCredentials } from '../../lib/authorization.js';
 import { publicAccess } from '../../schemas/access.js';
 import { problemResponses } from '../../schemas/common.js';
 import { TokenRequest, TokenResponse } from './schemas.js';
 import type { ClientService } from './service.js';
-
-/** client_secret_basic: `Authorization: Basic base64(client_id:client_secret)` (RFC 6749 §2.3.1). */
-function basicCredentials(header: string | undefined): { clientId: string; clientSecret: string } | null {
-  const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header ?? '');
-  if (!m) return null;
-  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-  const i = decoded.indexOf(':');
-  if (i < 1) return null;
-  try {
-    return { clientId: decodeURIComponent(decoded.slice(0, i)), clientSecret: decodeURIComponent(decoded.slice(i + 1)) };
-  } catch {
-    return null; // malformed percent-encoding
-  }
-}
 
 /** `limit`: the rate limits of the token endpoint (per client_id and per address), checked before any secret is hashed. */
 const tokenRoute: FastifyPluginAsyncTypebox<{ service: ClientService; limit: preHandlerAsyncHookHandler }> = async (app, { service, limit }) => {
@@ -47,13 +34,14 @@ const tokenRoute: FastifyPluginAsyncTypebox<{ service: ClientService; limit: pre
       response: { 200: TokenResponse, ...problemResponses(400, 401, 415, 429, 500) },
     },
   }, async (request, reply) => {
+    // client_secret_basic: `Authorization: Basic base64(client_id:client_secret)` (RFC 6749 §2.3.1).
     const basic = basicCredentials(request.headers.authorization);
     if (request.headers.authorization && !basic) throw errors.badRequest('Authorization must be Basic base64(client_id:client_secret)');
     reply.header('cache-control', 'no-store');
     return service.issueToken({
       grantType: request.body.grant_type,
-      clientId: basic?.clientId ?? request.body.client_id,
-      clientSecret: basic?.clientSecret ?? request.body.client_secret,
+      clientId: basic?.user ?? request.body.client_id,
+      clientSecret: basic?.password ?? request.body.client_secret,
     });
   });
 };

@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sendVersioned } from '../../lib/reply.js';
 import { requires } from '../../schemas/access.js';
-import { IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
-import { created, described, withEtag } from '../../schemas/responses.js';
+import { IdempotencyHeaders, IdParam, IfMatchHeaders, IfNoneMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
+import { created, described, readWithEtag, withEtag } from '../../schemas/responses.js';
 import {
   CreatePlanUnit,
   ImportPlan,
@@ -89,8 +89,8 @@ const filePlanRoutes: FastifyPluginAsyncTypebox<{ service: InScope<FilePlanOps> 
       ...requires('plan:read',
         'One unit with its retention, disposal code and validity. Its ETag is the If-Match for changing or retiring it. ' +
         'An unknown id, or a unit of another tenant, answers 404.'),
-      params: UnitParams,
-      response: { 200: withEtag('PlanUnit', 'The unit'), ...problemResponses(400, 401, 403, 404, 500) },
+      params: UnitParams, headers: IfNoneMatchHeaders,
+      response: { ...readWithEtag('PlanUnit', 'The unit'), ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request, reply) => sendVersioned(reply, await service.getUnit(request.ctx!, request.params.unitId)));
 

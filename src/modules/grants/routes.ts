@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sendVersioned } from '../../lib/reply.js';
 import { requires } from '../../schemas/access.js';
-import { IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
-import { created, withEtag } from '../../schemas/responses.js';
+import { IdempotencyHeaders, IdParam, IfMatchHeaders, IfNoneMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
+import { created, readWithEtag, withEtag } from '../../schemas/responses.js';
 import type { InScope } from '../../core/index.js';
 import { AuditList, AuditQuery, type AuditService } from '../audit/index.js';
 import { DecisionBody, GrantList, GrantListQuery, RequestGrant, SupportGrant } from './schemas.js';
@@ -59,8 +59,8 @@ const grantRoutes: FastifyPluginAsyncTypebox<{ service: InScope<GrantOps>; audit
         'Scope, file, reason, status and validity of one grant. The town (`grants:read`) reads every grant; competence-centre ' +
         'staff (`grants:request`) only those they asked for or hold (cc-admin: all), others answer 404. Its ETag is the If-Match ' +
         'for approving, rejecting or revoking it.'),
-      params: GrantParams,
-      response: { 200: withEtag('SupportGrant', 'The grant'), ...problemResponses(400, 401, 403, 404, 500) },
+      params: GrantParams, headers: IfNoneMatchHeaders,
+      response: { ...readWithEtag('SupportGrant', 'The grant'), ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request, reply) => sendVersioned(reply, await service.getGrant(request.ctx!, request.params.grantId)));
 

@@ -7,8 +7,8 @@ import type { InScope, RequestContext } from '../../core/index.js';
 import { AppError, errors } from '../../errors.js';
 import { sendVersioned } from '../../lib/reply.js';
 import { requires } from '../../schemas/access.js';
-import { ETagHeaders, IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
-import { created, withEtag } from '../../schemas/responses.js';
+import { ETagHeaders, IdempotencyHeaders, IdParam, IfMatchHeaders, IfNoneMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
+import { created, notModified, readWithEtag, withEtag } from '../../schemas/responses.js';
 import { compileInput, FORM_DATA_MAX_BYTES } from './form.js';
 import {
   CreateOnlineService,
@@ -151,7 +151,8 @@ const onlineRoutes: FastifyPluginAsyncTypebox<OnlineRouteOptions> = async (app, 
       ...requires('online-services:read',
         'One service with its form schema (Fachdaten), plan unit, filing rule and competent tenant. Its ETag is the If-Match for ' +
         'changing it.'),
-      params: ServiceParams, response: { 200: withEtag('OnlineService', 'The service'), ...problemResponses(400, 401, 403, 404, 500) },
+      params: ServiceParams, headers: IfNoneMatchHeaders,
+      response: { ...readWithEtag('OnlineService', 'The service'), ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request, reply) => sendVersioned(reply, await service.getService(request.ctx!, request.params.serviceId)));
 
@@ -215,8 +216,12 @@ const onlineRoutes: FastifyPluginAsyncTypebox<OnlineRouteOptions> = async (app, 
         'A submission filed with this tenant, with its state, payment and filing. A submission the portal sent to this tenant ' +
         'but that was filed with the competent tenant (another tenant of the shared service) answers only where it went; its ' +
         'contents stay with that tenant. Its ETag is the If-Match for `POST …/transitions`.'),
-      params: SubmissionParams,
-      response: { 200: { ...SubmissionOrForward, description: 'The submission (or, for the tenant that forwarded it, only where it went)', headers: ETagHeaders }, ...problemResponses(400, 401, 403, 404, 500) },
+      params: SubmissionParams, headers: IfNoneMatchHeaders,
+      response: {
+        200: { ...SubmissionOrForward, description: 'The submission (or, for the tenant that forwarded it, only where it went)', headers: ETagHeaders },
+        304: notModified,
+        ...problemResponses(400, 401, 403, 404, 500),
+      },
     },
   }, async (request, reply) => sendVersioned(reply, await service.getSubmission(request.ctx!, request.params.submissionId)));
 

@@ -2,6 +2,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { jobContext, type Scope, type TenantRef } from '../../core/index.js';
 import type { Db } from '../../db/client.js';
 import { errors } from '../../errors.js';
+import { bearerJwt } from '../../lib/authorization.js';
 import { sha256Hex } from './intake.js';
 import { onlineRepo, statusIndex } from './repo.js';
 import type { CitizenStatus, SubmissionStateName } from './schemas.js';
@@ -56,11 +57,11 @@ export function createStatusService(deps: { db: Db; scope: Scope; tenants: () =>
     async byCitizen(authorization: string | undefined): Promise<{ items: CitizenStatus[] }> {
       if (!keys || !deps.citizenIdp) throw errors.invalidToken('No citizen sign-in (CITIZEN_IDP_JWKS_URL) is configured here');
       if (!authorization) throw errors.unauthenticated('Send Authorization: Bearer <token of the citizen IdP>');
-      const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization);
-      if (!match) throw errors.invalidToken('The Authorization header must be `Bearer <JWT>`');
+      const jwt = bearerJwt(authorization);
+      if (!jwt) throw errors.invalidToken('The Authorization header must be `Bearer <JWT>`');
       let sub: string | undefined;
       try {
-        const { payload } = await jwtVerify(match[1]!, keys, {
+        const { payload } = await jwtVerify(jwt, keys, {
           issuer: deps.citizenIdp.issuer,
           audience: deps.citizenIdp.audience,
           algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { etagOf, matchesIfNoneMatch } from '../../lib/etag.js';
+import { etagOf } from '../../lib/etag.js';
+import { sendVersioned } from '../../lib/reply.js';
 import { directoryAccess } from '../../schemas/access.js';
-import { ETagHeaders, problemResponses } from '../../schemas/common.js';
+import { IfNoneMatchHeaders, problemResponses } from '../../schemas/common.js';
+import { readWithEtag } from '../../schemas/responses.js';
 import { Tenant, TenantList, TenantListQuery, TenantParams } from './schemas.js';
 import type { TenantService } from './service.js';
 
@@ -38,20 +39,13 @@ const tenantRoutes: FastifyPluginAsyncTypebox<{ service: TenantService }> = asyn
         ),
         security: [{ bearerAuth: [] }],
         params: TenantParams,
-        headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ maxLength: 2000, description: 'ETag(s) the client holds' })) }),
-        response: {
-          200: { ...Type.Ref('Tenant'), description: 'The tenant', headers: ETagHeaders },
-          304: { description: 'Not modified (If-None-Match matched)', type: 'null' },
-          ...problemResponses(400, 401, 404, 500),
-        },
+        headers: IfNoneMatchHeaders,
+        response: { ...readWithEtag('Tenant', 'The tenant'), ...problemResponses(400, 401, 404, 500) },
       },
     },
     async (request, reply) => {
       const tenant = await service.getTenant(request.caller!, request.params.tenant);
-      const etag = etagOf(tenant.id, tenant.updatedAt);
-      reply.header('etag', etag);
-      if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
-      return tenant;
+      return sendVersioned(reply, { value: tenant, etag: etagOf(tenant.id, tenant.updatedAt) });
     },
   );
 };

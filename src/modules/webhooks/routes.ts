@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sendVersioned } from '../../lib/reply.js';
 import { requires } from '../../schemas/access.js';
-import { ETagHeaders, IdempotencyHeaders, IfMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
-import { withEtag } from '../../schemas/responses.js';
+import { ETagHeaders, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
+import { readWithEtag, withEtag } from '../../schemas/responses.js';
 import {
   Accepted,
   CreateWebhook,
@@ -68,8 +68,8 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ service: Webhooks; maxPerTenant
       ...requires('webhooks:manage',
         'URL, event types, description, state (enabled, or disabled with `disabledReason`), consecutive failures and the ' +
         'secret\'s rotation. Its ETag is the If-Match for changing, disabling, enabling, rotating or deleting it.'),
-      params: WebhookParams,
-      response: { 200: withEtag('Webhook', 'The subscription'), ...problemResponses(400, 401, 403, 404, 500) },
+      params: WebhookParams, headers: IfNoneMatchHeaders,
+      response: { ...readWithEtag('Webhook', 'The subscription'), ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request, reply) => sendVersioned(reply, await service.getWebhook(request.ctx!, request.params.webhookId)));
 

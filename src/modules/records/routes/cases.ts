@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sendVersioned } from '../../../lib/reply.js';
 import { requires } from '../../../schemas/access.js';
-import { IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses } from '../../../schemas/common.js';
-import { created, withEtag } from '../../../schemas/responses.js';
+import { IdempotencyHeaders, IdParam, IfMatchHeaders, IfNoneMatchHeaders, problemResponses } from '../../../schemas/common.js';
+import { created, readWithEtag, withEtag } from '../../../schemas/responses.js';
 import { CaseList, CaseListQuery, CloseCaseBody, CreateCase, RecordCase, UpdateCase } from '../schemas/cases.js';
 import { ReopenBody } from '../schemas/files.js';
 import { closeDate } from '../service/files.js';
@@ -48,8 +48,8 @@ const caseRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app, { 
       ...requires('records:read',
         'One case with its reference, status and metadata. Its ETag is the If-Match for changing, closing or reopening it. ' +
         'A case of another tenant, or in a file above the caller\'s clearance, answers 404 like an unknown id.'),
-      params: CaseParams,
-      response: { 200: withEtag('RecordCase', 'The case'), ...problemResponses(400, 401, 403, 404, 500) },
+      params: CaseParams, headers: IfNoneMatchHeaders,
+      response: { ...readWithEtag('RecordCase', 'The case'), ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request, reply) => sendVersioned(reply, await records.getCase(request.ctx!, request.params.caseId)));
 

@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sendVersioned } from '../../../lib/reply.js';
 import { requires } from '../../../schemas/access.js';
-import { IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses } from '../../../schemas/common.js';
-import { created, withEtag } from '../../../schemas/responses.js';
+import { IdempotencyHeaders, IdParam, IfMatchHeaders, IfNoneMatchHeaders, problemResponses } from '../../../schemas/common.js';
+import { created, readWithEtag, withEtag } from '../../../schemas/responses.js';
 import { CheckoutBody, CreateDocument, DocumentList, DocumentListQuery, RecordDocument, ReleaseQuery, UpdateDocument } from '../schemas/documents.js';
 import type { RecordRouteOptions } from './index.js';
 
@@ -43,8 +43,8 @@ const documentRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app
     schema: {
       tags, security, operationId: 'getDocument', summary: 'Read a document',
       ...requires('records:read', 'Its ETag is what `If-Match` must carry when adding a version or changing it.'),
-      params: DocParams,
-      response: { 200: withEtag('RecordDocument', 'The document'), ...problemResponses(400, 401, 403, 404, 500) },
+      params: DocParams, headers: IfNoneMatchHeaders,
+      response: { ...readWithEtag('RecordDocument', 'The document'), ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request, reply) => sendVersioned(reply, await records.getDocument(request.ctx!, request.params.documentId)));
 

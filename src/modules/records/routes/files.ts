@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sendVersioned } from '../../../lib/reply.js';
 import { requires } from '../../../schemas/access.js';
-import { IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses, Slug } from '../../../schemas/common.js';
-import { created, withEtag } from '../../../schemas/responses.js';
+import { IdempotencyHeaders, IdParam, IfMatchHeaders, IfNoneMatchHeaders, problemResponses, Slug } from '../../../schemas/common.js';
+import { created, readWithEtag, withEtag } from '../../../schemas/responses.js';
 import { CloseBody, CreateFile, FileList, FileListQuery, RecordFile, ReopenBody, UpdateFile } from '../schemas/files.js';
 import type { RecordRouteOptions } from './index.js';
 import lifecycleRoutes from './lifecycle.js';
@@ -51,8 +51,8 @@ const fileRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app, { 
         'The file\'s metadata, status (open or closed, zdA), retention and disposal state. Its ETag is the If-Match for every ' +
         'change to it. An unknown id, a file of another tenant or one above the caller\'s clearance answers 404; a destroyed ' +
         'file stays readable as a tombstone.'),
-      params: FileParams,
-      response: { 200: withEtag('RecordFile', 'The file'), ...problemResponses(400, 401, 403, 404, 500) },
+      params: FileParams, headers: IfNoneMatchHeaders,
+      response: { ...readWithEtag('RecordFile', 'The file'), ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request, reply) => sendVersioned(reply, await records.getFile(request.ctx!, request.params.fileId)));
 

@@ -31,7 +31,7 @@ const lifecycleRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (ap
       response: fileAnswer('The file with its new retention'),
     },
   }, async (request, reply) =>
-    sendVersioned(reply, await workflows.overrideRetention(request.ctx!, request.params.fileId, request.headers['if-match'], request.body)));
+    sendVersioned(reply, await workflows.overrideRetention(request.ctx!, request.params.fileId, request.headers['if-match'], request.body ?? {})));
 
   app.post('/files/:fileId/hold', {
     schema: {

@@ -2,8 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sendVersioned } from '../../../lib/reply.js';
 import { requires } from '../../../schemas/access.js';
-import { ETagHeaders, IfMatchHeaders, problemResponses, Slug } from '../../../schemas/common.js';
+import { ETagHeaders, IfMatchHeaders, IfNoneMatchHeaders, problemResponses, Slug } from '../../../schemas/common.js';
 import { PreviewBody, ReferencePreview, TenantSettings, UpdateSettings } from '../schemas/settings.js';
+import { notModified } from '../../../schemas/responses.js';
 import type { RecordRouteOptions } from './index.js';
 
 const TenantOnly = Type.Object({ tenant: Slug }, { additionalProperties: false });
@@ -20,8 +21,8 @@ const settingsRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app
       ...requires('tenant:configure',
         'The pattern new file references (Aktenzeichen) are generated from, and the WORM mode (GOVERNANCE or COMPLIANCE) ' +
         'with which the content of files closed from now on is locked in storage. Its ETag is the If-Match for `PUT …/settings`.'),
-      params: TenantOnly,
-      response: { 200: settingsAnswer, ...problemResponses(400, 401, 403, 404, 500) },
+      params: TenantOnly, headers: IfNoneMatchHeaders,
+      response: { 200: settingsAnswer, 304: notModified, ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request, reply) => sendVersioned(reply, await records.getSettings(request.ctx!)));
 

@@ -6,8 +6,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError, errors } from '../../../errors.js';
 import { filenameFromDisposition, parseSha256Digest, sanitizeFilename } from '../../../lib/http-content.js';
+import { sendVersioned } from '../../../lib/reply.js';
 import { requires } from '../../../schemas/access.js';
-import { IdParam, problemResponses } from '../../../schemas/common.js';
+import { IdParam, IfNoneMatchHeaders, problemResponses } from '../../../schemas/common.js';
+import { notModified, readWithEtag } from '../../../schemas/responses.js';
 import { contentEtag } from '../present.js';
 import { ContentHeaders, ContentQuery, MEDIA_TYPE_MAX, UploadHeaders, UploadQuery, Version, VersionList, VersionListQuery, VersionParams } from '../schemas/versions.js';
 import type { IncomingContent } from '../workflows.js';
@@ -179,11 +181,11 @@ const versionRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app,
       tags, security, operationId: 'getVersion', summary: 'Read one version’s metadata',
       ...requires('records:read',
         'Number, media type, name, size, SHA-256 and who added it when; not the content (`…/content`). A version number ' +
-        'the document does not have answers 404.'),
-      params: VersionParams,
-      response: { 200: { ...Type.Ref('Version'), description: 'The version' }, ...problemResponses(400, 401, 403, 404, 500) },
+        'the document does not have answers 404. Its ETag is that of the metadata, not of the content (the content has its own: its SHA-256).'),
+      params: VersionParams, headers: IfNoneMatchHeaders,
+      response: { ...readWithEtag('Version', 'The version'), ...problemResponses(400, 401, 403, 404, 500) },
     },
-  }, async (request) => records.getVersion(request.ctx!, request.params.documentId, request.params.number));
+  }, async (request, reply) => sendVersioned(reply, await records.getVersion(request.ctx!, request.params.documentId, request.params.number)));
 
   app.get('/documents/:documentId/versions/:number/content', {
     schema: {
@@ -201,7 +203,7 @@ const versionRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app,
       response: {
         200: { description: 'The content', content: { '*/*': { schema: { type: 'string', format: 'binary' } } } },
         206: { description: 'The requested byte range', content: { '*/*': { schema: { type: 'string', format: 'binary' } } } },
-        304: { description: 'Not modified (If-None-Match matched)', type: 'null' },
+        304: notModified,
         307: {
           description: 'Redirect to a presigned storage URL, valid for DOWNLOAD_REDIRECT_EXPIRY_SECONDS',
           type: 'null',

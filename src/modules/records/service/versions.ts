@@ -1,7 +1,9 @@
 import { uuidv7 } from 'uuidv7';
 import { actorOf, authorize, eventOf, type EventDraft, type UnitOfWork } from '../../../core/index.js';
 import { errors } from '../../../errors.js';
+import { etagOf } from '../../../lib/etag.js';
 import { requireIfMatch } from '../../../lib/preconditions.js';
+import type { Versioned } from '../../../lib/reply.js';
 import { assertCurrent, assertWritable, lockDocument } from '../guard.js';
 import { activeCheckout, etagOfRow, toVersion } from '../present.js';
 import { recordsRepo } from '../repo.js';
@@ -126,11 +128,12 @@ export const versionOps = {
     return { items: items.map((r) => toVersion(uow.tenant.slug, r)), next: rows.length > q.limit ? String(items.at(-1)!.number) : null };
   },
 
-  async getVersion(uow: UnitOfWork, documentId: string, number: number): Promise<Version> {
+  /** A version's metadata; it never changes, so its ETag (not the content's) never goes stale. */
+  async getVersion(uow: UnitOfWork, documentId: string, number: number): Promise<Versioned<Version>> {
     authorize(uow.ctx, 'records:read');
     const row = await uow.repo(recordsRepo).version(documentId, number);
     if (!row) throw errors.notFound('version');
-    return toVersion(uow.tenant.slug, row);
+    return { value: toVersion(uow.tenant.slug, row), etag: etagOf(row.id, row.createdAt) };
   },
 
   /** A version for download: its metadata and storage key (content:read). */
