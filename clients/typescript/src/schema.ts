@@ -3040,6 +3040,35 @@ export interface components {
             createdAt: string;
             createdBy: string;
         };
+        /** @description A machine client with its secret, answered only when the secret is issued */
+        ApiClientWithSecret: {
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            id: string;
+            /** @description OAuth client_id */
+            clientId: string;
+            name: string;
+            roles: ("tenant-admin" | "records-manager" | "clerk" | "reader" | "auditor" | "intake" | "payment-provider")[];
+            /** @description Highest confidentiality the client may see: 003 offen, 002 VS-NfD, 005 vertraulich, 001 geheim, 004 streng geheim */
+            maxConfidentiality: "003" | "002" | "005" | "001" | "004";
+            disabled: boolean;
+            disabledAt: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            secretRotatedAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            createdAt: string;
+            createdBy: string;
+            /** @description Shown only in this response: store it now */
+            clientSecret: string;
+        };
         /** @description An online service of the tenant (catalogue entry) */
         OnlineService: {
             /**
@@ -3185,6 +3214,96 @@ export interface components {
              * @description RFC 3339, UTC
              */
             createdAt: string;
+        };
+        /** @description The subscription with its signing secret, answered only when the secret is issued */
+        WebhookWithSecret: {
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            id: string;
+            /** @description Where events are POSTed (https) */
+            url: string;
+            description: string | null;
+            eventTypes: string[];
+            enabled: boolean;
+            /** @description Why it was disabled (by its owner, or after repeated failed deliveries) */
+            disabledReason: string | null;
+            disabledAt: string | null;
+            /**
+             * Format: int32
+             * @description Deliveries in a row that failed for good
+             */
+            consecutiveFailures: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            secretRotatedAt: string;
+            /** @description Until then, deliveries are also signed with the previous secret */
+            previousSecretValidUntil: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            updatedAt: string;
+            createdBy: string;
+            /** @description The signing secret (whsec_…): shown once, keep it in the receiving system */
+            secret: string;
+        };
+        /** @description A delivery with every attempt made */
+        WebhookDeliveryWithAttempts: {
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            webhookId: string;
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            eventId: string;
+            eventType: string;
+            /** @description pending (being tried), succeeded (a 2xx), failed (every attempt failed), cancelled (the subscription was disabled) */
+            status: "pending" | "succeeded" | "failed" | "cancelled";
+            /** Format: int32 */
+            attempts: number;
+            lastAttemptAt: string | null;
+            lastStatusCode: number | null;
+            lastError: string | null;
+            completedAt: string | null;
+            /** @description The delivery this one repeats (manual redelivery) */
+            redeliveryOf: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            createdAt: string;
+            attemptLog: {
+                /** Format: int32 */
+                number: number;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339, UTC
+                 */
+                at: string;
+                /** Format: int32 */
+                durationMs: number;
+                /** @description HTTP status of the answer; null when none came */
+                statusCode: number | null;
+                /** @description What went wrong (timeout, refused connection, non-2xx…) */
+                error: string | null;
+            }[];
         };
     };
     responses: never;
@@ -15291,10 +15410,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiClient"] & {
-                        /** @description Shown only in this response: store it now */
-                        clientSecret: string;
-                    };
+                    "application/json": components["schemas"]["ApiClientWithSecret"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -15588,10 +15704,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiClient"] & {
-                        /** @description Shown only in this response: store it now */
-                        clientSecret: string;
-                    };
+                    "application/json": components["schemas"]["ApiClientWithSecret"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -18144,10 +18257,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Webhook"] & {
-                        /** @description The signing secret (whsec_…): shown once, keep it in the receiving system */
-                        secret: string;
-                    };
+                    "application/json": components["schemas"]["WebhookWithSecret"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -19225,10 +19335,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Webhook"] & {
-                        /** @description The signing secret (whsec_…): shown once, keep it in the receiving system */
-                        secret: string;
-                    };
+                    "application/json": components["schemas"]["WebhookWithSecret"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -19705,23 +19812,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WebhookDelivery"] & {
-                        attemptLog: {
-                            /** Format: int32 */
-                            number: number;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339, UTC
-                             */
-                            at: string;
-                            /** Format: int32 */
-                            durationMs: number;
-                            /** @description HTTP status of the answer; null when none came */
-                            statusCode: number | null;
-                            /** @description What went wrong (timeout, refused connection, non-2xx…) */
-                            error: string | null;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["WebhookDeliveryWithAttempts"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { IdempotencyHeaders, IdParam, IfMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
-import { ETagHeaders } from '../../schemas/common.js';
 import { withEtag } from '../../schemas/responses.js';
 import { ApiClient, ApiClientWithSecret, ClientList, ClientListQuery, CreateClient } from './schemas.js';
 import type { ClientService } from './service.js';
@@ -11,11 +10,12 @@ const ClientParams = IdParam('clientId', 'client (its id, not the OAuth client_i
 const WriteHeaders = Type.Intersect([IfMatchHeaders, IdempotencyHeaders]);
 const tags = ['clients'];
 const security = [{ bearerAuth: [] }];
-const withSecret = (description: string) => ({ ...ApiClientWithSecret, description, headers: ETagHeaders });
+const withSecret = (description: string) => withEtag('ApiClientWithSecret', description);
 
 /** Tenant admins manage their town's machine clients. */
 const clientRoutes: FastifyPluginAsyncTypebox<{ service: ClientService }> = async (app, { service }) => {
   app.addSchema(ApiClient);
+  app.addSchema(ApiClientWithSecret);
 
   app.post('/clients', {
     schema: {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sendVersioned } from '../../lib/reply.js';
-import { ETagHeaders, IdempotencyHeaders, IfMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
+import { IdempotencyHeaders, IfMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
 import { withEtag } from '../../schemas/responses.js';
 import {
   Accepted,
@@ -25,12 +25,14 @@ const ListQuery = Type.Object({ limit: DeliveryListQuery.properties.limit, curso
 const WriteHeaders = Type.Intersect([IfMatchHeaders, IdempotencyHeaders]);
 const tags = ['webhooks'];
 const security = [{ bearerAuth: [] }];
-const withSecret = (description: string) => ({ ...WebhookWithSecret, description, headers: ETagHeaders });
+const withSecret = (description: string) => withEtag('WebhookWithSecret', description);
 
 /** Tenant admins subscribe their town's systems to events (see the OpenAPI `webhooks` section). */
 const webhookRoutes: FastifyPluginAsyncTypebox<{ service: Webhooks; maxPerTenant: number }> = async (app, { service, maxPerTenant }) => {
   app.addSchema(Webhook);
   app.addSchema(Delivery);
+  app.addSchema(WebhookWithSecret);
+  app.addSchema(DeliveryWithAttempts);
   const base = (id: string, slug: string) => `/v1/tenants/${slug}/webhooks/${id}`;
 
   app.post('/webhooks', {
@@ -142,7 +144,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ service: Webhooks; maxPerTenant
     schema: {
       tags, security, operationId: 'getWebhookDelivery', summary: 'One delivery with every attempt (time, duration, status, error)',
       params: DeliveryParams,
-      response: { 200: { ...DeliveryWithAttempts, description: 'The delivery' }, ...problemResponses(400, 401, 403, 404, 500) },
+      response: { 200: { ...Type.Ref('WebhookDeliveryWithAttempts'), description: 'The delivery' }, ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request) => service.getDelivery(request.ctx!, request.params.webhookId, request.params.deliveryId));
 
