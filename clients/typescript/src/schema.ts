@@ -3863,10 +3863,7 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -3992,10 +3989,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -4131,20 +4125,14 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the `next` field of the previous page */
                 cursor?: string;
-                /**
-                 * @description Code of the unit; a child's code extends its parent's by one segment (`32.10` → `32.10.05`)
-                 * @example 32.10.05
-                 */
+                /** @description Code of the unit; a child's code extends its parent's by one segment (`32.10` → `32.10.05`) */
                 parentCode?: string;
                 /** @description true: only retired units; false: only active ones */
                 retired?: boolean;
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -4280,25 +4268,13 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "code": "32.10.05",
-                 *       "title": "Gewerbeanmeldungen",
-                 *       "retentionYears": 10,
-                 *       "disposal": "B",
-                 *       "validFrom": "2026-01-01"
-                 *     }
-                 */
                 "application/json": {
                     /**
                      * @description Code of the unit; a child's code extends its parent's by one segment (`32.10` → `32.10.05`)
@@ -4514,34 +4490,13 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "units": [
-                 *         {
-                 *           "code": "32",
-                 *           "title": "Ordnung",
-                 *           "retentionYears": null,
-                 *           "disposal": "A"
-                 *         },
-                 *         {
-                 *           "code": "32.10",
-                 *           "title": "Gewerbe",
-                 *           "retentionYears": 10,
-                 *           "disposal": "B"
-                 *         }
-                 *       ]
-                 *     }
-                 */
                 "application/json": {
                     units: {
                         /**
@@ -4758,10 +4713,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file-plan unit */
                 unitId: string;
@@ -4897,10 +4849,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file-plan unit */
                 unitId: string;
@@ -4909,11 +4858,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "title": "Gewerbean-, -um- und -abmeldungen"
-                 *     }
-                 */
                 "application/json": {
                     title?: string;
                     description?: string | null;
@@ -5124,10 +5068,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file-plan unit */
                 unitId: string;
@@ -5334,10 +5275,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -5473,23 +5411,13 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "planCode": "32.10.05",
-                 *       "title": "Gewerbeanmeldungen Innenstadt",
-                 *       "leadOrgUnit": "FB 32 Ordnung"
-                 *     }
-                 */
                 "application/json": {
                     /**
                      * Format: uuid
@@ -5714,10 +5642,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -5853,10 +5778,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -5865,11 +5787,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "title": "Gewerbeanmeldungen Innenstadt 2026"
-                 *     }
-                 */
                 "application/json": {
                     title?: string;
                     description?: string | null;
@@ -6087,10 +6004,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -6099,12 +6013,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "closedOn": "2026-11-25",
-                 *       "closeOpenCases": true
-                 *     }
-                 */
                 "application/json": {
                     /**
                      * Format: date
@@ -6297,10 +6205,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -6309,11 +6214,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "reason": "Widerspruch eingegangen"
-                 *     }
-                 */
                 "application/json": {
                     /** @description Why the file is reopened (kept in the audit trail) */
                     reason: string;
@@ -6499,10 +6399,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -6511,12 +6408,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "retentionYears": 30,
-                 *       "reason": "Erlass 2026/14: Bauakten 30 Jahre"
-                 *     }
-                 */
                 "application/json": {
                     /** @description Aussonderungsart: A archive (archivieren), B appraise (bewerten), V destroy (vernichten) */
                     disposalCode?: "A" | "B" | "V";
@@ -6725,10 +6616,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -6737,12 +6625,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "reason": "Klage vor dem VG Arnsberg",
-                 *       "reference": "4 K 1234/26"
-                 *     }
-                 */
                 "application/json": {
                     reason: string;
                     /** @description e.g. the court case number */
@@ -6946,10 +6828,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -7155,10 +7034,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -7364,10 +7240,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -7376,12 +7249,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "decision": "A",
-                 *       "decidedBy": "Landesarchiv NRW, Abt. Westfalen, Dr. Kranz"
-                 *     }
-                 */
                 "application/json": {
                     /** @description The archive's decision: A take over (übernehmen), V destroy (vernichten) */
                     decision: "A" | "V";
@@ -7593,10 +7460,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -7605,11 +7469,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "archiveReference": "LAV NRW W, Stadt Witten Nr. 4711"
-                 *     }
-                 */
                 "application/json": {
                     /** @description The archive's reference (Signatur) */
                     archiveReference: string;
@@ -7815,10 +7674,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -7827,11 +7683,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "reason": "Aussonderung 2037, Bewertung des Archivs: V"
-                 *     }
-                 */
                 "application/json": {
                     reason?: string;
                 };
@@ -8011,10 +7862,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -8162,10 +8010,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -8330,10 +8175,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -8356,12 +8198,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "referencePattern": "{plan}-{seq:4}/{yyyy}",
-                     *       "wormMode": "GOVERNANCE"
-                     *     }
-                     */
                     "application/json": {
                         /** @description Aktenzeichen pattern: tokens {plan}, {seq} or {seq:N} (exactly once), {yyyy}, {yy}; literal letters, digits, spaces and . / _ ( ) - */
                         referencePattern: string;
@@ -8478,21 +8314,13 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "referencePattern": "{plan}/{seq}/{yy}"
-                 *     }
-                 */
                 "application/json": {
                     /** @description Aktenzeichen pattern: tokens {plan}, {seq} or {seq:N} (exactly once), {yyyy}, {yy}; literal letters, digits, spaces and . / _ ( ) - */
                     referencePattern?: string;
@@ -8518,12 +8346,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "referencePattern": "{plan}-{seq:4}/{yyyy}",
-                     *       "wormMode": "GOVERNANCE"
-                     *     }
-                     */
                     "application/json": {
                         /** @description Aktenzeichen pattern: tokens {plan}, {seq} or {seq:N} (exactly once), {yyyy}, {yy}; literal letters, digits, spaces and . / _ ( ) - */
                         referencePattern: string;
@@ -8688,22 +8510,13 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "referencePattern": "{plan}.{seq:5}",
-                 *       "planCode": "32.10.05"
-                 *     }
-                 */
                 "application/json": {
                     /** @description Aktenzeichen pattern: tokens {plan}, {seq} or {seq:N} (exactly once), {yyyy}, {yy}; literal letters, digits, spaces and . / _ ( ) - */
                     referencePattern: string;
@@ -8872,10 +8685,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -9013,10 +8823,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -9025,14 +8832,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "title": "Gewerbeanmeldung Bäckerei Yılmaz",
-                 *       "metadata": {
-                 *         "portalCaseId": "HAT-2026-00017"
-                 *       }
-                 *     }
-                 */
                 "application/json": {
                     title: string;
                     description?: string | null;
@@ -9227,10 +9026,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the case */
                 caseId: string;
@@ -9366,10 +9162,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the case */
                 caseId: string;
@@ -9592,10 +9385,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the case */
                 caseId: string;
@@ -9794,10 +9584,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the case */
                 caseId: string;
@@ -9806,11 +9593,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "reason": "Widerspruch eingegangen"
-                 *     }
-                 */
                 "application/json": {
                     /** @description Why the file is reopened (kept in the audit trail) */
                     reason: string;
@@ -9998,10 +9780,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the case */
                 caseId: string;
@@ -10139,10 +9918,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the case */
                 caseId: string;
@@ -10151,14 +9927,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "title": "Gewerbeanmeldung (GewA 1)",
-                 *       "kind": "application",
-                 *       "receivedOn": "2026-11-24",
-                 *       "sender": "Aylin Yılmaz"
-                 *     }
-                 */
                 "application/json": {
                     title: string;
                     /** @description letter, application (Antrag), form, decision (Bescheid), notice, email, photo, scan, note, other */
@@ -10358,10 +10126,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -10497,10 +10262,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -10726,10 +10488,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -10739,11 +10498,6 @@ export interface operations {
         /** @description Optional: no body (or {}) checks out for 60 minutes */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "minutes": 120
-                 *     }
-                 */
                 "application/json": {
                     /**
                      * Format: int32
@@ -10902,10 +10656,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -11094,10 +10845,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -11246,10 +10994,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -11495,10 +11240,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -11641,10 +11383,7 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -11846,10 +11585,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -12083,10 +11819,7 @@ export interface operations {
                 "tus-resumable"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -12250,10 +11983,7 @@ export interface operations {
                 "tus-resumable"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -12480,10 +12210,7 @@ export interface operations {
                 "content-type"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -12757,10 +12484,7 @@ export interface operations {
     search: {
         parameters: {
             query: {
-                /**
-                 * @description What to look for (at most 500 characters, 32 words): words (German stemming, case and accent folding: `Anträge` finds Antrag, `Strasse` finds Straße), `"quoted phrases"`, `-exclusion`, `prefix*`, `a OR b`. When nothing matches exactly, words of 4 letters or more match references and names with a typo (`32.10.05-0042/2062`, `Schmitt`; `approximate` says so).
-                 * @example Bauantrag "Flurstück 17" -Widerspruch
-                 */
+                /** @description What to look for (at most 500 characters, 32 words): words (German stemming, case and accent folding: `Anträge` finds Antrag, `Strasse` finds Straße), `"quoted phrases"`, `-exclusion`, `prefix*`, `a OR b`. When nothing matches exactly, words of 4 letters or more match references and names with a typo (`32.10.05-0042/2062`, `Schmitt`; `approximate` says so). */
                 q: string;
                 /** @description file (Akte), case (Vorgang) or document */
                 type?: "file" | "case" | "document";
@@ -12786,10 +12510,7 @@ export interface operations {
                 retention?: "open" | "running" | "expired" | "permanent";
                 /** @description relevance (default): best matches first, ranked by where the words occur (reference and title, then names, description and metadata, then the text). A query matching more objects than the rank limit (SEARCH_RANK_LIMIT, 1000) is answered newest first instead (`order` says so): refine it to rank. newest / oldest: by the object's date. */
                 sort?: "relevance" | "newest" | "oldest";
-                /**
-                 * @description Comma-separated facets to count over all matches: type, planUnit, status, year. Counting is exact and costs a pass over every match.
-                 * @example type,year
-                 */
+                /** @description Comma-separated facets to count over all matches: type, planUnit, status, year. Counting is exact and costs a pass over every match. */
                 facets?: string;
                 /** @description Hits per page (1-100) */
                 limit?: number;
@@ -12798,10 +12519,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -12822,52 +12540,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "items": [
-                     *         {
-                     *           "type": "document",
-                     *           "id": "01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c21",
-                     *           "url": "/v1/tenants/witten/documents/01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c21",
-                     *           "reference": "63.01.02-0007/2026-001",
-                     *           "title": "Bauantrag Flurstück 17",
-                     *           "titleHighlight": "<mark>Bauantrag</mark> Flurstück 17",
-                     *           "snippet": "wir stellen hiermit den <mark>Bauantrag</mark> für das Grundstück …",
-                     *           "fileId": "01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c11",
-                     *           "caseId": "01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c19",
-                     *           "planUnitId": "01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c10",
-                     *           "planCode": "63.01.02",
-                     *           "status": "open",
-                     *           "confidentiality": "003",
-                     *           "kind": "letter",
-                     *           "date": "2026-11-20",
-                     *           "closedOn": null,
-                     *           "score": 0.61
-                     *         }
-                     *       ],
-                     *       "next": null,
-                     *       "order": "relevance",
-                     *       "approximate": false,
-                     *       "total": {
-                     *         "count": 1,
-                     *         "exact": true
-                     *       },
-                     *       "facets": {
-                     *         "type": [
-                     *           {
-                     *             "value": "document",
-                     *             "count": 1
-                     *           }
-                     *         ],
-                     *         "year": [
-                     *           {
-                     *             "value": "2026",
-                     *             "count": 1
-                     *           }
-                     *         ]
-                     *       }
-                     *     }
-                     */
                     "application/json": {
                         items: {
                             /** @description file (Akte), case (Vorgang) or document */
@@ -13093,10 +12765,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -13234,10 +12903,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of a file, case, document, unit, grant or client */
                 objectId: string;
@@ -13385,10 +13051,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -13517,10 +13180,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -13690,10 +13350,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -13839,10 +13496,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -14009,10 +13663,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -14148,24 +13799,13 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "scope": "read",
-                 *       "reason": "Ticket 4711: Aktenzeichen doppelt vergeben?",
-                 *       "ticket": "KZ-4711",
-                 *       "durationHours": 8
-                 *     }
-                 */
                 "application/json": {
                     /** @description Staff member to act (default: the requester) */
                     grantee?: string;
@@ -14347,10 +13987,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the support grant */
                 grantId: string;
@@ -14488,10 +14125,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the support grant */
                 grantId: string;
@@ -14687,10 +14321,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the support grant */
                 grantId: string;
@@ -14886,10 +14517,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the support grant */
                 grantId: string;
@@ -15085,10 +14713,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the support grant */
                 grantId: string;
@@ -15227,10 +14852,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -15366,25 +14988,13 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "name": "Online-Service-Portal",
-                 *       "roles": [
-                 *         "clerk"
-                 *       ],
-                 *       "maxConfidentiality": "002"
-                 *     }
-                 */
                 "application/json": {
                     name: string;
                     roles: ("tenant-admin" | "records-manager" | "clerk" | "reader" | "auditor" | "intake" | "payment-provider")[];
@@ -15535,10 +15145,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the client (its id, not the OAuth client_id) */
                 clientId: string;
@@ -15676,10 +15283,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the client (its id, not the OAuth client_id) */
                 clientId: string;
@@ -15868,10 +15472,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the client (its id, not the OAuth client_id) */
                 clientId: string;
@@ -16055,10 +15656,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -16192,10 +15790,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -16424,10 +16019,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the online service */
                 serviceId: string;
@@ -16563,10 +16155,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the online service */
                 serviceId: string;
@@ -16825,10 +16414,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -17025,10 +16611,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -17341,10 +16924,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the submission */
                 submissionId: string;
@@ -17571,10 +17151,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the submission */
                 submissionId: string;
@@ -17866,10 +17443,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -18073,10 +17647,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -18212,25 +17783,13 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "url": "https://gewerbe.hattingen.example/en-akte/events",
-                 *       "eventTypes": [
-                 *         "file.*",
-                 *         "version.created"
-                 *       ]
-                 *     }
-                 */
                 "application/json": {
                     /** @description https URL of the receiver */
                     url: string;
@@ -18399,10 +17958,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -18538,10 +18094,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -18707,10 +18260,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -18719,13 +18269,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "eventTypes": [
-                 *         "*"
-                 *       ]
-                 *     }
-                 */
                 "application/json": {
                     /** @description https URL of the receiver */
                     url?: string;
@@ -18916,10 +18459,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -19115,10 +18655,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -19307,10 +18844,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -19480,10 +19014,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -19646,10 +19177,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -19784,10 +19312,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -19923,10 +19448,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -20089,10 +19611,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -20226,10 +19745,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -20455,10 +19971,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -20589,10 +20102,7 @@ export interface operations {
     importAbgabeXdomea: {
         parameters: {
             query: {
-                /**
-                 * @description Code of the unit; a child's code extends its parent's by one segment (`32.10` → `32.10.05`)
-                 * @example 32.10.05
-                 */
+                /** @description Code of the unit; a child's code extends its parent's by one segment (`32.10` → `32.10.05`) */
                 planCode: string;
             };
             header?: {
@@ -20600,10 +20110,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -20837,10 +20344,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -21102,10 +20606,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -21292,10 +20793,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the hand-over */
                 handoverId: string;
@@ -21483,10 +20981,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the hand-over */
                 handoverId: string;
@@ -21752,10 +21247,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the hand-over */
                 handoverId: string;
@@ -21998,10 +21490,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the hand-over */
                 handoverId: string;
@@ -22157,24 +21646,13 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "fileIds": [
-                 *         "01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c11"
-                 *       ],
-                 *       "recipient": "Landesarchiv NRW"
-                 *     }
-                 */
                 "application/json": {
                     /** @description Ids of the files (at most 1000) */
                     fileIds: string[];
@@ -22348,10 +21826,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -22579,10 +22054,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the export */
                 exportId: string;
@@ -22765,10 +22237,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the export */
                 exportId: string;
@@ -22938,10 +22407,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -23150,10 +22616,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -23377,10 +22840,7 @@ export interface operations {
     importAussonderungXdomea: {
         parameters: {
             query: {
-                /**
-                 * @description Code of the unit; a child's code extends its parent's by one segment (`32.10` → `32.10.05`)
-                 * @example 32.10.05
-                 */
+                /** @description Code of the unit; a child's code extends its parent's by one segment (`32.10` → `32.10.05`) */
                 planCode: string;
             };
             header?: {
@@ -23388,10 +22848,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
