@@ -44,6 +44,9 @@ export interface OperationExamples {
 // Building blocks
 
 const TENANT = 'witten';
+/** BODY_LIMIT and MAX_UPLOAD_BYTES at their defaults (src/config.ts). */
+const BODY_LIMIT = 1024 * 1024;
+const MAX_UPLOAD_BYTES = 5 * 1024 * 1024 * 1024;
 const PUBLIC_URL = 'https://en-akte.example.org';
 const REQUEST_ID = '019ae0a4-7c31-7d2e-b5f0-63a9c1e8d402';
 
@@ -900,6 +903,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     },
     problems: {
       409: errors.checkedOut(new Date(CHECKOUT_UNTIL)),
+      415: errors.unsupportedMediaType('Content-Type is not a valid media type'),
       422: errors.digestMismatch(VERSION_2.sha256, sha256('truncated upload')),
     },
   },
@@ -929,7 +933,12 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
         'tus-resumable': '1.0.0',
       },
     },
-    problems: { 409: errors.checkedOut(new Date(CHECKOUT_UNTIL)), 412: errors.tusResumableRequired('Send Tus-Resumable: 1.0.0') },
+    problems: {
+      409: errors.checkedOut(new Date(CHECKOUT_UNTIL)),
+      412: errors.tusResumableRequired('Tus-Resumable Required'),
+      413: errors.payloadTooLarge(MAX_UPLOAD_BYTES),
+      422: errors.digestMismatch(VERSION_2.sha256, sha256('truncated upload')),
+    },
   },
   'getUploadOffset-head': {
     perm: 'records:write',
@@ -962,8 +971,9 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
       },
     },
     problems: {
-      409: errors.uploadOffsetMismatch('Upload-Offset 0 does not match the 65536 bytes received'),
+      409: errors.uploadOffsetMismatch('Upload-Offset conflict'),
       410: errors.uploadExpired(),
+      422: errors.digestMismatch(VERSION_2.sha256, sha256('truncated upload')),
     },
     missing: 'upload',
   },
@@ -1123,7 +1133,10 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
       },
     },
     ok: { status: 201, body: SERVICE, headers: { etag: etag(SERVICE, 1), location: `/v1/tenants/${TENANT}/online-services/${SERVICE.id}` } },
-    problems: { 409: errors.conflict(`The tenant already offers service ${SERVICE.serviceKey}; change it instead`) },
+    problems: {
+      409: errors.conflict(`The tenant already offers service ${SERVICE.serviceKey}; change it instead`),
+      422: errors.formInvalid('Form schemas are JSON Schema draft-07', [{ path: '/formSchema/$schema', message: 'must be http://json-schema.org/draft-07/schema#' }]),
+    },
   },
   getOnlineService: { perm: 'online-services:read', params: { serviceId: SERVICE.id }, ok: { status: 200, body: SERVICE, headers: { etag: etag(SERVICE, 1) } } },
   updateOnlineService: {
@@ -1131,6 +1144,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     params: { serviceId: SERVICE.id, 'if-match': etag(SERVICE, 1) },
     body: { 'application/json': { active: false } },
     ok: { status: 200, body: { ...SERVICE, active: false, updatedAt: NOW }, headers: { etag: etag(SERVICE, 2) } },
+    problems: { 422: errors.formInvalid('A case in a running file needs the running file\'s title', [{ path: '/runningFileTitle', message: 'is required for case-in-running-file' }]) },
   },
   submitApplication: {
     perm: 'submissions:submit',
@@ -1159,7 +1173,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     // The portal's retry with the same submission id and body: the first answer again, as 200.
     alsoOk: { 200: INTAKE_ANSWER },
     problems: {
-      422: errors.formInvalid('The form data does not match the service', [{ path: '/formData/beginn', message: 'must match format "date"' }]),
+      422: errors.formInvalid('The form data does not match the form of the service', [{ path: '/formData/beginn', message: 'must match format "date"' }]),
       409: errors.conflict('Submission WIT-2026-00412 is still being filed; retry'),
     },
   },
@@ -1174,7 +1188,10 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
       body: { ...SUBMISSION, state: 'decided', stateAt: NOW, decisionDocumentId: DECISION_DOC.id },
       headers: { etag: etag(SUBMISSION, 3) },
     },
-    problems: { 409: errors.conflict('A submission in state received can move to accepted or rejected, not decided', { state: 'received' }) },
+    problems: {
+      409: errors.conflict('A submission in state received can move to accepted or rejected, not decided', { state: 'received' }),
+      422: errors.formInvalid('A decision needs its document (Bescheid)', [{ path: '/decisionDocumentId', message: 'is required for decided' }]),
+    },
   },
   reportPayment: {
     perm: 'payments:report',
@@ -1281,7 +1298,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     ok: { status: 201, body: { created: 214, retired: 3, version: '3.0.0', processId: uuid7('2026-11-20T10:00:00.000Z', 'plan import'), sender: 'Stadt Witten, Hauptamt' } },
     problems: {
       409: errors.unitExists('Units already exist: 32, 32.10', ['32', '32.10']),
-      422: errors.messageInvalid('The message violates the XDOMEA 3.0.0 schema', [{ line: 42, message: "Element 'xdomea:Titel': This element is not expected." }]),
+      422: errors.messageInvalid('The message is not valid against the XDOMEA 3.0.0 schema', [{ line: 42, message: "Element 'xdomea:Titel': This element is not expected." }]),
     },
   },
   exportAbgabeXdomea: {
@@ -1310,13 +1327,13 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
         sender: 'Stadt Hattingen, Fachbereich Ordnung',
       },
     },
-    problems: { 422: errors.containerRejected('The ZIP holds no 0401 message') },
+    problems: { 422: errors.containerRejected('The container holds no XDOMEA message (.xml at its top level)') },
   },
   startXdomeaHandover: {
     perm: 'xdomea:handover',
     body: { 'application/json': { recipient: 'en-kreis', version: '3.0.0', note: HANDOVER.note } },
     ok: { status: 201, body: HANDOVER },
-    problems: closed('file'),
+    problems: { ...closed('file'), 422: errors.unprocessable('There is no active tenant en-kreis to hand the file over to') },
   },
   listXdomeaHandovers: {
     perm: 'xdomea:handover',
@@ -1399,7 +1416,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
         '</xdomea:Aussonderung.BewertungsverzeichnisBestaetigen.0505>\n',
       headers: { 'content-disposition': `attachment; filename="${uuid7(NOW, 'offer 0501')}_Aussonderung.BewertungsverzeichnisBestaetigen.0505.xml"` },
     },
-    problems: { 422: errors.messageInvalid('The message is not well-formed XML', [{ line: 1, message: 'Start tag expected' }]) },
+    problems: { 422: errors.messageInvalid('Expected a message of type Aussonderung.Bewertungsverzeichnis.0502, got xdomea:Aussonderung.Anbieteverzeichnis.0501') },
   },
   importArchiveMessageXdomea: {
     perm: 'disposal:manage',
@@ -1419,7 +1436,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
         failed: [],
       },
     },
-    problems: { 422: errors.messageInvalid('The message is not well-formed XML', [{ line: 1, message: 'Start tag expected' }]) },
+    problems: { 422: errors.messageInvalid('The message is not valid against the XDOMEA 3.0.0 schema', [{ line: 17, message: "Element 'xdomea:Archivkennung': This element is not expected." }]) },
   },
   importAussonderungXdomea: {
     perm: 'xdomea:import',
@@ -1438,7 +1455,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
         sender: 'Stadt Sprockhövel',
       },
     },
-    problems: { 422: errors.containerRejected('The ZIP holds no 0503 message') },
+    problems: { 422: errors.containerRejected('The container holds no XDOMEA message (.xml at its top level)') },
   },
 };
 
@@ -1514,6 +1531,7 @@ const MISSING: Record<string, string> = {
 interface Schema {
   type?: string;
   format?: string;
+  maxLength?: number;
   maximum?: number;
   required?: string[];
 }
@@ -1588,6 +1606,14 @@ function badRequest(op: Operation, values: Record<string, Json>): { err: AppErro
   return { err: errors.badRequest('The URL is malformed') };
 }
 
+/** XDOMEA messages as their schema bounds them; JSON bodies BODY_LIMIT, content MAX_UPLOAD_BYTES. */
+function bodyLimitOf(op: Operation): number {
+  const media = Object.entries(op.requestBody?.content ?? {});
+  if (media.length === 0 || media.every(([type]) => type === 'application/json')) return BODY_LIMIT;
+  const bound = media.map(([, m]) => m.schema?.maxLength).find((n): n is number => n !== undefined && n <= 64 * 1024 * 1024);
+  return bound ?? MAX_UPLOAD_BYTES;
+}
+
 function defaultProblem(status: number, op: Operation, ex: OperationExamples, lastParam: string | undefined): AppError | undefined {
   switch (status) {
     case 401:
@@ -1600,10 +1626,17 @@ function defaultProblem(status: number, op: Operation, ex: OperationExamples, la
       return errors.preconditionFailed();
     case 428:
       return errors.preconditionRequired();
+    case 413:
+      return errors.payloadTooLarge(bodyLimitOf(op));
+    case 415:
+      // Fastify's answer to a Content-Type the route has no parser for (src/plugins/errors.ts), whatever the route takes.
+      return errors.unsupportedMediaType('This operation does not accept that Content-Type; send application/json');
     case 429:
       return errors.tooManyRequests('Too many requests for this client; retry in 17 s', 17);
     case 500:
       return errors.internal();
+    case 501:
+      return errors.notImplemented('Resumable uploads need S3 storage (S3_ENDPOINT); use POST …/versions');
     default:
       return undefined;
   }
