@@ -3305,6 +3305,116 @@ export interface components {
                 error: string | null;
             }[];
         };
+        /** @description A hand-over of a file to another tenant (XDOMEA Abgabe 0401/0402, in-service) */
+        XdomeaHandover: {
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            id: string;
+            /** @description offered (0401 staged, the recipient decides) → accepted (imported at the recipient, 0402 sent) → completed (the sender's file closed with the note); or offered → refused (0402 not successful) */
+            state: "offered" | "accepted" | "completed" | "refused";
+            /** @description outgoing: this tenant sends it; incoming: this tenant is the recipient */
+            direction: "outgoing" | "incoming";
+            /**
+             * @description Sending tenant
+             * @example witten
+             */
+            sender: string;
+            /**
+             * @description Recipient tenant
+             * @example witten
+             */
+            recipient: string;
+            /**
+             * Format: uuid
+             * @description The sender's file
+             */
+            fileId: string;
+            /** @description The sender's reference (Aktenzeichen) of the file */
+            fileReference: string;
+            fileTitle: string;
+            /** @description XDOMEA version of the messages */
+            version: "3.0.0" | "4.0.0";
+            /**
+             * Format: uuid
+             * @description ProzessID of the 0401 (and its 0402)
+             */
+            processId: string;
+            /**
+             * Format: uuid
+             * @description Id of the 0401 message (4.0.0 nachrichtenUUID)
+             */
+            messageId: string;
+            note: string | null;
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            createdAt: string;
+            decidedBy: string | null;
+            decidedAt: string | null;
+            reason: string | null;
+            recipientFileId: string | null;
+            recipientReference: string | null;
+            replyMessageId: string | null;
+            completedAt: string | null;
+        };
+        /** @description An XDOMEA export (0503 or 0401) as a job: its state, progress and container */
+        XdomeaExport: {
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            id: string;
+            message: "0503" | "0401";
+            /** @description XDOMEA version of the message */
+            version: "3.0.0" | "4.0.0";
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            processId: string;
+            fileIds: string[];
+            state: "queued" | "running" | "done" | "failed" | "expired" | "withdrawn";
+            progress: {
+                /**
+                 * Format: int32
+                 * @description ZIP entries written
+                 */
+                entriesDone: number;
+                /**
+                 * Format: int32
+                 * @description ZIP entries to write (message + one per version)
+                 */
+                entriesTotal: number;
+                /**
+                 * Format: int64
+                 * @description Bytes
+                 */
+                bytesDone: number;
+                /**
+                 * Format: int64
+                 * @description Bytes
+                 */
+                bytesTotal: number;
+            };
+            /** @description The container's XDOMEA name */
+            filename: string | null;
+            /** @description Size of the container once done */
+            size: number | null;
+            sha256: string | null;
+            error: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            createdAt: string;
+            createdBy: string;
+            startedAt: string | null;
+            finishedAt: string | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -20384,61 +20494,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        id: string;
-                        /** @description offered (0401 staged, the recipient decides) → accepted (imported at the recipient, 0402 sent) → completed (the sender's file closed with the note); or offered → refused (0402 not successful) */
-                        state: "offered" | "accepted" | "completed" | "refused";
-                        /** @description outgoing: this tenant sends it; incoming: this tenant is the recipient */
-                        direction: "outgoing" | "incoming";
-                        /**
-                         * @description Sending tenant
-                         * @example witten
-                         */
-                        sender: string;
-                        /**
-                         * @description Recipient tenant
-                         * @example witten
-                         */
-                        recipient: string;
-                        /**
-                         * Format: uuid
-                         * @description The sender's file
-                         */
-                        fileId: string;
-                        /** @description The sender's reference (Aktenzeichen) of the file */
-                        fileReference: string;
-                        fileTitle: string;
-                        /** @description XDOMEA version of the messages */
-                        version: "3.0.0" | "4.0.0";
-                        /**
-                         * Format: uuid
-                         * @description ProzessID of the 0401 (and its 0402)
-                         */
-                        processId: string;
-                        /**
-                         * Format: uuid
-                         * @description Id of the 0401 message (4.0.0 nachrichtenUUID)
-                         */
-                        messageId: string;
-                        note: string | null;
-                        createdBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        createdAt: string;
-                        decidedBy: string | null;
-                        decidedAt: string | null;
-                        reason: string | null;
-                        recipientFileId: string | null;
-                        recipientReference: string | null;
-                        replyMessageId: string | null;
-                        completedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["XdomeaHandover"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -20628,61 +20684,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            /**
-                             * Format: uuid
-                             * @description UUIDv7
-                             */
-                            id: string;
-                            /** @description offered (0401 staged, the recipient decides) → accepted (imported at the recipient, 0402 sent) → completed (the sender's file closed with the note); or offered → refused (0402 not successful) */
-                            state: "offered" | "accepted" | "completed" | "refused";
-                            /** @description outgoing: this tenant sends it; incoming: this tenant is the recipient */
-                            direction: "outgoing" | "incoming";
-                            /**
-                             * @description Sending tenant
-                             * @example witten
-                             */
-                            sender: string;
-                            /**
-                             * @description Recipient tenant
-                             * @example witten
-                             */
-                            recipient: string;
-                            /**
-                             * Format: uuid
-                             * @description The sender's file
-                             */
-                            fileId: string;
-                            /** @description The sender's reference (Aktenzeichen) of the file */
-                            fileReference: string;
-                            fileTitle: string;
-                            /** @description XDOMEA version of the messages */
-                            version: "3.0.0" | "4.0.0";
-                            /**
-                             * Format: uuid
-                             * @description ProzessID of the 0401 (and its 0402)
-                             */
-                            processId: string;
-                            /**
-                             * Format: uuid
-                             * @description Id of the 0401 message (4.0.0 nachrichtenUUID)
-                             */
-                            messageId: string;
-                            note: string | null;
-                            createdBy: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339, UTC
-                             */
-                            createdAt: string;
-                            decidedBy: string | null;
-                            decidedAt: string | null;
-                            reason: string | null;
-                            recipientFileId: string | null;
-                            recipientReference: string | null;
-                            replyMessageId: string | null;
-                            completedAt: string | null;
-                        }[];
+                        items: components["schemas"]["XdomeaHandover"][];
                         /** @description Cursor of the next page; null on the last page */
                         next: string | null;
                     };
@@ -20816,61 +20818,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        id: string;
-                        /** @description offered (0401 staged, the recipient decides) → accepted (imported at the recipient, 0402 sent) → completed (the sender's file closed with the note); or offered → refused (0402 not successful) */
-                        state: "offered" | "accepted" | "completed" | "refused";
-                        /** @description outgoing: this tenant sends it; incoming: this tenant is the recipient */
-                        direction: "outgoing" | "incoming";
-                        /**
-                         * @description Sending tenant
-                         * @example witten
-                         */
-                        sender: string;
-                        /**
-                         * @description Recipient tenant
-                         * @example witten
-                         */
-                        recipient: string;
-                        /**
-                         * Format: uuid
-                         * @description The sender's file
-                         */
-                        fileId: string;
-                        /** @description The sender's reference (Aktenzeichen) of the file */
-                        fileReference: string;
-                        fileTitle: string;
-                        /** @description XDOMEA version of the messages */
-                        version: "3.0.0" | "4.0.0";
-                        /**
-                         * Format: uuid
-                         * @description ProzessID of the 0401 (and its 0402)
-                         */
-                        processId: string;
-                        /**
-                         * Format: uuid
-                         * @description Id of the 0401 message (4.0.0 nachrichtenUUID)
-                         */
-                        messageId: string;
-                        note: string | null;
-                        createdBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        createdAt: string;
-                        decidedBy: string | null;
-                        decidedAt: string | null;
-                        reason: string | null;
-                        recipientFileId: string | null;
-                        recipientReference: string | null;
-                        replyMessageId: string | null;
-                        completedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["XdomeaHandover"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -21014,61 +20962,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        id: string;
-                        /** @description offered (0401 staged, the recipient decides) → accepted (imported at the recipient, 0402 sent) → completed (the sender's file closed with the note); or offered → refused (0402 not successful) */
-                        state: "offered" | "accepted" | "completed" | "refused";
-                        /** @description outgoing: this tenant sends it; incoming: this tenant is the recipient */
-                        direction: "outgoing" | "incoming";
-                        /**
-                         * @description Sending tenant
-                         * @example witten
-                         */
-                        sender: string;
-                        /**
-                         * @description Recipient tenant
-                         * @example witten
-                         */
-                        recipient: string;
-                        /**
-                         * Format: uuid
-                         * @description The sender's file
-                         */
-                        fileId: string;
-                        /** @description The sender's reference (Aktenzeichen) of the file */
-                        fileReference: string;
-                        fileTitle: string;
-                        /** @description XDOMEA version of the messages */
-                        version: "3.0.0" | "4.0.0";
-                        /**
-                         * Format: uuid
-                         * @description ProzessID of the 0401 (and its 0402)
-                         */
-                        processId: string;
-                        /**
-                         * Format: uuid
-                         * @description Id of the 0401 message (4.0.0 nachrichtenUUID)
-                         */
-                        messageId: string;
-                        note: string | null;
-                        createdBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        createdAt: string;
-                        decidedBy: string | null;
-                        decidedAt: string | null;
-                        reason: string | null;
-                        recipientFileId: string | null;
-                        recipientReference: string | null;
-                        replyMessageId: string | null;
-                        completedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["XdomeaHandover"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -21277,61 +21171,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        id: string;
-                        /** @description offered (0401 staged, the recipient decides) → accepted (imported at the recipient, 0402 sent) → completed (the sender's file closed with the note); or offered → refused (0402 not successful) */
-                        state: "offered" | "accepted" | "completed" | "refused";
-                        /** @description outgoing: this tenant sends it; incoming: this tenant is the recipient */
-                        direction: "outgoing" | "incoming";
-                        /**
-                         * @description Sending tenant
-                         * @example witten
-                         */
-                        sender: string;
-                        /**
-                         * @description Recipient tenant
-                         * @example witten
-                         */
-                        recipient: string;
-                        /**
-                         * Format: uuid
-                         * @description The sender's file
-                         */
-                        fileId: string;
-                        /** @description The sender's reference (Aktenzeichen) of the file */
-                        fileReference: string;
-                        fileTitle: string;
-                        /** @description XDOMEA version of the messages */
-                        version: "3.0.0" | "4.0.0";
-                        /**
-                         * Format: uuid
-                         * @description ProzessID of the 0401 (and its 0402)
-                         */
-                        processId: string;
-                        /**
-                         * Format: uuid
-                         * @description Id of the 0401 message (4.0.0 nachrichtenUUID)
-                         */
-                        messageId: string;
-                        note: string | null;
-                        createdBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        createdAt: string;
-                        decidedBy: string | null;
-                        decidedAt: string | null;
-                        reason: string | null;
-                        recipientFileId: string | null;
-                        recipientReference: string | null;
-                        replyMessageId: string | null;
-                        completedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["XdomeaHandover"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -21860,59 +21700,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        id: string;
-                        message: "0503" | "0401";
-                        /** @description XDOMEA version of the message */
-                        version: "3.0.0" | "4.0.0";
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        processId: string;
-                        fileIds: string[];
-                        state: "queued" | "running" | "done" | "failed" | "expired" | "withdrawn";
-                        progress: {
-                            /**
-                             * Format: int32
-                             * @description ZIP entries written
-                             */
-                            entriesDone: number;
-                            /**
-                             * Format: int32
-                             * @description ZIP entries to write (message + one per version)
-                             */
-                            entriesTotal: number;
-                            /**
-                             * Format: int64
-                             * @description Bytes
-                             */
-                            bytesDone: number;
-                            /**
-                             * Format: int64
-                             * @description Bytes
-                             */
-                            bytesTotal: number;
-                        };
-                        /** @description The container's XDOMEA name */
-                        filename: string | null;
-                        /** @description Size of the container once done */
-                        size: number | null;
-                        sha256: string | null;
-                        error: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        createdAt: string;
-                        createdBy: string;
-                        startedAt: string | null;
-                        finishedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["XdomeaExport"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -22077,59 +21865,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        id: string;
-                        message: "0503" | "0401";
-                        /** @description XDOMEA version of the message */
-                        version: "3.0.0" | "4.0.0";
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        processId: string;
-                        fileIds: string[];
-                        state: "queued" | "running" | "done" | "failed" | "expired" | "withdrawn";
-                        progress: {
-                            /**
-                             * Format: int32
-                             * @description ZIP entries written
-                             */
-                            entriesDone: number;
-                            /**
-                             * Format: int32
-                             * @description ZIP entries to write (message + one per version)
-                             */
-                            entriesTotal: number;
-                            /**
-                             * Format: int64
-                             * @description Bytes
-                             */
-                            bytesDone: number;
-                            /**
-                             * Format: int64
-                             * @description Bytes
-                             */
-                            bytesTotal: number;
-                        };
-                        /** @description The container's XDOMEA name */
-                        filename: string | null;
-                        /** @description Size of the container once done */
-                        size: number | null;
-                        sha256: string | null;
-                        error: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        createdAt: string;
-                        createdBy: string;
-                        startedAt: string | null;
-                        finishedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["XdomeaExport"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { IdempotencyHeaders, IdParam, problemResponses, Slug } from '../../schemas/common.js';
 import { described } from '../../schemas/responses.js';
-import { ArchiveMessageResult, ExportRequest, ExportStatusSchema, OfferBody, VersionQuery } from './aussonderung-schemas.js';
+import { ArchiveMessageResult, ExportRequest, ExportStatusRef, ExportStatusSchema, OfferBody, VersionQuery } from './aussonderung-schemas.js';
 import type { AussonderungWorkflows } from './aussonderung-workflows.js';
 import { AbgabeImportQuery, AbgabeImportResult, PLAN_MESSAGE_MAX_BYTES, XmlMessage, ZipMessage } from './schemas.js';
 
@@ -22,6 +22,7 @@ export interface AussonderungRouteOptions {
  * routes take XML or ZIP only.
  */
 const xdomeaAussonderungRoutes: FastifyPluginAsyncTypebox<AussonderungRouteOptions> = async (app, { aussonderung }) => {
+  app.addSchema(ExportStatusSchema);
   app.post('/xdomea/aussonderung/offers', {
     schema: {
       tags, security, operationId: 'offerFilesXdomea',
@@ -52,7 +53,7 @@ const xdomeaAussonderungRoutes: FastifyPluginAsyncTypebox<AussonderungRouteOptio
         'left queued or running fails after twice its job\'s expiry (12 hours).',
       params: TenantOnly, querystring: VersionQuery, headers: IdempotencyHeaders, body: ExportRequest,
       response: {
-        202: { ...described(ExportStatusSchema, 'The export, queued'), headers: { location: { type: 'string', maxLength: 300, description: 'URL of the status resource' } } },
+        202: { ...described(ExportStatusRef, 'The export, queued'), headers: { location: { type: 'string', maxLength: 300, description: 'URL of the status resource' } } },
         ...problemResponses(400, 401, 403, 404, 409, 422, 500),
       },
     },
@@ -67,7 +68,7 @@ const xdomeaAussonderungRoutes: FastifyPluginAsyncTypebox<AussonderungRouteOptio
       tags, security, operationId: 'getExportXdomea',
       summary: 'State and progress of an XDOMEA export job',
       params: IdParam('exportId', 'export'),
-      response: { 200: described(ExportStatusSchema, 'The export'), ...problemResponses(400, 401, 403, 404, 500) },
+      response: { 200: described(ExportStatusRef, 'The export'), ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request) => aussonderung.exportStatus(request.ctx!, request.params.exportId));
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { IdempotencyHeaders, IdParam, problemResponses, Slug } from '../../schemas/common.js';
 import { described } from '../../schemas/responses.js';
-import { AcceptHandover, Handover, HandoverList, HandoverListQuery, HandoverParams, RefuseHandover, StartHandover } from './handover-schemas.js';
+import { AcceptHandover, Handover, HandoverList, HandoverListQuery, HandoverParams, HandoverRef, RefuseHandover, StartHandover } from './handover-schemas.js';
 import type { HandoverWorkflows } from './handover-workflows.js';
 import { XmlMessage } from './schemas.js';
 
@@ -19,6 +19,7 @@ export interface HandoverRouteOptions {
  * own (the XDOMEA message routes take XML and ZIP only). Records managers only, on both sides.
  */
 const handoverRoutes: FastifyPluginAsyncTypebox<HandoverRouteOptions> = async (app, { handover }) => {
+  app.addSchema(Handover);
   app.post('/files/:fileId/xdomea/handovers', {
     schema: {
       tags, security, operationId: 'startXdomeaHandover',
@@ -29,7 +30,7 @@ const handoverRoutes: FastifyPluginAsyncTypebox<HandoverRouteOptions> = async (a
         'or refuses it. The file must be open and have no open hand-over (409). Only the sending and the recipient tenant see ' +
         'the hand-over.',
       params: IdParam('fileId', 'file'), headers: IdempotencyHeaders, body: StartHandover,
-      response: { 201: described(Handover, 'The hand-over, offered'), ...problemResponses(400, 401, 403, 404, 409, 415, 422, 500) },
+      response: { 201: described(HandoverRef, 'The hand-over, offered'), ...problemResponses(400, 401, 403, 404, 409, 415, 422, 500) },
     },
   }, async (request, reply) => reply.code(201).send(await handover.start(request.ctx!, request.params.fileId, request.body)));
 
@@ -47,7 +48,7 @@ const handoverRoutes: FastifyPluginAsyncTypebox<HandoverRouteOptions> = async (a
       tags, security, operationId: 'getXdomeaHandover',
       summary: 'One hand-over this tenant sends or receives',
       params: HandoverParams,
-      response: { 200: described(Handover, 'The hand-over'), ...problemResponses(400, 401, 403, 404, 500) },
+      response: { 200: described(HandoverRef, 'The hand-over'), ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request) => handover.get(request.ctx!, request.params.handoverId));
 
@@ -61,7 +62,7 @@ const handoverRoutes: FastifyPluginAsyncTypebox<HandoverRouteOptions> = async (a
         'the sender\'s file is closed with a note of the hand-over. A hand-over decided already answers 409; an unknown or ' +
         'retired plan unit 422/409 with nothing written.',
       params: HandoverParams, headers: IdempotencyHeaders, body: AcceptHandover,
-      response: { 200: described(Handover, 'The hand-over, accepted (completed once the sender\'s file is closed)'), ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 500) },
+      response: { 200: described(HandoverRef, 'The hand-over, accepted (completed once the sender\'s file is closed)'), ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 500) },
     },
   }, async (request) => handover.accept(request.ctx!, request.params.handoverId, request.body));
 
@@ -71,7 +72,7 @@ const handoverRoutes: FastifyPluginAsyncTypebox<HandoverRouteOptions> = async (a
       summary: 'Refuse a hand-over (0402 reporting no success, with the reason)',
       description: 'XDOMEA models a refusal as an Abgabe.ImportBestaetigen.0402 with Erfolgreich false and the reason as Fehlermeldung. The sender\'s file stays open.',
       params: HandoverParams, headers: IdempotencyHeaders, body: RefuseHandover,
-      response: { 200: described(Handover, 'The hand-over, refused'), ...problemResponses(400, 401, 403, 404, 409, 415, 422, 500) },
+      response: { 200: described(HandoverRef, 'The hand-over, refused'), ...problemResponses(400, 401, 403, 404, 409, 415, 422, 500) },
     },
   }, async (request) => handover.refuse(request.ctx!, request.params.handoverId, request.body));
 
