@@ -3124,6 +3124,69 @@ export interface components {
              */
             updatedAt: string;
         };
+        /** @description A submission filed with this tenant */
+        Submission: {
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            id: string;
+            submissionId: string;
+            /**
+             * @description LeiKa/FIM id of the service (Leistungsschlüssel)
+             * @example 99050012104000
+             */
+            serviceKey: string;
+            serviceTitle: string;
+            /**
+             * @description Tenant slug, e.g. `witten`
+             * @example witten
+             */
+            receivedFrom: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            submittedAt: string;
+            /** @description Processing state in FIT-Connect's terms */
+            state: "received" | "accepted" | "rejected" | "in-progress" | "decided" | "closed";
+            stateReason: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            stateAt: string;
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            fileId: string;
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            caseId: string;
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            formDocumentId: string;
+            decisionDocumentId: string | null;
+            paymentRequired: boolean;
+            payment: {
+                status: "open" | "paid" | "failed" | "refunded";
+                amountCents: number | null;
+                transactionReference: string | null;
+                at: string | null;
+            } | null;
+            /** @description Flagged: still received after SUBMISSION_OVERDUE_DAYS */
+            overdue: boolean;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            createdAt: string;
+        };
         /**
          * @example {
          *       "id": "01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c20",
@@ -16546,68 +16609,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            /**
-                             * Format: uuid
-                             * @description UUIDv7
-                             */
-                            id: string;
-                            submissionId: string;
-                            /**
-                             * @description LeiKa/FIM id of the service (Leistungsschlüssel)
-                             * @example 99050012104000
-                             */
-                            serviceKey: string;
-                            serviceTitle: string;
-                            /**
-                             * @description Tenant slug, e.g. `witten`
-                             * @example witten
-                             */
-                            receivedFrom: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339, UTC
-                             */
-                            submittedAt: string;
-                            /** @description Processing state in FIT-Connect's terms */
-                            state: "received" | "accepted" | "rejected" | "in-progress" | "decided" | "closed";
-                            stateReason: string | null;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339, UTC
-                             */
-                            stateAt: string;
-                            /**
-                             * Format: uuid
-                             * @description UUIDv7
-                             */
-                            fileId: string;
-                            /**
-                             * Format: uuid
-                             * @description UUIDv7
-                             */
-                            caseId: string;
-                            /**
-                             * Format: uuid
-                             * @description UUIDv7
-                             */
-                            formDocumentId: string;
-                            decisionDocumentId: string | null;
-                            paymentRequired: boolean;
-                            payment: {
-                                status: "open" | "paid" | "failed" | "refunded";
-                                amountCents: number | null;
-                                transactionReference: string | null;
-                                at: string | null;
-                            } | null;
-                            /** @description Flagged: still received after SUBMISSION_OVERDUE_DAYS */
-                            overdue: boolean;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339, UTC
-                             */
-                            createdAt: string;
-                        }[];
+                        items: components["schemas"]["Submission"][];
                         /** @description Cursor of the next page; null on the last page */
                         next: string | null;
                     };
@@ -17059,68 +17061,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        id: string;
-                        submissionId: string;
-                        /**
-                         * @description LeiKa/FIM id of the service (Leistungsschlüssel)
-                         * @example 99050012104000
-                         */
-                        serviceKey: string;
-                        serviceTitle: string;
-                        /**
-                         * @description Tenant slug, e.g. `witten`
-                         * @example witten
-                         */
-                        receivedFrom: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        submittedAt: string;
-                        /** @description Processing state in FIT-Connect's terms */
-                        state: "received" | "accepted" | "rejected" | "in-progress" | "decided" | "closed";
-                        stateReason: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        stateAt: string;
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        fileId: string;
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        caseId: string;
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        formDocumentId: string;
-                        decisionDocumentId: string | null;
-                        paymentRequired: boolean;
-                        payment: {
-                            status: "open" | "paid" | "failed" | "refunded";
-                            amountCents: number | null;
-                            transactionReference: string | null;
-                            at: string | null;
-                        } | null;
-                        /** @description Flagged: still received after SUBMISSION_OVERDUE_DAYS */
-                        overdue: boolean;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        createdAt: string;
-                    } | {
+                    "application/json": components["schemas"]["Submission"] | {
                         /**
                          * Format: uuid
                          * @description UUIDv7
@@ -17296,68 +17237,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        id: string;
-                        submissionId: string;
-                        /**
-                         * @description LeiKa/FIM id of the service (Leistungsschlüssel)
-                         * @example 99050012104000
-                         */
-                        serviceKey: string;
-                        serviceTitle: string;
-                        /**
-                         * @description Tenant slug, e.g. `witten`
-                         * @example witten
-                         */
-                        receivedFrom: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        submittedAt: string;
-                        /** @description Processing state in FIT-Connect's terms */
-                        state: "received" | "accepted" | "rejected" | "in-progress" | "decided" | "closed";
-                        stateReason: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        stateAt: string;
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        fileId: string;
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        caseId: string;
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        formDocumentId: string;
-                        decisionDocumentId: string | null;
-                        paymentRequired: boolean;
-                        payment: {
-                            status: "open" | "paid" | "failed" | "refunded";
-                            amountCents: number | null;
-                            transactionReference: string | null;
-                            at: string | null;
-                        } | null;
-                        /** @description Flagged: still received after SUBMISSION_OVERDUE_DAYS */
-                        overdue: boolean;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        createdAt: string;
-                    };
+                    "application/json": components["schemas"]["Submission"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
