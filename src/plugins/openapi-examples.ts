@@ -263,6 +263,8 @@ const VERSION_2 = {
   contentUrl: contentUrl(DOC.id, 2),
 };
 const UPLOAD_ID = sha256('tus upload').slice(0, 32);
+/** The signing key's id: its JWK thumbprint (RFC 7638), as src/auth/keys.ts names keys. */
+const KID = base64url('jwk thumbprint');
 
 const GRANT = {
   id: uuid7('2026-12-02T08:55:40.118Z', 'grant KZ-2026-0815'),
@@ -552,15 +554,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
       status: 200,
       body: {
         keys: [
-          {
-            kty: 'EC',
-            crv: 'P-256',
-            kid: 'en-akte-2026-11',
-            use: 'sig',
-            alg: 'ES256',
-            x: base64url('jwk x'),
-            y: base64url('jwk y'),
-          },
+          { kid: KID, alg: 'ES256', kty: 'EC', crv: 'P-256', x: base64url('jwk x'), y: base64url('jwk y'), use: 'sig' },
         ],
       },
     },
@@ -573,7 +567,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     ok: {
       status: 200,
       body: {
-        access_token: `eyJhbGciOiJFUzI1NiIsImtpZCI6ImVuLWFrdGUtMjAyNi0xMSIsInR5cCI6ImF0K2p3dCJ9.${base64url('claims', 96)}.${base64url('signature', 64)}`,
+        access_token: `${Buffer.from(JSON.stringify({ alg: 'ES256', kid: KID, typ: 'at+jwt' })).toString('base64url')}.${base64url('claims', 32)}${base64url('claims 2', 32)}.${base64url('signature', 32)}${base64url('signature 2', 32)}`,
         token_type: 'Bearer',
         expires_in: 900,
       },
@@ -862,13 +856,13 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
   checkOutDocument: {
     perm: 'records:write',
     body: { 'application/json': { minutes: 60 } },
-    ok: { status: 200, body: DOC_CHECKED_OUT, headers: { etag: etag(DOC, 4) } },
+    ok: { status: 200, body: DOC_CHECKED_OUT, headers: { etag: etag(DOC, 3) } },
     problems: { 409: errors.checkedOut(new Date(CHECKOUT_UNTIL)) },
   },
   releaseDocument: {
     perm: 'records:write',
-    params: { break: false, 'if-match': etag(DOC, 4) },
-    ok: { status: 200, body: { ...DOC, updatedAt: '2026-12-02T09:58:30.114Z' }, headers: { etag: etag(DOC, 5) } },
+    params: { break: false, 'if-match': etag(DOC, 3) },
+    ok: { status: 200, body: { ...DOC, updatedAt: '2026-12-02T09:58:30.114Z' }, headers: { etag: etag(DOC, 4) } },
     problems: { 409: errors.conflict('The document is not checked out') },
   },
 
@@ -878,7 +872,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     params: {
       checkin: true,
       filename: VERSION_2.filename,
-      'if-match': etag(DOC, 4),
+      'if-match': etag(DOC, 3),
       'content-digest': `sha-256=:${Buffer.from(VERSION_2.sha256, 'hex').toString('base64')}:`,
       'idempotency-key': IDEMPOTENCY_KEY,
     },
@@ -898,7 +892,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
       headers: {
         location: `/v1/tenants/${TENANT}/documents/${DOC.id}/versions/2`,
         etag: `"${VERSION_2.sha256}"`,
-        'document-etag': etag(DOC, 5),
+        'document-etag': etag(DOC, 4),
       },
     },
     problems: {
@@ -923,7 +917,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
       'tus-resumable': '1.0.0',
       'upload-length': '191870',
       'upload-metadata': `filename ${Buffer.from(VERSION_2.filename).toString('base64')},filetype ${Buffer.from('application/pdf').toString('base64')}`,
-      'if-match': etag(DOC, 4),
+      'if-match': etag(DOC, 3),
     },
     ok: {
       status: 201,
@@ -966,7 +960,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
         'upload-offset': '191870',
         'content-location': `/v1/tenants/${TENANT}/documents/${DOC.id}/versions/2`,
         etag: `"${VERSION_2.sha256}"`,
-        'document-etag': etag(DOC, 5),
+        'document-etag': etag(DOC, 4),
         'tus-resumable': '1.0.0',
       },
     },
@@ -1019,7 +1013,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
         facets: { type: [{ value: 'document', count: 1 }], year: [{ value: '2026', count: 1 }] },
       },
     },
-    problems: { 503: errors.searchTimeout(5000) },
+    problems: { 503: errors.searchTimeout(3000) },
   },
 
   // --- audit --------------------------------------------------------------------------------
@@ -1112,8 +1106,8 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
   },
   disableClient: {
     perm: 'clients:manage',
-    params: ifMatch(CLIENT, 2),
-    ok: { status: 200, body: CLIENT_DISABLED, headers: { etag: etag(CLIENT, 3) } },
+    params: ifMatch(CLIENT, 1),
+    ok: { status: 200, body: CLIENT_DISABLED, headers: { etag: etag(CLIENT, 2) } },
     problems: { 409: errors.conflict('The client is disabled') },
   },
 
@@ -1205,7 +1199,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     perm: 'webhooks:manage',
     body: { 'application/json': { url: WEBHOOK.url, eventTypes: WEBHOOK.eventTypes, description: WEBHOOK.description } },
     ok: { status: 201, body: { ...WEBHOOK, secret: WEBHOOK_SECRET }, headers: { etag: etag(WEBHOOK, 1) } },
-    problems: { 409: errors.limitReached('A tenant has at most 20 webhook subscriptions') },
+    problems: { 409: errors.limitReached('A tenant has at most 25 webhook subscriptions') },
   },
   listWebhooks: { perm: 'webhooks:manage', ok: { status: 200, body: page([WEBHOOK]) } },
   getWebhook: { perm: 'webhooks:manage', ok: { status: 200, body: WEBHOOK, headers: { etag: etag(WEBHOOK, 1) } } },
@@ -1333,7 +1327,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     perm: 'xdomea:handover',
     body: { 'application/json': { recipient: 'en-kreis', version: '3.0.0', note: HANDOVER.note } },
     ok: { status: 201, body: HANDOVER },
-    problems: { ...closed('file'), 422: errors.unprocessable('There is no active tenant en-kreis to hand the file over to') },
+    problems: { 409: errors.conflict('The file has an open hand-over already'), 422: errors.unprocessable('There is no active tenant en-kreis to hand the file over to') },
   },
   listXdomeaHandovers: {
     perm: 'xdomea:handover',
@@ -1346,7 +1340,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     params: { tenant: 'en-kreis', handoverId: HANDOVER.id },
     body: { 'application/json': { planCode: '32.10' } },
     ok: { status: 200, body: HANDOVER_COMPLETED },
-    problems: { 409: errors.conflict('The hand-over is already completed') },
+    problems: { 409: errors.conflict('The hand-over is completed already') },
     missing: 'hand-over',
   },
   refuseXdomeaHandover: {
@@ -1354,7 +1348,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     params: { tenant: 'en-kreis', handoverId: HANDOVER.id },
     body: { 'application/json': { reason: HANDOVER_REFUSED.reason } },
     ok: { status: 200, body: HANDOVER_REFUSED },
-    problems: { 409: errors.conflict('The hand-over is already refused') },
+    problems: { 409: errors.conflict('The hand-over is refused already') },
     missing: 'hand-over',
   },
   getXdomeaHandoverConfirmation: {
@@ -1367,7 +1361,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
         '  <xdomea:AbgegebenesObjekt><xdomea:Erfolgreich>true</xdomea:Erfolgreich>…</xdomea:AbgegebenesObjekt>\n</xdomea:Abgabe.ImportBestaetigen.0402>\n',
       headers: { 'content-disposition': `attachment; filename="${HANDOVER.processId}_Abgabe.ImportBestaetigen.0402.xml"` },
     },
-    problems: { 409: errors.conflict('The hand-over is not decided yet') },
+    problems: { 409: errors.conflict('The hand-over is not accepted') },
     missing: 'hand-over',
   },
   offerFilesXdomea: {
@@ -1389,7 +1383,10 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     params: { version: '3.0.0' },
     body: { 'application/json': { message: '0503', fileIds: [OLD.id], recipient: 'Stadtarchiv Witten' } },
     ok: { status: 202, body: EXPORT, headers: { location: `/v1/tenants/${TENANT}/xdomea/exports/${EXPORT_ID}` } },
-    problems: { 409: errors.disposalOutOfOrder('A 0503 export', 'offered', ['evaluated with decision A']) },
+    problems: {
+      409: errors.disposalOutOfOrder(`The Aussonderung (0503) of file ${OLD.id}`, 'offered', ['evaluated with decision A']),
+      422: errors.unprocessable('A 0401 Abgabe export names exactly one file in fileIds'),
+    },
   },
   getExportXdomea: { perm: 'disposal:manage', params: { exportId: EXPORT_ID }, ok: { status: 200, body: EXPORT_DONE }, missing: 'export' },
   getExportContentXdomea: {
@@ -1397,7 +1394,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     params: { exportId: EXPORT_ID },
     ok: { status: 200, body: ZIP('The 0503 container'), headers: { 'content-disposition': `attachment; filename="${EXPORT_DONE.filename}"` } },
     problems: {
-      409: errors.conflict('The export is running; wait until it is done'),
+      409: errors.conflict('The export is running; its container can be fetched once it is done', { state: 'running' }),
       410: errors.exportGone('expired', 'The container expired after XDOMEA_EXPORT_RETENTION_HOURS; request the export again'),
     },
     missing: 'export',
