@@ -1,6 +1,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
+import { etagOf } from '../../src/lib/etag.js';
 import { NOT_AN_ID, OPERATION_EXAMPLES } from '../../src/plugins/openapi-examples.js';
 import { spec, type JsonSchema, type Operation } from '../support/openapi.js';
 
@@ -168,6 +169,34 @@ describe('the examples of openapi/openapi.json', { timeout: 60_000 }, () => {
       if (notFound?.content && notFound.content['application/problem+json']?.example === undefined) wrong.push(`${id} 404: no example`);
     }
     expect(wrong).toEqual([]);
+  });
+
+  it('look like the service’s answers: UUIDv7 ids, RFC 3339 ms timestamps, ETags of the object shown', () => {
+    const wrong: string[] = [];
+    let etags = 0;
+    const walk = (where: string, v: unknown) => {
+      if (typeof v === 'string') {
+        if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v) && !/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]/.test(v)) wrong.push(`${where}: ${v} is no UUIDv7`);
+        if (/^\d{4}-\d{2}-\d{2}T/.test(v) && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v)) wrong.push(`${where}: ${v} is no RFC 3339 UTC time with ms`);
+      } else if (Array.isArray(v)) v.forEach((x, i) => walk(`${where}/${i}`, x));
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(`${where}/${k}`, x);
+    };
+    for (const { id, op } of allOperations) {
+      for (const [status, response] of Object.entries((op.responses ?? {}) as Record<string, Response>)) {
+        const media = response.content?.['application/json'] ?? response.content?.['application/problem+json'];
+        if (media?.example !== undefined) walk(`${id} ${status}`, media.example);
+        // An ETag is the service's: of the object in the body, at some row version (src/lib/etag.ts).
+        const tag = response.headers?.etag?.example;
+        const body = media?.example as { id?: string; updatedAt?: string; sha256?: string } | undefined;
+        if (typeof tag === 'string' && body?.id) {
+          etags++;
+          const candidates = [...Array.from({ length: 20 }, (_, n) => etagOf(body.id!, n + 1)), ...(body.updatedAt ? [etagOf(body.id, new Date(body.updatedAt))] : []), ...(body.sha256 ? [`"${body.sha256}"`] : [])];
+          if (!candidates.includes(tag)) wrong.push(`${id} ${status}: ETag ${tag} is not one of ${body.id}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(etags).toBeGreaterThanOrEqual(45);
   });
 
   it('name only operations that exist (no stale examples)', () => {
