@@ -524,7 +524,11 @@ const CURSOR = base64url('cursor', 18);
 const IDEMPOTENCY_KEY = 'b1e7c6a2-5d0f-4c3e-9a41-0e6f2d8c7b19';
 const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
-/** A problem as src/plugins/errors.ts answers it (`toProblem`): the one place its fields are formed. */
+/**
+ * A problem as src/plugins/errors.ts answers it (`toProblem`): the one place the examples' problem
+ * fields are formed. `type` is the catalogue's (AppError.type); should the service form it from
+ * PUBLIC_URL in toProblem instead, this line follows it.
+ */
 export function problemOf(err: AppError, instance: string): Record<string, Json> {
   return {
     type: err.type,
