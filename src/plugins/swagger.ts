@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { webhookDocumentation } from '../modules/events/index.js';
+import { withExamples } from './openapi-examples.js';
 
 export const API_DESCRIPTION = `EN-Akte is the shared electronic records service (E-Akte) of the towns of the Ennepe-Ruhr-Kreis.
 
@@ -147,7 +148,7 @@ export default fp(
           },
         },
       },
-      transformObject: (documentObject) => withGlobalBehaviour((documentObject as { openapiObject: OpenApiDocument }).openapiObject),
+      transformObject: (documentObject) => withExamples(withGlobalBehaviour((documentObject as { openapiObject: OpenApiDocument }).openapiObject)),
       refResolver: {
         // Name shared schemas by their $id (Problem, Tenant…) instead of def-0, def-1.
         buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),

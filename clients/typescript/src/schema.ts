@@ -3393,6 +3393,35 @@ export interface components {
             createdAt: string;
             createdBy: string;
         };
+        /** @description A machine client with its secret, answered only when the secret is issued */
+        ApiClientWithSecret: {
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            id: string;
+            /** @description OAuth client_id */
+            clientId: string;
+            name: string;
+            roles: ("tenant-admin" | "records-manager" | "clerk" | "reader" | "auditor" | "intake" | "payment-provider")[];
+            /** @description Highest confidentiality the client may see: 003 offen, 002 VS-NfD, 005 vertraulich, 001 geheim, 004 streng geheim */
+            maxConfidentiality: "003" | "002" | "005" | "001" | "004";
+            disabled: boolean;
+            disabledAt: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            secretRotatedAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            createdAt: string;
+            createdBy: string;
+            /** @description Shown only in this response: store it now */
+            clientSecret: string;
+        };
         /** @description An online service of the tenant (catalogue entry) */
         OnlineService: {
             /**
@@ -3447,6 +3476,69 @@ export interface components {
              * @description RFC 3339, UTC
              */
             updatedAt: string;
+        };
+        /** @description A submission filed with this tenant */
+        Submission: {
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            id: string;
+            submissionId: string;
+            /**
+             * @description LeiKa/FIM id of the service (Leistungsschlüssel)
+             * @example 99050012104000
+             */
+            serviceKey: string;
+            serviceTitle: string;
+            /**
+             * @description Tenant slug, e.g. `witten`
+             * @example witten
+             */
+            receivedFrom: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            submittedAt: string;
+            /** @description Processing state in FIT-Connect's terms */
+            state: "received" | "accepted" | "rejected" | "in-progress" | "decided" | "closed";
+            stateReason: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            stateAt: string;
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            fileId: string;
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            caseId: string;
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            formDocumentId: string;
+            decisionDocumentId: string | null;
+            paymentRequired: boolean;
+            payment: {
+                status: "open" | "paid" | "failed" | "refunded";
+                amountCents: number | null;
+                transactionReference: string | null;
+                at: string | null;
+            } | null;
+            /** @description Flagged: still received after SUBMISSION_OVERDUE_DAYS */
+            overdue: boolean;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            createdAt: string;
         };
         /**
          * @example {
@@ -3538,6 +3630,206 @@ export interface components {
              * @description RFC 3339, UTC
              */
             createdAt: string;
+        };
+        /** @description The subscription with its signing secret, answered only when the secret is issued */
+        WebhookWithSecret: {
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            id: string;
+            /** @description Where events are POSTed (https) */
+            url: string;
+            description: string | null;
+            eventTypes: string[];
+            enabled: boolean;
+            /** @description Why it was disabled (by its owner, or after repeated failed deliveries) */
+            disabledReason: string | null;
+            disabledAt: string | null;
+            /**
+             * Format: int32
+             * @description Deliveries in a row that failed for good
+             */
+            consecutiveFailures: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            secretRotatedAt: string;
+            /** @description Until then, deliveries are also signed with the previous secret */
+            previousSecretValidUntil: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            updatedAt: string;
+            createdBy: string;
+            /** @description The signing secret (whsec_…): shown once, keep it in the receiving system */
+            secret: string;
+        };
+        /** @description A delivery with every attempt made */
+        WebhookDeliveryWithAttempts: {
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            webhookId: string;
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            eventId: string;
+            eventType: string;
+            /** @description pending (being tried), succeeded (a 2xx), failed (every attempt failed), cancelled (the subscription was disabled) */
+            status: "pending" | "succeeded" | "failed" | "cancelled";
+            /** Format: int32 */
+            attempts: number;
+            lastAttemptAt: string | null;
+            lastStatusCode: number | null;
+            lastError: string | null;
+            completedAt: string | null;
+            /** @description The delivery this one repeats (manual redelivery) */
+            redeliveryOf: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            createdAt: string;
+            attemptLog: {
+                /** Format: int32 */
+                number: number;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339, UTC
+                 */
+                at: string;
+                /** Format: int32 */
+                durationMs: number;
+                /** @description HTTP status of the answer; null when none came */
+                statusCode: number | null;
+                /** @description What went wrong (timeout, refused connection, non-2xx…) */
+                error: string | null;
+            }[];
+        };
+        /** @description A hand-over of a file to another tenant (XDOMEA Abgabe 0401/0402, in-service) */
+        XdomeaHandover: {
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            id: string;
+            /** @description offered (0401 staged, the recipient decides) → accepted (imported at the recipient, 0402 sent) → completed (the sender's file closed with the note); or offered → refused (0402 not successful) */
+            state: "offered" | "accepted" | "completed" | "refused";
+            /** @description outgoing: this tenant sends it; incoming: this tenant is the recipient */
+            direction: "outgoing" | "incoming";
+            /**
+             * @description Sending tenant
+             * @example witten
+             */
+            sender: string;
+            /**
+             * @description Recipient tenant
+             * @example witten
+             */
+            recipient: string;
+            /**
+             * Format: uuid
+             * @description The sender's file
+             */
+            fileId: string;
+            /** @description The sender's reference (Aktenzeichen) of the file */
+            fileReference: string;
+            fileTitle: string;
+            /** @description XDOMEA version of the messages */
+            version: "3.0.0" | "4.0.0";
+            /**
+             * Format: uuid
+             * @description ProzessID of the 0401 (and its 0402)
+             */
+            processId: string;
+            /**
+             * Format: uuid
+             * @description Id of the 0401 message (4.0.0 nachrichtenUUID)
+             */
+            messageId: string;
+            note: string | null;
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            createdAt: string;
+            decidedBy: string | null;
+            decidedAt: string | null;
+            reason: string | null;
+            recipientFileId: string | null;
+            recipientReference: string | null;
+            replyMessageId: string | null;
+            completedAt: string | null;
+        };
+        /** @description An XDOMEA export (0503 or 0401) as a job: its state, progress and container */
+        XdomeaExport: {
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            id: string;
+            message: "0503" | "0401";
+            /** @description XDOMEA version of the message */
+            version: "3.0.0" | "4.0.0";
+            /**
+             * Format: uuid
+             * @description UUIDv7
+             */
+            processId: string;
+            fileIds: string[];
+            state: "queued" | "running" | "done" | "failed" | "expired" | "withdrawn";
+            progress: {
+                /**
+                 * Format: int32
+                 * @description ZIP entries written
+                 */
+                entriesDone: number;
+                /**
+                 * Format: int32
+                 * @description ZIP entries to write (message + one per version)
+                 */
+                entriesTotal: number;
+                /**
+                 * Format: int64
+                 * @description Bytes
+                 */
+                bytesDone: number;
+                /**
+                 * Format: int64
+                 * @description Bytes
+                 */
+                bytesTotal: number;
+            };
+            /** @description The container's XDOMEA name */
+            filename: string | null;
+            /** @description Size of the container once done */
+            size: number | null;
+            sha256: string | null;
+            error: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339, UTC
+             */
+            createdAt: string;
+            createdBy: string;
+            startedAt: string | null;
+            finishedAt: string | null;
         };
     };
     responses: never;
@@ -4123,10 +4415,7 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -4254,10 +4543,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -4391,20 +4677,14 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the `next` field of the previous page */
                 cursor?: string;
-                /**
-                 * @description Code of the unit; a child's code extends its parent's by one segment (`32.10` → `32.10.05`)
-                 * @example 32.10.05
-                 */
+                /** @description Code of the unit; a child's code extends its parent's by one segment (`32.10` → `32.10.05`) */
                 parentCode?: string;
                 /** @description true: only retired units; false: only active ones */
                 retired?: boolean;
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -4540,25 +4820,13 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "code": "32.10.05",
-                 *       "title": "Gewerbeanmeldungen",
-                 *       "retentionYears": 10,
-                 *       "disposal": "B",
-                 *       "validFrom": "2026-01-01"
-                 *     }
-                 */
                 "application/json": {
                     /**
                      * @description Code of the unit; a child's code extends its parent's by one segment (`32.10` → `32.10.05`)
@@ -4774,34 +5042,13 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "units": [
-                 *         {
-                 *           "code": "32",
-                 *           "title": "Ordnung",
-                 *           "retentionYears": null,
-                 *           "disposal": "A"
-                 *         },
-                 *         {
-                 *           "code": "32.10",
-                 *           "title": "Gewerbe",
-                 *           "retentionYears": 10,
-                 *           "disposal": "B"
-                 *         }
-                 *       ]
-                 *     }
-                 */
                 "application/json": {
                     units: {
                         /**
@@ -5021,10 +5268,7 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file-plan unit */
                 unitId: string;
@@ -5171,10 +5415,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file-plan unit */
                 unitId: string;
@@ -5183,11 +5424,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "title": "Gewerbean-, -um- und -abmeldungen"
-                 *     }
-                 */
                 "application/json": {
                     title?: string;
                     description?: string | null;
@@ -5398,10 +5634,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file-plan unit */
                 unitId: string;
@@ -5608,10 +5841,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -5747,23 +5977,13 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "planCode": "32.10.05",
-                 *       "title": "Gewerbeanmeldungen Innenstadt",
-                 *       "leadOrgUnit": "FB 32 Ordnung"
-                 *     }
-                 */
                 "application/json": {
                     /**
                      * Format: uuid
@@ -5991,10 +6211,7 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -6141,10 +6358,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -6153,11 +6367,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "title": "Gewerbeanmeldungen Innenstadt 2026"
-                 *     }
-                 */
                 "application/json": {
                     title?: string;
                     description?: string | null;
@@ -6375,10 +6584,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -6387,12 +6593,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "closedOn": "2026-11-25",
-                 *       "closeOpenCases": true
-                 *     }
-                 */
                 "application/json": {
                     /**
                      * Format: date
@@ -6585,10 +6785,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -6597,11 +6794,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "reason": "Widerspruch eingegangen"
-                 *     }
-                 */
                 "application/json": {
                     /** @description Why the file is reopened (kept in the audit trail) */
                     reason: string;
@@ -6787,10 +6979,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -6799,12 +6988,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "retentionYears": 30,
-                 *       "reason": "Erlass 2026/14: Bauakten 30 Jahre"
-                 *     }
-                 */
                 "application/json": {
                     /** @description Aussonderungsart: A archive (archivieren), B appraise (bewerten), V destroy (vernichten) */
                     disposalCode?: "A" | "B" | "V";
@@ -7013,10 +7196,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -7025,12 +7205,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "reason": "Klage vor dem VG Arnsberg",
-                 *       "reference": "4 K 1234/26"
-                 *     }
-                 */
                 "application/json": {
                     reason: string;
                     /** @description e.g. the court case number */
@@ -7234,10 +7408,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -7443,10 +7614,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -7652,10 +7820,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -7664,12 +7829,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "decision": "A",
-                 *       "decidedBy": "Landesarchiv NRW, Abt. Westfalen, Dr. Kranz"
-                 *     }
-                 */
                 "application/json": {
                     /** @description The archive's decision: A take over (übernehmen), V destroy (vernichten) */
                     decision: "A" | "V";
@@ -7881,10 +8040,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -7893,11 +8049,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "archiveReference": "LAV NRW W, Stadt Witten Nr. 4711"
-                 *     }
-                 */
                 "application/json": {
                     /** @description The archive's reference (Signatur) */
                     archiveReference: string;
@@ -8103,10 +8254,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -8115,11 +8263,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "reason": "Aussonderung 2037, Bewertung des Archivs: V"
-                 *     }
-                 */
                 "application/json": {
                     reason?: string;
                 };
@@ -8299,10 +8442,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -8450,10 +8590,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -8621,10 +8758,7 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -8647,12 +8781,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "referencePattern": "{plan}-{seq:4}/{yyyy}",
-                     *       "wormMode": "GOVERNANCE"
-                     *     }
-                     */
                     "application/json": {
                         /** @description Aktenzeichen pattern: tokens {plan}, {seq} or {seq:N} (exactly once), {yyyy}, {yy}; literal letters, digits, spaces and . / _ ( ) - */
                         referencePattern: string;
@@ -8780,21 +8908,13 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "referencePattern": "{plan}/{seq}/{yy}"
-                 *     }
-                 */
                 "application/json": {
                     /** @description Aktenzeichen pattern: tokens {plan}, {seq} or {seq:N} (exactly once), {yyyy}, {yy}; literal letters, digits, spaces and . / _ ( ) - */
                     referencePattern?: string;
@@ -8820,12 +8940,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "referencePattern": "{plan}-{seq:4}/{yyyy}",
-                     *       "wormMode": "GOVERNANCE"
-                     *     }
-                     */
                     "application/json": {
                         /** @description Aktenzeichen pattern: tokens {plan}, {seq} or {seq:N} (exactly once), {yyyy}, {yy}; literal letters, digits, spaces and . / _ ( ) - */
                         referencePattern: string;
@@ -8990,22 +9104,13 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "referencePattern": "{plan}.{seq:5}",
-                 *       "planCode": "32.10.05"
-                 *     }
-                 */
                 "application/json": {
                     /** @description Aktenzeichen pattern: tokens {plan}, {seq} or {seq:N} (exactly once), {yyyy}, {yy}; literal letters, digits, spaces and . / _ ( ) - */
                     referencePattern: string;
@@ -9174,10 +9279,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -9315,10 +9417,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -9327,14 +9426,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "title": "Gewerbeanmeldung Bäckerei Yılmaz",
-                 *       "metadata": {
-                 *         "portalCaseId": "HAT-2026-00017"
-                 *       }
-                 *     }
-                 */
                 "application/json": {
                     title: string;
                     description?: string | null;
@@ -9532,10 +9623,7 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the case */
                 caseId: string;
@@ -9682,10 +9770,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the case */
                 caseId: string;
@@ -9908,10 +9993,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the case */
                 caseId: string;
@@ -10110,10 +10192,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the case */
                 caseId: string;
@@ -10122,11 +10201,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "reason": "Widerspruch eingegangen"
-                 *     }
-                 */
                 "application/json": {
                     /** @description Why the file is reopened (kept in the audit trail) */
                     reason: string;
@@ -10314,10 +10388,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the case */
                 caseId: string;
@@ -10455,10 +10526,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the case */
                 caseId: string;
@@ -10467,14 +10535,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "title": "Gewerbeanmeldung (GewA 1)",
-                 *       "kind": "application",
-                 *       "receivedOn": "2026-11-24",
-                 *       "sender": "Aylin Yılmaz"
-                 *     }
-                 */
                 "application/json": {
                     title: string;
                     /** @description letter, application (Antrag), form, decision (Bescheid), notice, email, photo, scan, note, other */
@@ -10677,10 +10737,7 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -10827,10 +10884,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -11056,10 +11110,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -11069,11 +11120,6 @@ export interface operations {
         /** @description Optional: no body (or {}) checks out for 60 minutes */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "minutes": 120
-                 *     }
-                 */
                 "application/json": {
                     /**
                      * Format: int32
@@ -11232,10 +11278,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -11424,10 +11467,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -11576,10 +11616,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -11833,10 +11870,7 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -11992,10 +12026,7 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -12199,10 +12230,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -12436,10 +12464,7 @@ export interface operations {
                 "tus-resumable"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -12603,10 +12628,7 @@ export interface operations {
                 "tus-resumable"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -12833,10 +12855,7 @@ export interface operations {
                 "content-type"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the document */
                 documentId: string;
@@ -13110,10 +13129,7 @@ export interface operations {
     search: {
         parameters: {
             query: {
-                /**
-                 * @description What to look for (at most 500 characters, 32 words): words (German stemming, case and accent folding: `Anträge` finds Antrag, `Strasse` finds Straße), `"quoted phrases"`, `-exclusion`, `prefix*`, `a OR b`. When nothing matches exactly, words of 4 letters or more match references and names with a typo (`32.10.05-0042/2062`, `Schmitt`; `approximate` says so).
-                 * @example Bauantrag "Flurstück 17" -Widerspruch
-                 */
+                /** @description What to look for (at most 500 characters, 32 words): words (German stemming, case and accent folding: `Anträge` finds Antrag, `Strasse` finds Straße), `"quoted phrases"`, `-exclusion`, `prefix*`, `a OR b`. When nothing matches exactly, words of 4 letters or more match references and names with a typo (`32.10.05-0042/2062`, `Schmitt`; `approximate` says so). */
                 q: string;
                 /** @description file (Akte), case (Vorgang) or document */
                 type?: "file" | "case" | "document";
@@ -13139,10 +13155,7 @@ export interface operations {
                 retention?: "open" | "running" | "expired" | "permanent";
                 /** @description relevance (default): best matches first, ranked by where the words occur (reference and title, then names, description and metadata, then the text). A query matching more objects than the rank limit (SEARCH_RANK_LIMIT, 1000) is answered newest first instead (`order` says so): refine it to rank. newest / oldest: by the object's date. */
                 sort?: "relevance" | "newest" | "oldest";
-                /**
-                 * @description Comma-separated facets to count over all matches: type, planUnit, status, year. Counting is exact and costs a pass over every match.
-                 * @example type,year
-                 */
+                /** @description Comma-separated facets to count over all matches: type, planUnit, status, year. Counting is exact and costs a pass over every match. */
                 facets?: string;
                 /** @description Hits per page (1-100) */
                 limit?: number;
@@ -13151,10 +13164,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -13175,52 +13185,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "items": [
-                     *         {
-                     *           "type": "document",
-                     *           "id": "01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c21",
-                     *           "url": "/v1/tenants/witten/documents/01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c21",
-                     *           "reference": "63.01.02-0007/2026-001",
-                     *           "title": "Bauantrag Flurstück 17",
-                     *           "titleHighlight": "<mark>Bauantrag</mark> Flurstück 17",
-                     *           "snippet": "wir stellen hiermit den <mark>Bauantrag</mark> für das Grundstück …",
-                     *           "fileId": "01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c11",
-                     *           "caseId": "01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c19",
-                     *           "planUnitId": "01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c10",
-                     *           "planCode": "63.01.02",
-                     *           "status": "open",
-                     *           "confidentiality": "003",
-                     *           "kind": "letter",
-                     *           "date": "2026-11-20",
-                     *           "closedOn": null,
-                     *           "score": 0.61
-                     *         }
-                     *       ],
-                     *       "next": null,
-                     *       "order": "relevance",
-                     *       "approximate": false,
-                     *       "total": {
-                     *         "count": 1,
-                     *         "exact": true
-                     *       },
-                     *       "facets": {
-                     *         "type": [
-                     *           {
-                     *             "value": "document",
-                     *             "count": 1
-                     *           }
-                     *         ],
-                     *         "year": [
-                     *           {
-                     *             "value": "2026",
-                     *             "count": 1
-                     *           }
-                     *         ]
-                     *       }
-                     *     }
-                     */
                     "application/json": {
                         items: {
                             /** @description file (Akte), case (Vorgang) or document */
@@ -13446,10 +13410,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -13587,10 +13548,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of a file, case, document, unit, grant or client */
                 objectId: string;
@@ -13738,10 +13696,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -13870,10 +13825,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -14043,10 +13995,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -14192,10 +14141,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -14362,10 +14308,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -14501,24 +14444,13 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "scope": "read",
-                 *       "reason": "Ticket 4711: Aktenzeichen doppelt vergeben?",
-                 *       "ticket": "KZ-4711",
-                 *       "durationHours": 8
-                 *     }
-                 */
                 "application/json": {
                     /** @description Staff member to act (default: the requester) */
                     grantee?: string;
@@ -14703,10 +14635,7 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the support grant */
                 grantId: string;
@@ -14855,10 +14784,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the support grant */
                 grantId: string;
@@ -15054,10 +14980,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the support grant */
                 grantId: string;
@@ -15253,10 +15176,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the support grant */
                 grantId: string;
@@ -15452,10 +15372,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the support grant */
                 grantId: string;
@@ -15594,10 +15511,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -15733,25 +15647,13 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "name": "Online-Service-Portal",
-                 *       "roles": [
-                 *         "clerk"
-                 *       ],
-                 *       "maxConfidentiality": "002"
-                 *     }
-                 */
                 "application/json": {
                     name: string;
                     roles: ("tenant-admin" | "records-manager" | "clerk" | "reader" | "auditor" | "intake" | "payment-provider")[];
@@ -15777,10 +15679,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiClient"] & {
-                        /** @description Shown only in this response: store it now */
-                        clientSecret: string;
-                    };
+                    "application/json": components["schemas"]["ApiClientWithSecret"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -15908,10 +15807,7 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the client (its id, not the OAuth client_id) */
                 clientId: string;
@@ -16060,10 +15956,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the client (its id, not the OAuth client_id) */
                 clientId: string;
@@ -16088,10 +15981,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiClient"] & {
-                        /** @description Shown only in this response: store it now */
-                        clientSecret: string;
-                    };
+                    "application/json": components["schemas"]["ApiClientWithSecret"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -16255,10 +16145,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the client (its id, not the OAuth client_id) */
                 clientId: string;
@@ -16442,10 +16329,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -16579,10 +16463,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -16814,10 +16695,7 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the online service */
                 serviceId: string;
@@ -16964,10 +16842,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the online service */
                 serviceId: string;
@@ -17226,10 +17101,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -17251,68 +17123,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            /**
-                             * Format: uuid
-                             * @description UUIDv7
-                             */
-                            id: string;
-                            submissionId: string;
-                            /**
-                             * @description LeiKa/FIM id of the service (Leistungsschlüssel)
-                             * @example 99050012104000
-                             */
-                            serviceKey: string;
-                            serviceTitle: string;
-                            /**
-                             * @description Tenant slug, e.g. `witten`
-                             * @example witten
-                             */
-                            receivedFrom: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339, UTC
-                             */
-                            submittedAt: string;
-                            /** @description Processing state in FIT-Connect's terms */
-                            state: "received" | "accepted" | "rejected" | "in-progress" | "decided" | "closed";
-                            stateReason: string | null;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339, UTC
-                             */
-                            stateAt: string;
-                            /**
-                             * Format: uuid
-                             * @description UUIDv7
-                             */
-                            fileId: string;
-                            /**
-                             * Format: uuid
-                             * @description UUIDv7
-                             */
-                            caseId: string;
-                            /**
-                             * Format: uuid
-                             * @description UUIDv7
-                             */
-                            formDocumentId: string;
-                            decisionDocumentId: string | null;
-                            paymentRequired: boolean;
-                            payment: {
-                                status: "open" | "paid" | "failed" | "refunded";
-                                amountCents: number | null;
-                                transactionReference: string | null;
-                                at: string | null;
-                            } | null;
-                            /** @description Flagged: still received after SUBMISSION_OVERDUE_DAYS */
-                            overdue: boolean;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339, UTC
-                             */
-                            createdAt: string;
-                        }[];
+                        items: components["schemas"]["Submission"][];
                         /** @description Cursor of the next page; null on the last page */
                         next: string | null;
                     };
@@ -17426,10 +17237,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -17750,10 +17558,7 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the submission */
                 submissionId: string;
@@ -17778,68 +17583,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        id: string;
-                        submissionId: string;
-                        /**
-                         * @description LeiKa/FIM id of the service (Leistungsschlüssel)
-                         * @example 99050012104000
-                         */
-                        serviceKey: string;
-                        serviceTitle: string;
-                        /**
-                         * @description Tenant slug, e.g. `witten`
-                         * @example witten
-                         */
-                        receivedFrom: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        submittedAt: string;
-                        /** @description Processing state in FIT-Connect's terms */
-                        state: "received" | "accepted" | "rejected" | "in-progress" | "decided" | "closed";
-                        stateReason: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        stateAt: string;
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        fileId: string;
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        caseId: string;
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        formDocumentId: string;
-                        decisionDocumentId: string | null;
-                        paymentRequired: boolean;
-                        payment: {
-                            status: "open" | "paid" | "failed" | "refunded";
-                            amountCents: number | null;
-                            transactionReference: string | null;
-                            at: string | null;
-                        } | null;
-                        /** @description Flagged: still received after SUBMISSION_OVERDUE_DAYS */
-                        overdue: boolean;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        createdAt: string;
-                    } | {
+                    "application/json": components["schemas"]["Submission"] | {
                         /**
                          * Format: uuid
                          * @description UUIDv7
@@ -17991,10 +17735,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the submission */
                 submissionId: string;
@@ -18029,68 +17770,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        id: string;
-                        submissionId: string;
-                        /**
-                         * @description LeiKa/FIM id of the service (Leistungsschlüssel)
-                         * @example 99050012104000
-                         */
-                        serviceKey: string;
-                        serviceTitle: string;
-                        /**
-                         * @description Tenant slug, e.g. `witten`
-                         * @example witten
-                         */
-                        receivedFrom: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        submittedAt: string;
-                        /** @description Processing state in FIT-Connect's terms */
-                        state: "received" | "accepted" | "rejected" | "in-progress" | "decided" | "closed";
-                        stateReason: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        stateAt: string;
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        fileId: string;
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        caseId: string;
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        formDocumentId: string;
-                        decisionDocumentId: string | null;
-                        paymentRequired: boolean;
-                        payment: {
-                            status: "open" | "paid" | "failed" | "refunded";
-                            amountCents: number | null;
-                            transactionReference: string | null;
-                            at: string | null;
-                        } | null;
-                        /** @description Flagged: still received after SUBMISSION_OVERDUE_DAYS */
-                        overdue: boolean;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        createdAt: string;
-                    };
+                    "application/json": components["schemas"]["Submission"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -18286,10 +17966,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -18493,10 +18170,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -18632,25 +18306,13 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "url": "https://gewerbe.hattingen.example/en-akte/events",
-                 *       "eventTypes": [
-                 *         "file.*",
-                 *         "version.created"
-                 *       ]
-                 *     }
-                 */
                 "application/json": {
                     /** @description https URL of the receiver */
                     url: string;
@@ -18677,10 +18339,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Webhook"] & {
-                        /** @description The signing secret (whsec_…): shown once, keep it in the receiving system */
-                        secret: string;
-                    };
+                    "application/json": components["schemas"]["WebhookWithSecret"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -18825,10 +18484,7 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -18975,10 +18631,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -19144,10 +18797,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -19156,13 +18806,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "eventTypes": [
-                 *         "*"
-                 *       ]
-                 *     }
-                 */
                 "application/json": {
                     /** @description https URL of the receiver */
                     url?: string;
@@ -19353,10 +18996,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -19552,10 +19192,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -19744,10 +19381,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -19772,10 +19406,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Webhook"] & {
-                        /** @description The signing secret (whsec_…): shown once, keep it in the receiving system */
-                        secret: string;
-                    };
+                    "application/json": components["schemas"]["WebhookWithSecret"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -19920,10 +19551,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -20086,10 +19714,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -20224,10 +19849,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -20252,23 +19874,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WebhookDelivery"] & {
-                        attemptLog: {
-                            /** Format: int32 */
-                            number: number;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339, UTC
-                             */
-                            at: string;
-                            /** Format: int32 */
-                            durationMs: number;
-                            /** @description HTTP status of the answer; null when none came */
-                            statusCode: number | null;
-                            /** @description What went wrong (timeout, refused connection, non-2xx…) */
-                            error: string | null;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["WebhookDeliveryWithAttempts"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -20379,10 +19985,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the subscription */
                 webhookId: string;
@@ -20545,10 +20148,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -20682,10 +20282,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -20911,10 +20508,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -21045,10 +20639,7 @@ export interface operations {
     importAbgabeXdomea: {
         parameters: {
             query: {
-                /**
-                 * @description Code of the unit; a child's code extends its parent's by one segment (`32.10` → `32.10.05`)
-                 * @example 32.10.05
-                 */
+                /** @description Code of the unit; a child's code extends its parent's by one segment (`32.10` → `32.10.05`) */
                 planCode: string;
             };
             header?: {
@@ -21056,10 +20647,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -21293,10 +20881,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the file */
                 fileId: string;
@@ -21336,61 +20921,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        id: string;
-                        /** @description offered (0401 staged, the recipient decides) → accepted (imported at the recipient, 0402 sent) → completed (the sender's file closed with the note); or offered → refused (0402 not successful) */
-                        state: "offered" | "accepted" | "completed" | "refused";
-                        /** @description outgoing: this tenant sends it; incoming: this tenant is the recipient */
-                        direction: "outgoing" | "incoming";
-                        /**
-                         * @description Sending tenant
-                         * @example witten
-                         */
-                        sender: string;
-                        /**
-                         * @description Recipient tenant
-                         * @example witten
-                         */
-                        recipient: string;
-                        /**
-                         * Format: uuid
-                         * @description The sender's file
-                         */
-                        fileId: string;
-                        /** @description The sender's reference (Aktenzeichen) of the file */
-                        fileReference: string;
-                        fileTitle: string;
-                        /** @description XDOMEA version of the messages */
-                        version: "3.0.0" | "4.0.0";
-                        /**
-                         * Format: uuid
-                         * @description ProzessID of the 0401 (and its 0402)
-                         */
-                        processId: string;
-                        /**
-                         * Format: uuid
-                         * @description Id of the 0401 message (4.0.0 nachrichtenUUID)
-                         */
-                        messageId: string;
-                        note: string | null;
-                        createdBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        createdAt: string;
-                        decidedBy: string | null;
-                        decidedAt: string | null;
-                        reason: string | null;
-                        recipientFileId: string | null;
-                        recipientReference: string | null;
-                        replyMessageId: string | null;
-                        completedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["XdomeaHandover"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -21558,10 +21089,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -21583,61 +21111,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        items: {
-                            /**
-                             * Format: uuid
-                             * @description UUIDv7
-                             */
-                            id: string;
-                            /** @description offered (0401 staged, the recipient decides) → accepted (imported at the recipient, 0402 sent) → completed (the sender's file closed with the note); or offered → refused (0402 not successful) */
-                            state: "offered" | "accepted" | "completed" | "refused";
-                            /** @description outgoing: this tenant sends it; incoming: this tenant is the recipient */
-                            direction: "outgoing" | "incoming";
-                            /**
-                             * @description Sending tenant
-                             * @example witten
-                             */
-                            sender: string;
-                            /**
-                             * @description Recipient tenant
-                             * @example witten
-                             */
-                            recipient: string;
-                            /**
-                             * Format: uuid
-                             * @description The sender's file
-                             */
-                            fileId: string;
-                            /** @description The sender's reference (Aktenzeichen) of the file */
-                            fileReference: string;
-                            fileTitle: string;
-                            /** @description XDOMEA version of the messages */
-                            version: "3.0.0" | "4.0.0";
-                            /**
-                             * Format: uuid
-                             * @description ProzessID of the 0401 (and its 0402)
-                             */
-                            processId: string;
-                            /**
-                             * Format: uuid
-                             * @description Id of the 0401 message (4.0.0 nachrichtenUUID)
-                             */
-                            messageId: string;
-                            note: string | null;
-                            createdBy: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339, UTC
-                             */
-                            createdAt: string;
-                            decidedBy: string | null;
-                            decidedAt: string | null;
-                            reason: string | null;
-                            recipientFileId: string | null;
-                            recipientReference: string | null;
-                            replyMessageId: string | null;
-                            completedAt: string | null;
-                        }[];
+                        items: components["schemas"]["XdomeaHandover"][];
                         /** @description Cursor of the next page; null on the last page */
                         next: string | null;
                     };
@@ -21748,10 +21222,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the hand-over */
                 handoverId: string;
@@ -21774,61 +21245,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        id: string;
-                        /** @description offered (0401 staged, the recipient decides) → accepted (imported at the recipient, 0402 sent) → completed (the sender's file closed with the note); or offered → refused (0402 not successful) */
-                        state: "offered" | "accepted" | "completed" | "refused";
-                        /** @description outgoing: this tenant sends it; incoming: this tenant is the recipient */
-                        direction: "outgoing" | "incoming";
-                        /**
-                         * @description Sending tenant
-                         * @example witten
-                         */
-                        sender: string;
-                        /**
-                         * @description Recipient tenant
-                         * @example witten
-                         */
-                        recipient: string;
-                        /**
-                         * Format: uuid
-                         * @description The sender's file
-                         */
-                        fileId: string;
-                        /** @description The sender's reference (Aktenzeichen) of the file */
-                        fileReference: string;
-                        fileTitle: string;
-                        /** @description XDOMEA version of the messages */
-                        version: "3.0.0" | "4.0.0";
-                        /**
-                         * Format: uuid
-                         * @description ProzessID of the 0401 (and its 0402)
-                         */
-                        processId: string;
-                        /**
-                         * Format: uuid
-                         * @description Id of the 0401 message (4.0.0 nachrichtenUUID)
-                         */
-                        messageId: string;
-                        note: string | null;
-                        createdBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        createdAt: string;
-                        decidedBy: string | null;
-                        decidedAt: string | null;
-                        reason: string | null;
-                        recipientFileId: string | null;
-                        recipientReference: string | null;
-                        replyMessageId: string | null;
-                        completedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["XdomeaHandover"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -21939,10 +21356,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the hand-over */
                 handoverId: string;
@@ -21975,61 +21389,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        id: string;
-                        /** @description offered (0401 staged, the recipient decides) → accepted (imported at the recipient, 0402 sent) → completed (the sender's file closed with the note); or offered → refused (0402 not successful) */
-                        state: "offered" | "accepted" | "completed" | "refused";
-                        /** @description outgoing: this tenant sends it; incoming: this tenant is the recipient */
-                        direction: "outgoing" | "incoming";
-                        /**
-                         * @description Sending tenant
-                         * @example witten
-                         */
-                        sender: string;
-                        /**
-                         * @description Recipient tenant
-                         * @example witten
-                         */
-                        recipient: string;
-                        /**
-                         * Format: uuid
-                         * @description The sender's file
-                         */
-                        fileId: string;
-                        /** @description The sender's reference (Aktenzeichen) of the file */
-                        fileReference: string;
-                        fileTitle: string;
-                        /** @description XDOMEA version of the messages */
-                        version: "3.0.0" | "4.0.0";
-                        /**
-                         * Format: uuid
-                         * @description ProzessID of the 0401 (and its 0402)
-                         */
-                        processId: string;
-                        /**
-                         * Format: uuid
-                         * @description Id of the 0401 message (4.0.0 nachrichtenUUID)
-                         */
-                        messageId: string;
-                        note: string | null;
-                        createdBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        createdAt: string;
-                        decidedBy: string | null;
-                        decidedAt: string | null;
-                        reason: string | null;
-                        recipientFileId: string | null;
-                        recipientReference: string | null;
-                        replyMessageId: string | null;
-                        completedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["XdomeaHandover"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -22208,10 +21568,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the hand-over */
                 handoverId: string;
@@ -22241,61 +21598,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        id: string;
-                        /** @description offered (0401 staged, the recipient decides) → accepted (imported at the recipient, 0402 sent) → completed (the sender's file closed with the note); or offered → refused (0402 not successful) */
-                        state: "offered" | "accepted" | "completed" | "refused";
-                        /** @description outgoing: this tenant sends it; incoming: this tenant is the recipient */
-                        direction: "outgoing" | "incoming";
-                        /**
-                         * @description Sending tenant
-                         * @example witten
-                         */
-                        sender: string;
-                        /**
-                         * @description Recipient tenant
-                         * @example witten
-                         */
-                        recipient: string;
-                        /**
-                         * Format: uuid
-                         * @description The sender's file
-                         */
-                        fileId: string;
-                        /** @description The sender's reference (Aktenzeichen) of the file */
-                        fileReference: string;
-                        fileTitle: string;
-                        /** @description XDOMEA version of the messages */
-                        version: "3.0.0" | "4.0.0";
-                        /**
-                         * Format: uuid
-                         * @description ProzessID of the 0401 (and its 0402)
-                         */
-                        processId: string;
-                        /**
-                         * Format: uuid
-                         * @description Id of the 0401 message (4.0.0 nachrichtenUUID)
-                         */
-                        messageId: string;
-                        note: string | null;
-                        createdBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        createdAt: string;
-                        decidedBy: string | null;
-                        decidedAt: string | null;
-                        reason: string | null;
-                        recipientFileId: string | null;
-                        recipientReference: string | null;
-                        replyMessageId: string | null;
-                        completedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["XdomeaHandover"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -22454,10 +21757,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the hand-over */
                 handoverId: string;
@@ -22613,24 +21913,13 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "fileIds": [
-                 *         "01936f0e-4c1a-7cc2-9d7e-5b3f0a2e8c11"
-                 *       ],
-                 *       "recipient": "Landesarchiv NRW"
-                 *     }
-                 */
                 "application/json": {
                     /** @description Ids of the files (at most 1000) */
                     fileIds: string[];
@@ -22804,10 +22093,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -22841,59 +22127,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        id: string;
-                        message: "0503" | "0401";
-                        /** @description XDOMEA version of the message */
-                        version: "3.0.0" | "4.0.0";
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        processId: string;
-                        fileIds: string[];
-                        state: "queued" | "running" | "done" | "failed" | "expired" | "withdrawn";
-                        progress: {
-                            /**
-                             * Format: int32
-                             * @description ZIP entries written
-                             */
-                            entriesDone: number;
-                            /**
-                             * Format: int32
-                             * @description ZIP entries to write (message + one per version)
-                             */
-                            entriesTotal: number;
-                            /**
-                             * Format: int64
-                             * @description Bytes
-                             */
-                            bytesDone: number;
-                            /**
-                             * Format: int64
-                             * @description Bytes
-                             */
-                            bytesTotal: number;
-                        };
-                        /** @description The container's XDOMEA name */
-                        filename: string | null;
-                        /** @description Size of the container once done */
-                        size: number | null;
-                        sha256: string | null;
-                        error: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        createdAt: string;
-                        createdBy: string;
-                        startedAt: string | null;
-                        finishedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["XdomeaExport"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -23035,10 +22269,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the export */
                 exportId: string;
@@ -23061,59 +22292,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        id: string;
-                        message: "0503" | "0401";
-                        /** @description XDOMEA version of the message */
-                        version: "3.0.0" | "4.0.0";
-                        /**
-                         * Format: uuid
-                         * @description UUIDv7
-                         */
-                        processId: string;
-                        fileIds: string[];
-                        state: "queued" | "running" | "done" | "failed" | "expired" | "withdrawn";
-                        progress: {
-                            /**
-                             * Format: int32
-                             * @description ZIP entries written
-                             */
-                            entriesDone: number;
-                            /**
-                             * Format: int32
-                             * @description ZIP entries to write (message + one per version)
-                             */
-                            entriesTotal: number;
-                            /**
-                             * Format: int64
-                             * @description Bytes
-                             */
-                            bytesDone: number;
-                            /**
-                             * Format: int64
-                             * @description Bytes
-                             */
-                            bytesTotal: number;
-                        };
-                        /** @description The container's XDOMEA name */
-                        filename: string | null;
-                        /** @description Size of the container once done */
-                        size: number | null;
-                        sha256: string | null;
-                        error: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339, UTC
-                         */
-                        createdAt: string;
-                        createdBy: string;
-                        startedAt: string | null;
-                        finishedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["XdomeaExport"];
                 };
             };
             /** @description Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request) */
@@ -23221,10 +22400,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
                 /** @description Id of the export */
                 exportId: string;
@@ -23394,10 +22570,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -23606,10 +22779,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;
@@ -23833,10 +23003,7 @@ export interface operations {
     importAussonderungXdomea: {
         parameters: {
             query: {
-                /**
-                 * @description Code of the unit; a child's code extends its parent's by one segment (`32.10` → `32.10.05`)
-                 * @example 32.10.05
-                 */
+                /** @description Code of the unit; a child's code extends its parent's by one segment (`32.10` → `32.10.05`) */
                 planCode: string;
             };
             header?: {
@@ -23844,10 +23011,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /**
-                 * @description Tenant slug, e.g. `witten`
-                 * @example witten
-                 */
+                /** @description Tenant slug, e.g. `witten` */
                 tenant: string;
             };
             cookie?: never;

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sendVersioned } from '../../lib/reply.js';
 import { requires } from '../../schemas/access.js';
-import { ETagHeaders, IdempotencyHeaders, IdParam, IfMatchHeaders, IfNoneMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
+import { IdempotencyHeaders, IdParam, IfMatchHeaders, IfNoneMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
 import { readWithEtag, withEtag } from '../../schemas/responses.js';
 import { ApiClient, ApiClientWithSecret, ClientList, ClientListQuery, CreateClient } from './schemas.js';
 import type { ClientService } from './service.js';
@@ -12,11 +12,12 @@ const ClientParams = IdParam('clientId', 'client (its id, not the OAuth client_i
 const WriteHeaders = Type.Intersect([IfMatchHeaders, IdempotencyHeaders]);
 const tags = ['clients'];
 const security = [{ bearerAuth: [] }];
-const withSecret = (description: string) => ({ ...ApiClientWithSecret, description, headers: ETagHeaders });
+const withSecret = (description: string) => withEtag('ApiClientWithSecret', description);
 
 /** Tenant admins manage their town's machine clients. */
 const clientRoutes: FastifyPluginAsyncTypebox<{ service: ClientService }> = async (app, { service }) => {
   app.addSchema(ApiClient);
+  app.addSchema(ApiClientWithSecret);
 
   app.post('/clients', {
     schema: {

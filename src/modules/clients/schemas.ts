@@ -46,10 +46,11 @@ export const ApiClient = Type.Object(
 );
 export type ApiClient = Static<typeof ApiClient>;
 
-export const ApiClientWithSecret = Type.Intersect([
-  Type.Unsafe<ApiClient>(Type.Ref('ApiClient')),
-  Type.Object({ clientSecret: Type.String({ maxLength: 200, description: 'Shown only in this response: store it now' }) }),
-]);
+/** The client with its secret: one closed object (an allOf with the closed ApiClient would admit no secret). */
+export const ApiClientWithSecret = Type.Object(
+  { ...ApiClient.properties, clientSecret: Type.String({ maxLength: 200, description: 'Shown only in this response: store it now' }) },
+  { $id: 'ApiClientWithSecret', additionalProperties: false, description: 'A machine client with its secret, answered only when the secret is issued' },
+);
 
 export const CreateClient = Type.Object(
   {

@@ -21,6 +21,8 @@ import {
   SubmissionList,
   SubmissionListQuery,
   SubmissionOrForward,
+  SubmissionRef,
+  SubmissionView,
   Transition,
   UpdateOnlineService,
 } from './schemas.js';
@@ -113,6 +115,7 @@ async function readMultipart(request: FastifyRequest) {
 const onlineRoutes: FastifyPluginAsyncTypebox<OnlineRouteOptions> = async (app, opts) => {
   const { service } = opts;
   app.addSchema(OnlineService);
+  app.addSchema(SubmissionView);
 
   await app.register(multipart, {
     limits: { files: 20, fileSize: opts.maxBytes + 1, fields: 1, parts: 21, fieldSize: FORM_DATA_MAX_BYTES + 64 * 1024, headerPairs: 50 },
@@ -233,7 +236,7 @@ const onlineRoutes: FastifyPluginAsyncTypebox<OnlineRouteOptions> = async (app, 
         'received → accepted or rejected (with reason) → in-progress → decided (decisionDocumentId: the Bescheid, a document of the case ' +
         'with content) → closed; rejected → closed. A service that requires payment is accepted only once paid. Requires If-Match.'),
       params: SubmissionParams, headers: WriteHeaders, body: Transition,
-      response: { 200: { ...SubmissionOrForward.anyOf[0], description: 'The submission in its new state', headers: ETagHeaders }, ...problemResponses(400, 401, 403, 404, 409, 412, 415, 422, 428, 500) },
+      response: { 200: { ...SubmissionRef, description: 'The submission in its new state', headers: ETagHeaders }, ...problemResponses(400, 401, 403, 404, 409, 412, 415, 422, 428, 500) },
     },
   }, async (request, reply) =>
     sendVersioned(reply, await service.transition(request.ctx!, request.params.submissionId, request.headers['if-match'], request.body)));

@@ -159,8 +159,10 @@ export const SubmissionView = Type.Object(
     overdue: Type.Boolean({ description: 'Flagged: still received after SUBMISSION_OVERDUE_DAYS' }),
     createdAt: Timestamp,
   },
-  { additionalProperties: false, description: 'A submission filed with this tenant' },
+  { $id: 'Submission', additionalProperties: false, description: 'A submission filed with this tenant' },
 );
+/** The shared schema by reference (registered once by the online-service routes). */
+export const SubmissionRef = Type.Unsafe<Static<typeof SubmissionView>>(Type.Ref('Submission'));
 
 export const ForwardedView = Type.Object(
   {
@@ -173,7 +175,7 @@ export const ForwardedView = Type.Object(
   },
   { additionalProperties: false, description: 'A submission sent to this tenant and filed with the competent one: where it went, nothing of its content' },
 );
-export const SubmissionOrForward = Type.Union([SubmissionView, ForwardedView]);
+export const SubmissionOrForward = Type.Union([SubmissionRef, ForwardedView]);
 export type SubmissionView = Static<typeof SubmissionView>;
 export type ForwardedView = Static<typeof ForwardedView>;
 
@@ -181,7 +183,7 @@ export const SubmissionListQuery = Type.Object(
   { state: Type.Optional(SubmissionState), overdue: Type.Optional(Type.Boolean()), limit: Limit, cursor: Type.Optional(Cursor) },
   { additionalProperties: false },
 );
-export const SubmissionList = Type.Object({ items: PageItems(SubmissionView), next: NextCursor }, { additionalProperties: false });
+export const SubmissionList = Type.Object({ items: PageItems(SubmissionRef), next: NextCursor }, { additionalProperties: false });
 
 export const Transition = Type.Object(
   {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sendVersioned } from '../../lib/reply.js';
 import { requires } from '../../schemas/access.js';
-import { ETagHeaders, IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
+import { IdempotencyHeaders, IfMatchHeaders, IfNoneMatchHeaders, problemResponses, Slug } from '../../schemas/common.js';
 import { readWithEtag, withEtag } from '../../schemas/responses.js';
 import {
   Accepted,
@@ -26,12 +26,14 @@ const ListQuery = Type.Object({ limit: DeliveryListQuery.properties.limit, curso
 const WriteHeaders = Type.Intersect([IfMatchHeaders, IdempotencyHeaders]);
 const tags = ['webhooks'];
 const security = [{ bearerAuth: [] }];
-const withSecret = (description: string) => ({ ...WebhookWithSecret, description, headers: ETagHeaders });
+const withSecret = (description: string) => withEtag('WebhookWithSecret', description);
 
 /** Tenant admins subscribe their town's systems to events (see the OpenAPI `webhooks` section). */
 const webhookRoutes: FastifyPluginAsyncTypebox<{ service: Webhooks; maxPerTenant: number }> = async (app, { service, maxPerTenant }) => {
   app.addSchema(Webhook);
   app.addSchema(Delivery);
+  app.addSchema(WebhookWithSecret);
+  app.addSchema(DeliveryWithAttempts);
   const base = (id: string, slug: string) => `/v1/tenants/${slug}/webhooks/${id}`;
 
   app.post('/webhooks', {
@@ -164,7 +166,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ service: Webhooks; maxPerTenant
         'The delivery with its event id and type, status and `attemptLog`: for every attempt its time, duration, the receiver\'s HTTP status ' +
         'and the error, if any. A delivery of another subscription answers 404.'),
       params: DeliveryParams,
-      response: { 200: { ...DeliveryWithAttempts, description: 'The delivery' }, ...problemResponses(400, 401, 403, 404, 500) },
+      response: { 200: { ...Type.Ref('WebhookDeliveryWithAttempts'), description: 'The delivery' }, ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request) => service.getDelivery(request.ctx!, request.params.webhookId, request.params.deliveryId));
 

@@ -56,12 +56,13 @@ export const Webhook = Type.Object(
 );
 export type Webhook = Static<typeof Webhook>;
 
-export const WebhookWithSecret = Type.Intersect(
-  [
-    Type.Unsafe<Webhook>(Type.Ref('Webhook')),
-    Type.Object({ secret: Type.String({ maxLength: 100, description: 'The signing secret (whsec_…): shown once, keep it in the receiving system' }) }),
-  ],
-  { description: 'The subscription with its new signing secret' },
+/** The subscription with its secret: one closed object (an allOf with the closed Webhook would admit no secret). */
+export const WebhookWithSecret = Type.Object(
+  {
+    ...Webhook.properties,
+    secret: Type.String({ maxLength: 100, description: 'The signing secret (whsec_…): shown once, keep it in the receiving system' }),
+  },
+  { $id: 'WebhookWithSecret', additionalProperties: false, description: 'The subscription with its signing secret, answered only when the secret is issued' },
 );
 
 const url = Type.String({ minLength: 8, maxLength: WEBHOOK_URL_MAX, description: 'https URL of the receiver' });
@@ -126,9 +127,10 @@ export const Delivery = Type.Object(
 );
 export type Delivery = Static<typeof Delivery>;
 
-export const DeliveryWithAttempts = Type.Intersect([Type.Unsafe<Delivery>(Type.Ref('WebhookDelivery')), Type.Object({ attemptLog: Type.Array(Attempt, { maxItems: 20 }) })], {
-  description: 'A delivery with every attempt made',
-});
+export const DeliveryWithAttempts = Type.Object(
+  { ...Delivery.properties, attemptLog: Type.Array(Attempt, { maxItems: 20 }) },
+  { $id: 'WebhookDeliveryWithAttempts', additionalProperties: false, description: 'A delivery with every attempt made' },
+);
 
 export const DeliveryList = Type.Object(
   {

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { requires } from '../../schemas/access.js';
 import { IdempotencyHeaders, IdParam, problemResponses, Slug } from '../../schemas/common.js';
 import { described } from '../../schemas/responses.js';
-import { ArchiveMessageResult, ExportRequest, ExportStatusSchema, OfferBody, VersionQuery } from './aussonderung-schemas.js';
+import { ArchiveMessageResult, ExportRequest, ExportStatusRef, ExportStatusSchema, OfferBody, VersionQuery } from './aussonderung-schemas.js';
 import type { AussonderungWorkflows } from './aussonderung-workflows.js';
 import { AbgabeImportQuery, AbgabeImportResult, PLAN_MESSAGE_MAX_BYTES, XmlMessage, ZipMessage } from './schemas.js';
 
@@ -23,6 +23,7 @@ export interface AussonderungRouteOptions {
  * routes take XML or ZIP only.
  */
 const xdomeaAussonderungRoutes: FastifyPluginAsyncTypebox<AussonderungRouteOptions> = async (app, { aussonderung }) => {
+  app.addSchema(ExportStatusSchema);
   app.post('/xdomea/aussonderung/offers', {
     schema: {
       tags, security, operationId: 'offerFilesXdomea',
@@ -54,7 +55,7 @@ const xdomeaAussonderungRoutes: FastifyPluginAsyncTypebox<AussonderungRouteOptio
         'files to the archive) needs `disposal:manage` as well, so only records managers export it.'),
       params: TenantOnly, querystring: VersionQuery, headers: IdempotencyHeaders, body: ExportRequest,
       response: {
-        202: { ...described(ExportStatusSchema, 'The export, queued'), headers: { location: { type: 'string', maxLength: 300, description: 'URL of the status resource' } } },
+        202: { ...described(ExportStatusRef, 'The export, queued'), headers: { location: { type: 'string', maxLength: 300, description: 'URL of the status resource' } } },
         ...problemResponses(400, 401, 403, 404, 409, 422, 500),
       },
     },
@@ -74,7 +75,7 @@ const xdomeaAussonderungRoutes: FastifyPluginAsyncTypebox<AussonderungRouteOptio
         'after `POST …/xdomea/exports` until `done`, then fetch `…/content`. The status of a 0503 export needs `disposal:manage` ' +
         'as well. An export of another tenant answers 404.'),
       params: IdParam('exportId', 'export'),
-      response: { 200: described(ExportStatusSchema, 'The export'), ...problemResponses(400, 401, 403, 404, 500) },
+      response: { 200: described(ExportStatusRef, 'The export'), ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request) => aussonderung.exportStatus(request.ctx!, request.params.exportId));
 

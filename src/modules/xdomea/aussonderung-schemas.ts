@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { Int32, Int64, Timestamp, Uuid } from '../../schemas/common.js';
 import { VersionParam } from './schemas.js';
 
@@ -47,8 +47,10 @@ export const ExportStatusSchema = Type.Object(
     startedAt: Type.Union([Timestamp, Type.Null()]),
     finishedAt: Type.Union([Timestamp, Type.Null()]),
   },
-  { additionalProperties: false },
+  { $id: 'XdomeaExport', additionalProperties: false, description: 'An XDOMEA export (0503 or 0401) as a job: its state, progress and container' },
 );
+/** The shared schema by reference (registered once by the Aussonderung routes). */
+export const ExportStatusRef = Type.Unsafe<Static<typeof ExportStatusSchema>>(Type.Ref('XdomeaExport'));
 
 export const ArchiveMessageResult = Type.Object(
   {

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { requires } from '../../schemas/access.js';
 import { IdempotencyHeaders, IdParam, problemResponses, Slug } from '../../schemas/common.js';
 import { described } from '../../schemas/responses.js';
-import { AcceptHandover, Handover, HandoverList, HandoverListQuery, HandoverParams, RefuseHandover, StartHandover } from './handover-schemas.js';
+import { AcceptHandover, Handover, HandoverList, HandoverListQuery, HandoverParams, HandoverRef, RefuseHandover, StartHandover } from './handover-schemas.js';
 import type { HandoverWorkflows } from './handover-workflows.js';
 import { XmlMessage } from './schemas.js';
 
@@ -20,6 +20,7 @@ export interface HandoverRouteOptions {
  * own (the XDOMEA message routes take XML and ZIP only). Records managers only, on both sides.
  */
 const handoverRoutes: FastifyPluginAsyncTypebox<HandoverRouteOptions> = async (app, { handover }) => {
+  app.addSchema(Handover);
   app.post('/files/:fileId/xdomea/handovers', {
     schema: {
       tags, security, operationId: 'startXdomeaHandover',
@@ -30,7 +31,7 @@ const handoverRoutes: FastifyPluginAsyncTypebox<HandoverRouteOptions> = async (a
         'or refuses it. The file must be open and have no open hand-over (409). Only the sending and the recipient tenant see ' +
         'the hand-over.'),
       params: IdParam('fileId', 'file'), headers: IdempotencyHeaders, body: StartHandover,
-      response: { 201: described(Handover, 'The hand-over, offered'), ...problemResponses(400, 401, 403, 404, 409, 415, 422, 500) },
+      response: { 201: described(HandoverRef, 'The hand-over, offered'), ...problemResponses(400, 401, 403, 404, 409, 415, 422, 500) },
     },
   }, async (request, reply) => reply.code(201).send(await handover.start(request.ctx!, request.params.fileId, request.body)));
 
@@ -55,7 +56,7 @@ const handoverRoutes: FastifyPluginAsyncTypebox<HandoverRouteOptions> = async (a
         'Its state (offered, accepted, completed or refused), direction, sender and recipient, the file handed over and, once accepted, the ' +
         'recipient\'s file and reference. Only the sending and the recipient tenant see it: for every other tenant it answers 404.'),
       params: HandoverParams,
-      response: { 200: described(Handover, 'The hand-over'), ...problemResponses(400, 401, 403, 404, 500) },
+      response: { 200: described(HandoverRef, 'The hand-over'), ...problemResponses(400, 401, 403, 404, 500) },
     },
   }, async (request) => handover.get(request.ctx!, request.params.handoverId));
 
@@ -69,7 +70,7 @@ const handoverRoutes: FastifyPluginAsyncTypebox<HandoverRouteOptions> = async (a
         'the sender\'s file is closed with a note of the hand-over. A hand-over decided already answers 409; an unknown or ' +
         'retired plan unit 422/409 with nothing written.'),
       params: HandoverParams, headers: IdempotencyHeaders, body: AcceptHandover,
-      response: { 200: described(Handover, 'The hand-over, accepted (completed once the sender\'s file is closed)'), ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 500) },
+      response: { 200: described(HandoverRef, 'The hand-over, accepted (completed once the sender\'s file is closed)'), ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 500) },
     },
   }, async (request) => handover.accept(request.ctx!, request.params.handoverId, request.body));
 
@@ -80,7 +81,7 @@ const handoverRoutes: FastifyPluginAsyncTypebox<HandoverRouteOptions> = async (a
       ...requires('xdomea:handover',
         'XDOMEA models a refusal as an Abgabe.ImportBestaetigen.0402 with Erfolgreich false and the reason as Fehlermeldung. The sender\'s file stays open.'),
       params: HandoverParams, headers: IdempotencyHeaders, body: RefuseHandover,
-      response: { 200: described(Handover, 'The hand-over, refused'), ...problemResponses(400, 401, 403, 404, 409, 415, 422, 500) },
+      response: { 200: described(HandoverRef, 'The hand-over, refused'), ...problemResponses(400, 401, 403, 404, 409, 415, 422, 500) },
     },
   }, async (request) => handover.refuse(request.ctx!, request.params.handoverId, request.body));
 

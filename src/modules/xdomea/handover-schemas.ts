@@ -51,9 +51,11 @@ export const Handover = Type.Object(
     replyMessageId: Nullable(Type.String({ format: 'uuid', maxLength: 36, description: 'Id of the 0402 the recipient answered with' })),
     completedAt: Nullable(Timestamp),
   },
-  { additionalProperties: false },
+  { $id: 'XdomeaHandover', additionalProperties: false, description: 'A hand-over of a file to another tenant (XDOMEA Abgabe 0401/0402, in-service)' },
 );
 export type Handover = Static<typeof Handover>;
+/** The shared schema by reference (registered once by the hand-over routes). */
+export const HandoverRef = Type.Unsafe<Handover>(Type.Ref('XdomeaHandover'));
 
 export const HandoverListQuery = Type.Object(
   {
@@ -64,7 +66,7 @@ export const HandoverListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-export const HandoverList = Type.Object({ items: PageItems(Handover), next: NextCursor }, { additionalProperties: false });
+export const HandoverList = Type.Object({ items: PageItems(HandoverRef), next: NextCursor }, { additionalProperties: false });
 
 export const HandoverParams = Type.Object(
   { tenant: Slug, handoverId: Type.String({ format: 'uuid', maxLength: 36, description: 'Id of the hand-over' }) },
