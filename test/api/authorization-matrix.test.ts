@@ -30,6 +30,8 @@ interface Expectation {
 const MATRIX: Record<string, Expectation> = {
   getHealth: { kind: 'public' }, getReadiness: { kind: 'public' }, getJwks: { kind: 'public' },
   issueToken: { kind: 'public' },
+  // The error catalogue where problem types point: public, like the contract (test/api/problems.test.ts).
+  listProblemTypes: { kind: 'public' }, getProblemType: { kind: 'public' },
   listTenants: { kind: 'directory' }, getTenant: { kind: 'directory' },
   getFilePlan: { roles: ALL }, listFilePlanUnits: { roles: ALL }, getFilePlanUnit: { roles: ALL },
   createFilePlanUnit: { roles: ['tenant-admin', 'records-manager'] }, importFilePlan: { roles: ['tenant-admin', 'records-manager'] },
@@ -143,6 +145,7 @@ beforeAll(async () => {
     serviceId: service.json().id, submissionId: submitted.json().id,
     tenant: TOWN, unitId: unit.id, unitCode: unit.code, fileId: file.id, caseId: kase.id, documentId: doc.json().id, number: '1', clientId: client.id, grantId, objectId: file.id,
     webhookId: webhook.id, deliveryId: delivery.deliveryId, handoverId: handover.json().id, exportId: exported.json().id, uploadId: 'a'.repeat(32),
+    code: 'not-found',
   });
 });
 afterAll(() => t.close());
@@ -256,5 +259,21 @@ describe('the machine roles of the online services', () => {
       expect((await call(byOp(id), epaybl)).statusCode, id).toBe(403);
     }
     expect((await call(byOp('listOnlineServices'), intake)).statusCode).toBe(200);
+  });
+});
+
+describe('the public problem types', () => {
+  it('answer anyone alike: no token, any role of any tenant, the competence centre', async () => {
+    for (const id of ['listProblemTypes', 'getProblemType']) {
+      const op = OPERATIONS.find((o) => o.id === id)!;
+      const seen = [
+        (await call(op)).statusCode,
+        (await call(op, await bearer(TOWN, ['reader']))).statusCode,
+        (await call(op, await bearer('witten', [...ROLES]))).statusCode,
+        (await call(op, await bearer('kompetenzzentrum', ['support-agent'], 'kk.nogrant'))).statusCode,
+        (await call(op, 'Bearer not-a-token')).statusCode,
+      ];
+      expect(seen, id).toEqual([200, 200, 200, 200, 200]);
+    }
   });
 });
