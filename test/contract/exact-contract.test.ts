@@ -31,6 +31,8 @@ describe('If-Match', () => {
     expect(withIfMatch.length).toBeGreaterThan(30);
     // Every operation that takes If-Match needs it (src/lib/preconditions.ts): none takes it optionally.
     expect(withIfMatch.filter((o) => !o.op.responses['428']).map((o) => o.op.operationId)).toEqual([]);
+    // And 428 comes only from a missing If-Match (tus PATCH and HEAD reuse the one creation stored).
+    expect(ops.filter((o) => o.op.responses['428'] && !headerParam(o.op, 'if-match')).map((o) => o.op.operationId)).toEqual([]);
     for (const { op } of withIfMatch) {
       expect(headerParam(op, 'if-match')!.required, op.operationId).toBe(true);
       expect(Object.keys(op.responses), op.operationId).toContain('412');
