@@ -181,8 +181,8 @@ export function documentResponseHeaders(doc: ContractDocument): void {
     for (const [status, response] of Object.entries(op.responses ?? {})) {
       const code = Number(status);
       const headers: Record<string, Header> = { 'X-Request-Id': ref('X-Request-Id') };
-      // Answered before the key is claimed (authentication, limits) or never stored (5xx): never replayed.
-      if (idempotent && code < 500 && ![401, 429, 431].includes(code)) headers['Idempotent-Replayed'] = ref('Idempotent-Replayed');
+      // Answered before the key is claimed (authentication, timeouts, limits) or never stored (5xx): never replayed.
+      if (idempotent && code < 500 && ![401, 408, 429, 431].includes(code)) headers['Idempotent-Replayed'] = ref('Idempotent-Replayed');
       if (code === 401) headers['WWW-Authenticate'] = ref('WWW-Authenticate');
       if (code === 503) headers['Retry-After'] = ref('Retry-After-Unavailable');
       response.headers = { ...response.headers, ...headers };

@@ -109,12 +109,12 @@ describe('response headers', () => {
     expect(spec.components.headers['X-Request-Id']!.schema).toMatchObject({ type: 'string', maxLength: 128 });
   });
 
-  it('Idempotent-Replayed on what an Idempotency-Key replays: every answer below 500 but 401, 429 and 431', () => {
+  it('Idempotent-Replayed on what an Idempotency-Key replays: every answer below 500 but 401, 408, 429 and 431', () => {
     const idempotent = ops.filter((o) => headerParam(o.op, 'idempotency-key'));
     expect(idempotent.length).toBeGreaterThan(40);
     for (const { op } of ops) {
       for (const [status, response] of Object.entries(op.responses)) {
-        const replayable = idempotent.some((o) => o.op === op) && Number(status) < 500 && !['401', '429', '431'].includes(status);
+        const replayable = idempotent.some((o) => o.op === op) && Number(status) < 500 && !['401', '408', '429', '431'].includes(status);
         expect(response.headers?.['Idempotent-Replayed'] !== undefined, `${op.operationId} ${status}`).toBe(replayable);
       }
     }
