@@ -29,7 +29,8 @@ const lifecycleRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (ap
       response: fileAnswer('The file with its new retention'),
     },
   }, async (request, reply) =>
-    sendVersioned(reply, await workflows.overrideRetention(request.ctx!, request.params.fileId, request.headers['if-match'], request.body)));
+    // No body is valid (the schema requires no field): it is an empty override, refused for its missing reason.
+    sendVersioned(reply, await workflows.overrideRetention(request.ctx!, request.params.fileId, request.headers['if-match'], request.body ?? {})));
 
   app.post('/files/:fileId/hold', {
     schema: {
