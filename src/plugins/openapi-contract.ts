@@ -71,15 +71,17 @@ const problemResponse = (status: number): Response => ({
 /**
  * If-Match: the validation schema keeps it optional (a missing If-Match must answer 428
  * precondition-required, not 400), but an operation that answers 428 without it requires it; such
- * an operation also answers 412 when it is stale.
+ * an operation also answers 412 when it is stale. The exception is tus creation (createUpload):
+ * there the ETag may come as `ifMatch` in Upload-Metadata instead (tus clients send metadata,
+ * src/workflows/resumable-upload.ts), so the header stays optional and 428 means neither was sent.
  */
 export function requireIfMatch(doc: ContractDocument): void {
   for (const [, , op] of operations(doc)) {
     const ifMatch = header(op, 'if-match');
     const responses = (op.responses ??= {});
     if (!ifMatch || !responses['428']) continue;
-    ifMatch.required = true;
     responses['412'] ??= problemResponse(412);
+    if (!header(op, 'upload-metadata')) ifMatch.required = true;
   }
 }
 

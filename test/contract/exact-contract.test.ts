@@ -34,7 +34,8 @@ describe('If-Match', () => {
     // And 428 comes only from a missing If-Match (tus PATCH and HEAD reuse the one creation stored).
     expect(ops.filter((o) => o.op.responses['428'] && !headerParam(o.op, 'if-match')).map((o) => o.op.operationId)).toEqual([]);
     for (const { op } of withIfMatch) {
-      expect(headerParam(op, 'if-match')!.required, op.operationId).toBe(true);
+      // tus creation takes the ETag as ifMatch in Upload-Metadata too: there the header is one of two ways.
+      expect(headerParam(op, 'if-match')!.required, op.operationId).toBe(op.operationId !== 'createUpload');
       expect(Object.keys(op.responses), op.operationId).toContain('412');
     }
     // Other headers stay optional as they were.

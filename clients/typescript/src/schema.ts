@@ -13346,7 +13346,7 @@ export interface operations {
     createUpload: {
         parameters: {
             query?: never;
-            header: {
+            header?: {
                 /** @description The tus protocol version: 1.0.0 (required; 412 without) */
                 "tus-resumable"?: string;
                 /** @description Size of the whole content in bytes (or Upload-Defer-Length: 1) */
@@ -13356,7 +13356,7 @@ export interface operations {
                 /** @description Comma-separated `key base64(value)`: filename, filetype (media type), ifMatch (the document ETag, or send If-Match), sha256 (lower-case hex, verified at completion: 422 digest-mismatch), checkin (true|false) */
                 "upload-metadata"?: string;
                 /** @description The document ETag you read (or ifMatch in Upload-Metadata): 428 without, 412 when stale */
-                "if-match": string;
+                "if-match"?: string;
                 /** @description RFC 9530 `sha-256=:<base64>:` of the whole content (instead of sha256 in Upload-Metadata) */
                 "content-digest"?: string;
                 /** @description A retry with the same key answers the first creation (the same Location) */
