@@ -11,7 +11,7 @@ import { Counter } from 'prom-client';
 import type { SigningKeys } from './auth/keys.js';
 import type { Config } from './config.js';
 import { poolOf, type Db } from './db/client.js';
-import { errors } from './errors.js';
+import { errors, setProblemBase } from './errors.js';
 import { schemaController } from './lib/validation.js';
 import { AuditEventSchema, auditRoutes } from './modules/audit/index.js';
 import { clientRoutes, tokenRoute } from './modules/clients/index.js';
@@ -21,6 +21,7 @@ import { healthRoutes } from './modules/health/index.js';
 import { jobRegistry } from './jobs/index.js';
 import { onlineRoutes, statusRoutes } from './modules/online/index.js';
 import { operationsRepo } from './modules/operations/index.js';
+import { problemRoutes } from './modules/problems/index.js';
 import { recordRoutes } from './modules/records/index.js';
 import { searchRoutes } from './modules/search/index.js';
 import { tenantRoutes } from './modules/tenants/index.js';
@@ -137,6 +138,8 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
   const { config, db, storage, keys } = deps;
   const services = createServices({ ...deps, version: VERSION });
   const telemetry = deps.telemetry ?? noTelemetry;
+  // Problem types are `<PUBLIC_URL>/problems/<code>`, served by problemRoutes below.
+  setProblemBase(config.publicUrl);
 
   // The request's span first, so that everything the request does below is its child.
   if (telemetry.enabled) await app.register(tracingPlugin, { telemetry });
@@ -231,6 +234,9 @@ async function enAkte(app: FastifyInstance, deps: AppDeps) {
       { name: 'storage', check: () => storage.ping() },
     ],
   });
+
+  // The error catalogue, where the problem types point: public, like the contract.
+  await app.register(problemRoutes);
 
   // The citizen's status lookup: no token of ours (a status token, or the citizen IdP's).
   await app.register(statusRoutes, { prefix: '/v1', status: services.status, limit: app.limitStatusLookup });

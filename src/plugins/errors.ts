@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { sqlState } from '../db/tenant-tx.js';
-import { AppError, errors, type ProblemDetails } from '../errors.js';
+import { AppError, errors, genericClientError, type ProblemDetails } from '../errors.js';
 import { outageOf, type Outage } from '../lib/unavailable.js';
 import { Problem, PROBLEM_ERRORS_MAX, PROBLEM_TEXT_MAX } from '../schemas/common.js';
 
@@ -45,8 +45,8 @@ function fromFastifyError(err: FastifyError, bodyLimit: number): AppError | null
   if (err.statusCode === 429) return errors.tooManyRequests(err.message);
   if (err.statusCode === 503) return errors.unavailable(err.message);
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-    // Any other 4xx from Fastify or a plugin: keep the status, give it the generic code.
-    return new AppError(err.statusCode, 'bad-request', 'The request is malformed', err.message);
+    // Any other 4xx from Fastify or a plugin (multipart limits…): the generic code of its status.
+    return genericClientError(err.statusCode, err.message);
   }
   return null;
 }

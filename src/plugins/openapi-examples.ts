@@ -19,8 +19,10 @@ type Json = unknown;
 interface Described {
   readonly described: string;
   readonly summary: string;
+  /** The fields of a multipart body, the bytes as a placeholder (its schema is an object of parts). */
+  readonly fields?: Record<string, string>;
 }
-const described = (summary: string, text: string): Described => ({ summary, described: text });
+const described = (summary: string, text: string, fields?: Record<string, string>): Described => ({ summary, described: text, ...(fields ? { fields } : {}) });
 const isDescribed = (v: unknown): v is Described => typeof v === 'object' && v !== null && 'described' in v && 'summary' in v;
 
 export interface OperationExamples {
@@ -888,6 +890,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
         'Fields: `file` — the content, with its name and type in the part header:\n\n' +
           '```\n--BOUNDARY\nContent-Disposition: form-data; name="file"; filename="GewA1_Kowalczyk_ergaenzt.pdf"\n' +
           'Content-Type: application/pdf\n\n<the PDF bytes>\n--BOUNDARY--\n```',
+        { file: '<the PDF bytes: not shown>' },
       ),
     },
     ok: {
@@ -919,7 +922,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     perm: 'records:write',
     params: {
       'tus-resumable': '1.0.0',
-      'upload-length': '191870',
+      'upload-length': 191870,
       'upload-metadata': `filename ${Buffer.from(VERSION_2.filename).toString('base64')},filetype ${Buffer.from('application/pdf').toString('base64')}`,
       'if-match': etag(DOC, 3),
     },
@@ -944,8 +947,8 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     ok: {
       status: 200,
       headers: {
-        'upload-offset': '65536',
-        'upload-length': '191870',
+        'upload-offset': 65536,
+        'upload-length': 191870,
         'upload-metadata': `filename ${Buffer.from(VERSION_2.filename).toString('base64')},filetype ${Buffer.from('application/pdf').toString('base64')}`,
         'cache-control': 'no-store',
         'tus-resumable': '1.0.0',
@@ -956,12 +959,12 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
   },
   sendUploadPart: {
     perm: 'records:write',
-    params: { uploadId: UPLOAD_ID, 'tus-resumable': '1.0.0', 'upload-offset': '65536', 'content-type': 'application/offset+octet-stream' },
+    params: { uploadId: UPLOAD_ID, 'tus-resumable': '1.0.0', 'upload-offset': 65536, 'content-type': 'application/offset+octet-stream' },
     body: { 'application/offset+octet-stream': described('The next bytes', 'Bytes 65536 onwards of the content (here the last 126334 bytes of the PDF); not shown here.') },
     ok: {
       status: 204,
       headers: {
-        'upload-offset': '191870',
+        'upload-offset': 191870,
         'content-location': `/v1/tenants/${TENANT}/documents/${DOC.id}/versions/2`,
         etag: `"${VERSION_2.sha256}"`,
         'document-etag': etag(DOC, 4),
@@ -1165,6 +1168,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
           '"filename":"ausweis.pdf","mediaType":"application/pdf","sha256":"…"}]}\n' +
           '--BOUNDARY\nContent-Disposition: form-data; name="ausweis"; filename="ausweis.pdf"\nContent-Type: application/pdf\n\n' +
           '<the PDF bytes>\n--BOUNDARY--\n```',
+        { submission: '{"serviceKey":"99050012104000","submissionId":"WIT-2026-00412",…}', ausweis: '<the PDF bytes: not shown>' },
       ),
     },
     ok: { status: 201, body: INTAKE_ANSWER },
@@ -1573,7 +1577,7 @@ function setExample(media: MediaType, value: Json | Described) {
   // One or the other (OpenAPI: mutually exclusive); ours replace what @fastify/swagger lifted from the schema.
   if (isDescribed(value)) {
     delete media.example;
-    media.examples = { content: { summary: value.summary, description: value.described, value: `<${value.summary}: not shown>` } };
+    media.examples = { content: { summary: value.summary, description: value.described, value: value.fields ?? `<${value.summary}: not shown>` } };
   } else {
     delete media.examples;
     media.example = value;

@@ -4,17 +4,21 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { webhookDocumentation } from '../modules/events/index.js';
 import { withExamples } from './openapi-examples.js';
+import { addCommonResponses, withExactContract, type ContractDocument } from './openapi-contract.js';
 
 export const API_DESCRIPTION = `EN-Akte is the shared electronic records service (E-Akte) of the towns of the Ennepe-Ruhr-Kreis.
 
 **Tenants.** Every record belongs to one tenant (a town, the district or the competence centre); the tenant is part of
 every path (\`/v1/tenants/{tenant}/…\`). Objects of another tenant answer 404, exactly as unknown ids do.
 
-**Authentication.** Every \`/v1\` operation needs \`Authorization: Bearer <JWT>\`. Tokens carry \`tenant\`, \`sub\` and
+**Authentication.** Every \`/v1\` operation needs \`Authorization: Bearer <JWT>\`; a town system gets one with the OAuth 2.0
+client credentials flow at \`/oauth/token\` (security scheme \`oauth2\`). Tokens carry \`tenant\`, \`sub\` and
 \`roles\`; they are verified against the issuer's JWKS (\`/.well-known/jwks.json\` for tokens this service issues).
 
-**Errors** are RFC 9457 \`application/problem+json\` with a stable \`code\`; the \`X-Request-Id\` response header names
-the request in the logs.
+**Errors** are RFC 9457 \`application/problem+json\` with a stable \`code\`; each error response lists the codes it can
+carry. The \`type\` of a problem is \`<PUBLIC_URL>/problems/<code>\`, where GET answers its documentation (HTML, or JSON
+with \`Accept: application/json\`); \`GET /problems\` lists them all. The \`X-Request-Id\` response header names the
+request in the logs.
 
 **Events.** Every change is also an event (see \`webhooks\`): tenant admins subscribe their systems under
 \`/v1/tenants/{tenant}/webhooks\`; deliveries are signed per Standard Webhooks and retried for about a day.`;
@@ -36,23 +40,27 @@ interface OpenApiDocument {
 export const isRateLimited = (path: string) => path.startsWith('/v1/') || path === '/v1' || path === '/oauth/token';
 
 const integerHeader = (description: string) => ({ description, schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 2_147_483_647 } });
-const RATE_LIMIT_HEADERS = {
+/** The headers of the global behaviour, defined once (components.headers) and referred to per response. */
+const GLOBAL_HEADERS = {
   'RateLimit-Limit': integerHeader('Requests allowed in the current window (draft-ietf-httpapi-ratelimit-headers); sent on every counted request'),
   'RateLimit-Remaining': integerHeader('Requests left in the current window'),
   'RateLimit-Reset': integerHeader('Seconds until the window ends'),
-};
-const CORS_HEADER = {
   'Access-Control-Allow-Origin': {
     description: 'Only for a request whose Origin is listed in CORS_ORIGINS (none by default: browsers on other origins get no access)',
     schema: { type: 'string', maxLength: 2000 },
   },
+  'Retry-After': { description: 'Seconds to wait before the next request', required: true, schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 3600 } },
 };
+const headerRef = (name: keyof typeof GLOBAL_HEADERS) => ({ $ref: `#/components/headers/${name}` });
+const RATE_LIMIT_HEADERS = {
+  'RateLimit-Limit': headerRef('RateLimit-Limit'),
+  'RateLimit-Remaining': headerRef('RateLimit-Remaining'),
+  'RateLimit-Reset': headerRef('RateLimit-Reset'),
+};
+const CORS_HEADER = { 'Access-Control-Allow-Origin': headerRef('Access-Control-Allow-Origin') };
 const TOO_MANY_REQUESTS: OpenApiResponse = {
-  description: 'Rate limit exceeded (code: too-many-requests); wait Retry-After seconds',
-  headers: {
-    'Retry-After': { description: 'Seconds to wait before the next request', required: true, schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 3600 } },
-    ...RATE_LIMIT_HEADERS,
-  },
+  description: 'Rate limit exceeded; wait Retry-After seconds',
+  headers: { 'Retry-After': headerRef('Retry-After'), ...RATE_LIMIT_HEADERS },
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 };
 
@@ -69,6 +77,8 @@ function withGlobalBehaviour(spec: OpenApiDocument): OpenApiDocument {
       const limited = isRateLimited(path);
       if (limited) responses['429'] = structuredClone(TOO_MANY_REQUESTS);
       for (const [status, response] of Object.entries(responses)) {
+        // Also on 408 and 431, which are answered before any limit counts: the headers are optional,
+        // and their description says they come with counted requests (OWASP API4 wants them on every 2xx/4xx).
         const counted = limited && /^[24]/.test(status);
         response.headers = { ...response.headers, ...(counted ? RATE_LIMIT_HEADERS : {}), ...CORS_HEADER };
       }
@@ -119,10 +129,13 @@ export default fp(
           { name: 'submissions', description: 'Submissions (Anträge) from the online-service portal, their processing and their payment (ePayBL)' },
           { name: 'citizen status', description: "The citizen's view of their applications: by receipt token or signed in with the citizen IdP (BundID)" },
           { name: 'webhooks', description: 'Event subscriptions of the towns’ systems, their deliveries and the events themselves' },
+          { name: 'problems', description: 'The error catalogue: every problem type (`code`) the API answers with, where a problem\'s `type` URI points' },
         ],
         // Plain JSON Schema objects; the plugin's type wants its own OpenAPI object types.
         webhooks: webhookDocumentation() as never,
         components: {
+          // Plain JSON Schema objects, as for the webhooks.
+          headers: GLOBAL_HEADERS as never,
           securitySchemes: {
             bearerAuth: {
               type: 'http',
@@ -148,7 +161,13 @@ export default fp(
           },
         },
       },
-      transformObject: (documentObject) => withExamples(withGlobalBehaviour((documentObject as { openapiObject: OpenApiDocument }).openapiObject)),
+      transformObject: (documentObject) => {
+        const doc = (documentObject as { openapiObject: OpenApiDocument & ContractDocument }).openapiObject;
+        // The responses every route can give first, so that the global behaviour covers them too.
+        addCommonResponses(doc);
+        // Examples last: they are checked against the exact schemas (test/contract/examples.test.ts).
+        return withExamples(withExactContract(withGlobalBehaviour(doc)));
+      },
       refResolver: {
         // Name shared schemas by their $id (Problem, Tenant…) instead of def-0, def-1.
         buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),

@@ -8,12 +8,16 @@ export const PROBLEM_ERRORS_MAX = 50;
 /** RFC 9457 problem details, as every error response of EN-Akte carries them. */
 export const Problem = Type.Object(
   {
-    type: Type.String({ maxLength: 100, description: 'Stable problem type URI (urn:en-akte:problem:<code>)' }),
+    type: Type.String({
+      format: 'uri',
+      maxLength: 300,
+      description: 'The problem type: `<PUBLIC_URL>/problems/<code>`, where GET answers its documentation (HTML, or JSON with Accept: application/json)',
+    }),
     title: Type.String({ maxLength: 200, description: 'Short summary of the problem type' }),
     status: Type.Integer({ format: 'int32', minimum: 400, maximum: 599, description: 'HTTP status code' }),
     detail: Type.Optional(Type.String({ maxLength: PROBLEM_TEXT_MAX, description: 'What went wrong in this occurrence' })),
     instance: Type.Optional(Type.String({ maxLength: PROBLEM_TEXT_MAX, description: 'The request path' })),
-    code: Type.String({ maxLength: 64, description: 'Stable machine-readable code (the part after the last colon of `type`)' }),
+    code: Type.String({ maxLength: 64, description: 'Stable machine-readable code from the catalogue (the last path segment of `type`)' }),
     requestId: Type.Optional(Type.String({ maxLength: 128, description: 'Request id; also in the X-Request-Id header and the logs' })),
     errors: Type.Optional(
       Type.Array(Type.Object({ path: Type.String({ maxLength: PROBLEM_TEXT_MAX }), message: Type.String({ maxLength: PROBLEM_TEXT_MAX }) }), {
@@ -29,7 +33,7 @@ export const Problem = Type.Object(
     description: 'RFC 9457 problem details (application/problem+json)',
     examples: [
       {
-        type: 'urn:en-akte:problem:not-found',
+        type: 'https://en-akte.example.org/problems/not-found',
         title: 'Not found',
         status: 404,
         detail: 'No such tenant',
@@ -44,23 +48,31 @@ export type ProblemBody = Static<typeof Problem>;
 
 const ProblemRef = Type.Unsafe<ProblemBody>(Type.Ref('Problem'));
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Malformed request or invalid parameters (codes: validation-failed, malformed-json, bad-request)',
-  401: 'Missing or invalid bearer token (codes: unauthenticated, invalid-token)',
-  403: 'The caller lacks the role for this operation (code: forbidden)',
-  404: 'Unknown id, or an object of another tenant (code: not-found)',
-  406: 'The Accept header excludes every representation (code: not-acceptable)',
-  409: 'Conflicts with the current state (code: conflict)',
-  410: 'Gone: the resource existed and was removed (codes: upload-expired, export-gone)',
-  412: 'If-Match does not match the current ETag (code: precondition-failed)',
-  413: 'Body too large (code: payload-too-large)',
-  415: 'Content-Type not supported here (code: unsupported-media-type)',
-  416: 'Range not satisfiable (code: range-not-satisfiable)',
-  422: 'Semantically invalid (codes: unprocessable; for XDOMEA messages message-invalid with schemaErrors [{line, message}], container-rejected)',
-  428: 'If-Match missing (code: precondition-required)',
-  429: 'Rate limit exceeded (code: too-many-requests)',
-  500: 'Unexpected error; no details are disclosed (code: internal)',
-  503: 'A dependency is unavailable or the server is shutting down (code: unavailable)',
+/**
+ * What each error status means here; the document transform (src/plugins/openapi-contract.ts)
+ * appends the catalogue's codes of that status and points the response at its Problem<status> schema.
+ */
+export const STATUS_TEXT: Record<number, string> = {
+  400: 'Malformed request or invalid parameters',
+  401: 'Missing or invalid credentials',
+  403: 'The caller lacks the role, grant or clearance for this operation, or its tenant is not active',
+  404: 'Unknown id, or an object of another tenant',
+  405: 'The path does not take this method',
+  406: 'The Accept header excludes every representation',
+  408: 'The request did not arrive in time',
+  409: 'Conflicts with the current state',
+  410: 'Gone: the resource existed and was removed',
+  412: 'A precondition (If-Match, Tus-Resumable) failed',
+  413: 'Body too large',
+  415: 'Content-Type not supported here',
+  416: 'Range not satisfiable',
+  422: 'Semantically invalid; for XDOMEA messages `schemaErrors` [{line, message}]',
+  428: 'If-Match missing',
+  429: 'Rate limit exceeded; wait Retry-After seconds',
+  431: 'Too many or too large request header fields',
+  500: 'Unexpected error; no details are disclosed',
+  501: 'Not available in this deployment',
+  503: 'A dependency is unavailable, the server is under pressure or shutting down; retry after Retry-After seconds',
 };
 
 /** Response entries for the given error statuses, each an application/problem+json Problem. */

@@ -5,7 +5,7 @@ import { Server } from '@tus/server';
 import { NodeRequest } from 'srvx/node';
 import type { Config } from '../config.js';
 import { actorOf, authorize, type RequestContext, type Scope, type TenantRef } from '../core/index.js';
-import { AppError, errors } from '../errors.js';
+import { AppError, errors, genericClientError } from '../errors.js';
 import { parseSha256Digest, sanitizeFilename } from '../lib/http-content.js';
 import type { RecordsOps, RecordWorkflows, ResumableAnswer } from '../modules/records/index.js';
 import type { BlobStore } from '../storage/index.js';
@@ -45,7 +45,7 @@ function tusProblem(status: number, text: string): Error {
     case 415: return errors.unsupportedMediaType(detail);
     default:
       // A fault of ours or of storage: logged with tus' words, answered as 500.
-      return status < 500 ? new AppError(status, 'bad-request', 'The request is malformed', detail) : new Error(`tus answered ${status}: ${detail}`);
+      return status < 500 ? genericClientError(status, detail) : new Error(`tus answered ${status}: ${detail}`);
   }
 }
 

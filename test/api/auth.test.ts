@@ -78,7 +78,7 @@ describe('bearer authentication on /v1', () => {
     expect(res.statusCode).toBe(401);
     expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
     expect(res.headers['www-authenticate']).toBe('Bearer');
-    expect(res.json()).toMatchObject({ status: 401, code: 'unauthenticated', type: 'urn:en-akte:problem:unauthenticated' });
+    expect(res.json()).toMatchObject({ status: 401, code: 'unauthenticated', type: `${TEST_ISSUER}/problems/unauthenticated` });
   });
 
   const cases: [string, () => Promise<string>, string][] = [

@@ -71,6 +71,7 @@ beforeAll(async () => {
     serviceId: service.json().id, submissionId: submitted.json().id,
     tenant: TOWN, unitId: unit.id, unitCode: unit.code, fileId: file.id, caseId: kase.id, documentId: doc.json().id, number: '1', clientId: client.id, grantId, objectId: file.id,
     webhookId: webhook.id, deliveryId: delivery.deliveryId, handoverId: handover.json().id, exportId: exported.json().id, uploadId: 'a'.repeat(32),
+    code: 'not-found',
   });
 });
 afterAll(() => t.close());
@@ -202,5 +203,21 @@ describe('the machine roles of the online services', () => {
       }
     }
     expect(seen).toEqual(expected);
+  });
+});
+
+describe('the public problem types', () => {
+  it('answer anyone alike: no token, any role of any tenant, the competence centre', async () => {
+    for (const id of ['listProblemTypes', 'getProblemType']) {
+      const op = OPERATIONS.find((o) => o.id === id)!;
+      const seen = [
+        (await call(op)).statusCode,
+        (await call(op, await bearer(TOWN, ['reader']))).statusCode,
+        (await call(op, await bearer('witten', [...ROLES]))).statusCode,
+        (await call(op, await bearer('kompetenzzentrum', ['support-agent'], 'kk.nogrant'))).statusCode,
+        (await call(op, 'Bearer not-a-token')).statusCode,
+      ];
+      expect(seen, id).toEqual([200, 200, 200, 200, 200]);
+    }
   });
 });

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../support/app.js';
+import { catalogue, type ProblemCode } from '../../src/errors.js';
+import { buildTestApp, TEST_ISSUER, type TestApp } from '../support/app.js';
 import { isolatedDatabase } from '../support/database.js';
 import { allOperations, type Op } from '../support/openapi.js';
 import { recordFactories } from '../support/records.js';
@@ -276,7 +277,9 @@ describe(`${RUNS} fuzzed requests across every operation`, () => {
         if (res.statusCode >= 400) {
           expect(res.headers['content-type'], where).toMatch(/^application\/problem\+json/);
           const body = res.json() as { status: number; code: string; type: string };
-          expect([body.status, body.type], where).toEqual([res.statusCode, `urn:en-akte:problem:${body.code}`]);
+          expect([body.status, body.type], where).toEqual([res.statusCode, `${TEST_ISSUER}/problems/${body.code}`]);
+          // The code is one the contract lists for this status (openapi.json: Problem<status>).
+          expect(catalogue[body.code as ProblemCode]?.status, `${where}: code ${body.code}`).toBe(res.statusCode);
           expect(changed, `${where}: a refused request changed ${changed} row(s)`).toBe(0);
         }
         if (RAW_BODY.has(req.op)) expect(await openUploads(), `${where}: an upload was left open`).toBe(0);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildTestApp, TEST_METRICS_TOKEN, type TestApp } from '../support/app.js';
+import { buildTestApp, TEST_ISSUER, TEST_METRICS_TOKEN, type TestApp } from '../support/app.js';
 import { freePort } from '../support/ports.js';
 
 let t: TestApp;
@@ -68,7 +68,7 @@ describe('problem+json for malformed requests', () => {
     expect(res.statusCode).toBe(404);
     expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
     expect(res.json()).toEqual({
-      type: 'urn:en-akte:problem:not-found',
+      type: `${TEST_ISSUER}/problems/not-found`,
       title: 'Not found',
       status: 404,
       detail: 'No route GET /v2/nothing',

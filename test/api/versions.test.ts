@@ -174,12 +174,15 @@ describe('adding a version as the raw body', () => {
     expect(rest.json()).toEqual({ items: bodies.slice(2), next: null });
   });
 
-  it('reads one version’s metadata, and 404 for a number that does not exist', async () => {
+  it('reads one version’s metadata with the content ETag, and 404 for a number that does not exist', async () => {
     const doc = await freshDocument();
     const { res } = await addVersion(doc.id, doc.etag, Buffer.from('Bescheid'));
     const read = await f.clerk.get(`/documents/${doc.id}/versions/1`);
     expect(read.statusCode).toBe(200);
     expect(read.json()).toEqual(res.json());
+    // The same ETag as the upload's and the download's: the content's SHA-256 (openapi.json documents it).
+    expect(read.headers.etag).toBe(`"${sha256(Buffer.from('Bescheid'))}"`);
+    expect(read.headers.etag).toBe(res.headers.etag);
 
     const missing = await f.clerk.get(`/documents/${doc.id}/versions/2`);
     expect(missing.statusCode).toBe(404);

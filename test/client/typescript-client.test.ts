@@ -17,7 +17,7 @@ import {
   type RecordFile,
   type Version,
 } from '../../clients/typescript/src/index.js';
-import { buildTestApp, type TestApp } from '../support/app.js';
+import { buildTestApp, TEST_ISSUER, type TestApp } from '../support/app.js';
 
 const TENANT = 'witten';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -114,7 +114,7 @@ describe('the typed TypeScript client', () => {
     const err = await problemOf(wrong.token());
     expect(err.status).toBe(401);
     expect(err.code).toBe('invalid-client');
-    expect(err.problem).toMatchObject({ type: 'urn:en-akte:problem:invalid-client', status: 401, code: 'invalid-client', instance: '/oauth/token' });
+    expect(err.problem).toMatchObject({ type: `${TEST_ISSUER}/problems/invalid-client`, status: 401, code: 'invalid-client', instance: '/oauth/token' });
   });
 
   it('files a letter: Akte → Vorgang → Dokument → Version, streamed up and streamed down', async () => {
@@ -252,7 +252,7 @@ describe('the typed TypeScript client', () => {
     expect(err.code).toBe('precondition-failed');
     expect(err.is('precondition-failed')).toBe(true);
     expect(isProblem(err, 'precondition-failed')).toBe(true);
-    expect(err.problem).toMatchObject({ type: 'urn:en-akte:problem:precondition-failed', status: 412, code: 'precondition-failed', instance: `/v1/tenants/${TENANT}/files/${file.id}` });
+    expect(err.problem).toMatchObject({ type: `${TEST_ISSUER}/problems/precondition-failed`, status: 412, code: 'precondition-failed', instance: `/v1/tenants/${TENANT}/files/${file.id}` });
     expect(err.requestId).toBe(err.response?.headers.get('x-request-id'));
     expect(err.requestId).toMatch(/^\S+$/);
     expect((await unwrap(town.api.GET('/v1/tenants/{tenant}/files/{fileId}', { params: { path } }))).title).toBe('Gaststättenerlaubnis Zur Post (erweitert)');
@@ -286,7 +286,7 @@ describe('the typed TypeScript client', () => {
     const err = await problemOf(town.api.GET('/v1/tenants/{tenant}/files/{fileId}', { params: { path: { tenant: TENANT, fileId: missing } } }));
     expect(err).toMatchObject({ name: 'ProblemError', status: 404, code: 'not-found', message: 'Not found: No such file' });
     expect(err.problem).toEqual({
-      type: 'urn:en-akte:problem:not-found',
+      type: `${TEST_ISSUER}/problems/not-found`,
       title: 'Not found',
       status: 404,
       detail: 'No such file',

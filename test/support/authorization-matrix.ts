@@ -31,6 +31,8 @@ export interface Expectation {
 export const MATRIX: Record<string, Expectation> = {
   getHealth: { kind: 'public' }, getReadiness: { kind: 'public' }, getJwks: { kind: 'public' },
   issueToken: { kind: 'public' },
+  // The error catalogue where problem types point: public, like the contract (test/api/problems.test.ts).
+  listProblemTypes: { kind: 'public' }, getProblemType: { kind: 'public' },
   listTenants: { kind: 'directory' }, getTenant: { kind: 'directory' },
   getFilePlan: { roles: ALL }, listFilePlanUnits: { roles: ALL }, getFilePlanUnit: { roles: ALL },
   createFilePlanUnit: { roles: ['tenant-admin', 'records-manager'] }, importFilePlan: { roles: ['tenant-admin', 'records-manager'] },

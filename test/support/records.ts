@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import { catalogue, type ProblemCode } from '../../src/errors.js';
-import type { TestApp } from './app.js';
+import { TEST_ISSUER, type TestApp } from './app.js';
 
 /** The calendar year in Germany, as references count it (`{yyyy}` is rendered in Europe/Berlin). */
 export const germanYearNow = () => Number(new Intl.DateTimeFormat('en', { timeZone: 'Europe/Berlin', year: 'numeric' }).format(new Date()));
@@ -108,5 +108,5 @@ export function recordFactories(t: TestApp, tenant: string) {
  */
 export function problem(code: ProblemCode, detail: string, instance: string, extra: Record<string, unknown> = {}) {
   const { status, title } = catalogue[code];
-  return { type: `urn:en-akte:problem:${code}`, title, status, detail, instance, code, requestId: expect.any(String), ...extra };
+  return { type: `${TEST_ISSUER}/problems/${code}`, title, status, detail, instance, code, requestId: expect.any(String), ...extra };
 }

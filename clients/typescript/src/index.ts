@@ -6,7 +6,7 @@ import { ProblemError, parseRetryAfter } from './problem.js';
 import type { components, paths } from './schema.js';
 
 export type { components, paths, operations } from './schema.js';
-export { ProblemError, isProblem, parseRetryAfter, type AnyProblem, type Problem, type ProblemCode } from './problem.js';
+export { ProblemError, isProblem, parseRetryAfter, type AnyProblem, type ContractProblem, type Problem, type ProblemCode, type UnexpectedProblem } from './problem.js';
 export { IDEMPOTENT_POSTS } from './operations.js';
 
 type Schemas = components['schemas'];

@@ -1,7 +1,20 @@
 import type { components, paths } from './schema.js';
 
-/** RFC 9457 problem details as the contract describes them (`application/problem+json`). */
-export type Problem = components['schemas']['Problem'];
+/** RFC 9457 problem details as the contract describes them (`application/problem+json`); `code` is a catalogue code. */
+export type ContractProblem = components['schemas']['Problem'];
+/** The client's own problem for an error answer that is not problem+json (a proxy's HTML page, say). */
+export interface UnexpectedProblem {
+  type: 'about:blank';
+  title: string;
+  status: number;
+  code: 'unexpected-response';
+  detail: string;
+  instance?: undefined;
+  requestId?: undefined;
+  [extension: string]: unknown;
+}
+/** What a ProblemError carries: a problem of the contract, or the client's unexpected-response. */
+export type Problem = ContractProblem | UnexpectedProblem;
 
 type Operation = { [P in keyof paths]: { [M in keyof paths[P]]: paths[P][M] }[keyof paths[P]] }[keyof paths];
 type ResponseOf<O> = O extends { responses: infer R } ? R[keyof R] : never;
@@ -10,9 +23,10 @@ type ProblemBodyOf<R> = R extends { content: { 'application/problem+json': infer
 export type AnyProblem = ProblemBodyOf<ResponseOf<Operation>>;
 /**
  * The stable problem codes (`not-found`, `precondition-failed`, …): the union of the `code` values
- * the contract lists on its error responses; `string` where the contract does not enumerate them.
+ * the contract lists on its error responses (`string` where it does not enumerate them), and the
+ * client's own `unexpected-response`.
  */
-export type ProblemCode = [AnyProblem] extends [never] ? string : AnyProblem extends { code: infer C } ? C : string;
+export type ProblemCode = ([AnyProblem] extends [never] ? string : AnyProblem extends { code: infer C } ? C : string) | UnexpectedProblem['code'];
 
 /** Seconds from a Retry-After header (delta-seconds or an HTTP date), undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
@@ -70,18 +84,18 @@ export class ProblemError extends Error {
       body = undefined;
     }
     if (isProblemBody(body)) return new ProblemError(body, response);
-    const problem = {
+    const problem: UnexpectedProblem = {
       type: 'about:blank',
       title: response.statusText || `HTTP ${response.status}`,
       status: response.status,
       code: 'unexpected-response',
       detail: text.slice(0, 2000),
-    } as Problem;
+    };
     return new ProblemError(problem, response);
   }
 }
 
-function isProblemBody(body: unknown): body is Problem {
+function isProblemBody(body: unknown): body is ContractProblem {
   if (typeof body !== 'object' || body === null) return false;
   const b = body as Record<string, unknown>;
   return typeof b.status === 'number' && typeof b.code === 'string' && typeof b.title === 'string';

@@ -189,7 +189,7 @@ export const Transition = Type.Object(
   {
     to: Type.Union([Type.Literal('accepted'), Type.Literal('rejected'), Type.Literal('in-progress'), Type.Literal('decided'), Type.Literal('closed')]),
     reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'Required for rejected' })),
-    decisionDocumentId: Type.Optional(Type.Union([Uuid], { description: 'For decided: the Bescheid, a document of the case with content' })),
+    decisionDocumentId: Type.Optional(Type.String({ format: 'uuid', maxLength: 36, description: 'For decided: the Bescheid, a document of the case with content' })),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { CONFIDENTIALITY_LEVELS, CONFIDENTIALITY_NAMES } from '../../core/index.js';
-import { Cursor, Int32, IsoDate, Slug, Uuid } from '../../schemas/common.js';
+import { Cursor, Int64, IsoDate, Slug, Uuid } from '../../schemas/common.js';
 import { MAX_QUERY_CHARS, MAX_QUERY_WORDS } from './query.js';
 
 const Confidentiality = Type.Union(
@@ -75,11 +75,11 @@ export const SearchQuery = Type.Object(
 export type SearchQuery = Static<typeof SearchQuery>;
 
 const FacetBucket = Type.Object(
-  { value: Type.String({ maxLength: 10 }), count: Int32({ minimum: 1 }) },
+  { value: Type.String({ maxLength: 10 }), count: Int64({ minimum: 1 }) },
   { additionalProperties: false },
 );
 const PlanUnitBucket = Type.Object(
-  { value: Uuid, code: Type.String({ maxLength: 64 }), title: Type.String({ maxLength: 300 }), count: Int32({ minimum: 1 }) },
+  { value: Uuid, code: Type.String({ maxLength: 64 }), title: Type.String({ maxLength: 300 }), count: Int64({ minimum: 1 }) },
   { additionalProperties: false },
 );
 
@@ -119,7 +119,8 @@ export const SearchResult = Type.Object(
     }),
     total: Type.Object(
       {
-        count: Int32(),
+        // Counts over a tenant's files, cases, documents and versions: PostgreSQL bigint.
+        count: Int64(),
         exact: Type.Boolean({ description: 'false: at least `count` objects match (exact with facets)' }),
       },
       { additionalProperties: false },

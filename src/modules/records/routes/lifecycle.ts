@@ -31,6 +31,7 @@ const lifecycleRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (ap
       response: fileAnswer('The file with its new retention'),
     },
   }, async (request, reply) =>
+    // No body is valid (the schema requires no field): it is an empty override, refused for its missing reason.
     sendVersioned(reply, await workflows.overrideRetention(request.ctx!, request.params.fileId, request.headers['if-match'], request.body ?? {})));
 
   app.post('/files/:fileId/hold', {

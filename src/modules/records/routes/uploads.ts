@@ -106,7 +106,8 @@ const uploadRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app, 
             ...tusHeader,
           },
         },
-        ...problemResponses(400, 401, 403, 404, 409, 410, 412, 428, 500, 501),
+        // No 428: the If-Match is the one creation required and stored (412 once it is stale).
+        ...problemResponses(400, 401, 403, 404, 409, 410, 412, 500, 501),
       },
     },
   }, handle);
@@ -134,7 +135,7 @@ const uploadRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app, 
             ...tusHeader,
           },
         },
-        ...problemResponses(400, 401, 403, 404, 409, 410, 412, 413, 415, 422, 428, 500, 501),
+        ...problemResponses(400, 401, 403, 404, 409, 410, 412, 413, 415, 422, 500, 501),
       },
     },
   }, handle);

@@ -9,7 +9,7 @@ import { filenameFromDisposition, parseSha256Digest, sanitizeFilename } from '..
 import { sendVersioned } from '../../../lib/reply.js';
 import { requires } from '../../../schemas/access.js';
 import { IdParam, IfNoneMatchHeaders, problemResponses } from '../../../schemas/common.js';
-import { notModified, readWithEtag } from '../../../schemas/responses.js';
+import { readWithEtag } from '../../../schemas/responses.js';
 import { contentEtag } from '../present.js';
 import { ContentHeaders, ContentQuery, MEDIA_TYPE_MAX, UploadHeaders, UploadQuery, Version, VersionList, VersionListQuery, VersionParams } from '../schemas/versions.js';
 import type { IncomingContent } from '../workflows.js';
@@ -17,6 +17,20 @@ import type { RecordRouteOptions } from './index.js';
 import uploadRoutes from './uploads.js';
 
 const DocParams = IdParam('documentId', 'document');
+
+/** Response headers of a version's content (src/workflows/serve-content.ts), for the document. */
+const CONTENT_HEADERS = {
+  etag: { type: 'string', maxLength: 70, description: 'Strong ETag of the content: its SHA-256 in quotes' },
+  'accept-ranges': { type: 'string', enum: ['bytes'], description: 'Single byte ranges are served' },
+  'cache-control': { type: 'string', maxLength: 20, description: 'private, no-cache' },
+  'repr-digest': { type: 'string', maxLength: 100, description: 'RFC 9530 `sha-256=:<base64>:` of the whole content' },
+  'content-digest': { type: 'string', maxLength: 100, description: 'RFC 9530 `sha-256=:<base64>:` of this body (the whole content)' },
+  'content-disposition': { type: 'string', maxLength: 1200, description: 'attachment with the original name (RFC 6266, `filename*` RFC 8187)' },
+  'content-security-policy': { type: 'string', maxLength: 40, description: "default-src 'none'; sandbox: content never runs in the API's origin" },
+  'content-length': { type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Bytes of this body' },
+  'content-range': { type: 'string', maxLength: 60, description: '`bytes <first>-<last>/<size>`' },
+} as const;
+const pick = (...names: (keyof typeof CONTENT_HEADERS)[]) => Object.fromEntries(names.map((n) => [n, CONTENT_HEADERS[n]]));
 const tags = ['versions'];
 const security = [{ bearerAuth: [] }];
 const validMediaType = (value: string) => value.length <= MEDIA_TYPE_MAX && MEDIA_TYPE.test(value);
@@ -201,15 +215,36 @@ const versionRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app,
       params: VersionParams, headers: ContentHeaders, querystring: ContentQuery,
       produces: ['*/*'],
       response: {
-        200: { description: 'The content', content: { '*/*': { schema: { type: 'string', format: 'binary' } } } },
-        206: { description: 'The requested byte range', content: { '*/*': { schema: { type: 'string', format: 'binary' } } } },
-        304: notModified,
+        // The headers src/workflows/serve-content.ts sets, per answer.
+        200: {
+          description: 'The content',
+          headers: pick('etag', 'accept-ranges', 'cache-control', 'repr-digest', 'content-digest', 'content-disposition', 'content-security-policy', 'content-length'),
+          content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+        },
+        206: {
+          description: 'The requested byte range',
+          headers: pick('content-range', 'etag', 'accept-ranges', 'cache-control', 'repr-digest', 'content-disposition', 'content-security-policy', 'content-length'),
+          content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+        },
+        304: {
+          description: 'Not modified (If-None-Match matched)',
+          type: 'null',
+          headers: pick('etag', 'accept-ranges', 'cache-control', 'repr-digest', 'content-disposition', 'content-security-policy'),
+        },
         307: {
           description: 'Redirect to a presigned storage URL, valid for DOWNLOAD_REDIRECT_EXPIRY_SECONDS',
           type: 'null',
-          headers: { location: { type: 'string', maxLength: 4000, description: 'Presigned URL of the content (no token needed, short-lived)' } },
+          headers: {
+            location: { type: 'string', maxLength: 4000, description: 'Presigned URL of the content (no token needed, short-lived)' },
+            'cache-control': { type: 'string', maxLength: 20, description: 'no-store: the URL is a capability for its lifetime' },
+            ...pick('etag', 'repr-digest'),
+          },
         },
-        ...problemResponses(400, 401, 403, 404, 416, 500),
+        ...problemResponses(400, 401, 403, 404, 500),
+        416: {
+          ...problemResponses(416)[416],
+          headers: { 'content-range': { type: 'string', maxLength: 40, description: '`bytes */<size>`: the size of the content' } },
+        },
       },
     },
   }, async (request, typedReply) => {
