@@ -13,6 +13,7 @@ interface Header {
   required?: boolean;
   schema?: Json;
   $ref?: string;
+  example?: unknown;
 }
 interface Response {
   description?: string;
@@ -153,19 +154,23 @@ const SHARED_HEADERS: Record<string, Header> = {
       "The request's id in the logs (and `requestId` of a problem): the caller's X-Request-Id when it is 8-128 characters of " +
       '[A-Za-z0-9._:-], else a new UUIDv7. Sent on every answer of a request that reached the router.',
     schema: { type: 'string', minLength: 8, maxLength: 128, pattern: '^[A-Za-z0-9._:-]{8,128}$' },
+    example: '01a20c9f-4b21-7d3e-9a10-6f2b8c4d5e71',
   },
   'Idempotent-Replayed': {
     description: '`true` when this is the stored first response to the same Idempotency-Key and request, replayed',
     schema: { type: 'string', enum: ['true'] },
+    example: 'true',
   },
   'WWW-Authenticate': {
     description: 'The scheme to authenticate with: `Bearer` (with `error="invalid_token"` for a bad token), or `Basic` at the token endpoint',
     required: true,
     schema: { type: 'string', maxLength: 200 },
+    example: 'Bearer error="invalid_token"',
   },
   'Retry-After-Unavailable': {
     description: 'Seconds to wait before retrying (5); absent only on the plain answer of a server that is shutting down',
     schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 3600 },
+    example: 5,
   },
 };
 const ref = (name: string): Header => ({ $ref: `#/components/headers/${name}` });

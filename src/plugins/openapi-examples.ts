@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PERMISSIONS, type Operation as Permission } from '../core/permissions.js';
-import { AppError, errors } from '../errors.js';
+import { AppError, catalogue, errors, type ProblemCode } from '../errors.js';
 import { etagOf } from '../lib/etag.js';
 
 /**
@@ -31,7 +31,8 @@ export interface OperationExamples {
   /** Request body example per media type (`*` for every media type of the operation). */
   body?: Record<string, Json | Described>;
   /** The success response: status, body (for its one media type) and header examples. */
-  ok: { status: number; body?: Json | Described; headers?: Record<string, Json> };
+  ok: { status: number; body?: Json | Described; headers?: Record<string, Json>; bodies?: Record<string, Json | Described> };
+  /* `bodies`: per media type, for a success answered in several (JSON or HTML); `body` for the others. */
   /** Bodies of the other success statuses (a retry answered 200 where the first request got 201). */
   alsoOk?: Record<number, Json | Described>;
   /** Problems by status beyond the defaults (400, 401, 403, 404, 412, 428 and 500 are derived). */
@@ -586,6 +587,28 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     },
   },
   getHealth: { ok: { status: 200, body: { status: 'ok' } } },
+  listProblemTypes: {
+    ok: {
+      status: 200,
+      bodies: {
+        'application/json': { items: (['not-found', 'checked-out'] as const).map(problemTypeOf) },
+        'text/html': '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>EN-Akte problem types</title></head><body>…</body></html>',
+      },
+    },
+    problems: { 406: errors.notAcceptable('Accept text/html or application/json') },
+  },
+  getProblemType: {
+    params: { code: 'checked-out' },
+    ok: {
+      status: 200,
+      bodies: {
+        'application/json': problemTypeOf('checked-out'),
+        'text/html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${catalogue['checked-out'].title}</title></head><body>…</body></html>`,
+      },
+    },
+    missing: 'problem type',
+    problems: { 406: errors.notAcceptable('Accept text/html or application/json') },
+  },
   getReadiness: {
     ok: { status: 200, body: { status: 'ready', checks: { database: 'up', storage: 'up' } } },
     problems: { 503: errors.unavailable('Not ready: database unreachable', { checks: { database: 'down', storage: 'up' } }) },
@@ -1584,6 +1607,12 @@ function setExample(media: MediaType, value: Json | Described) {
   }
 }
 
+/** An entry of the error catalogue as GET /problems/{code} answers it (src/modules/problems). */
+function problemTypeOf(code: ProblemCode) {
+  const { status, title, description } = catalogue[code];
+  return { type: `${PUBLIC_URL}/problems/${code}`, code, status, title, description };
+}
+
 /** Sent instead of a UUID in the 400 examples of routes with an id in their path. */
 export const NOT_AN_ID = 'Akte-0001';
 
@@ -1675,7 +1704,10 @@ export function withExamples<T>(spec: T): T {
       for (const [status, response] of Object.entries(op.responses)) {
         const code = Number(status);
         if (code === ex.ok.status) {
-          for (const media of Object.values(response.content ?? {})) if (ex.ok.body !== undefined) setExample(media, ex.ok.body);
+          for (const [type, media] of Object.entries(response.content ?? {})) {
+            const value = ex.ok.bodies?.[type] ?? ex.ok.body;
+            if (value !== undefined) setExample(media, value);
+          }
           for (const [name, value] of Object.entries(ex.ok.headers ?? {})) {
             const header = response.headers?.[name];
             if (header) header.example = value;

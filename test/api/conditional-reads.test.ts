@@ -60,8 +60,8 @@ describe('If-None-Match on the records', () => {
     expect((await answersConditionally(`/documents/${doc.id}`, f.clerk)).etag).toBe(uploaded.headers['document-etag']);
     const version = await answersConditionally(`/documents/${doc.id}/versions/1`, f.as(['reader']));
     expect(version.body).toMatchObject({ documentId: doc.id, number: 1, size: 6 });
-    // The metadata's ETag is its own, not the content's (which is its SHA-256).
-    expect(version.etag).not.toBe(uploaded.headers.etag);
+    // A version never changes: its metadata carries the content's ETag (its SHA-256), as the upload's answer does.
+    expect(version.etag).toBe(uploaded.headers.etag);
   });
 
   it('a change makes the old ETag stale: 200 with the new representation and ETag', async () => {

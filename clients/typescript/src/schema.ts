@@ -897,7 +897,7 @@ export interface paths {
         };
         /**
          * Read one version’s metadata
-         * @description Number, media type, name, size, SHA-256 and who added it when; not the content (`…/content`). A version number the document does not have answers 404. Its ETag is that of the metadata, not of the content (the content has its own: its SHA-256).
+         * @description Number, media type, name, size, SHA-256 and who added it when; not the content (`…/content`). A version number the document does not have answers 404. A version never changes: its ETag is its content’s (the SHA-256 in quotes), the same as addVersion’s answer and the download’s.
          *
          *     **Roles:** `records-manager`, `clerk`, `reader`, `auditor` (permission `records:read`). Other roles of the tenant get 403 forbidden. Competence-centre staff act here only under an approved support grant, with its role (`reader` for a read grant, `clerk` for read-write); without a usable grant the tenant answers 404.
          */
@@ -4174,13 +4174,25 @@ export interface components {
         "Access-Control-Allow-Origin": string;
         /** @description Seconds to wait before the next request */
         "Retry-After": number;
-        /** @description The request's id in the logs (and `requestId` of a problem): the caller's X-Request-Id when it is 8-128 characters of [A-Za-z0-9._:-], else a new UUIDv7. Sent on every answer of a request that reached the router. */
+        /**
+         * @description The request's id in the logs (and `requestId` of a problem): the caller's X-Request-Id when it is 8-128 characters of [A-Za-z0-9._:-], else a new UUIDv7. Sent on every answer of a request that reached the router.
+         * @example 01a20c9f-4b21-7d3e-9a10-6f2b8c4d5e71
+         */
         "X-Request-Id": string;
-        /** @description `true` when this is the stored first response to the same Idempotency-Key and request, replayed */
+        /**
+         * @description `true` when this is the stored first response to the same Idempotency-Key and request, replayed
+         * @example true
+         */
         "Idempotent-Replayed": "true";
-        /** @description The scheme to authenticate with: `Bearer` (with `error="invalid_token"` for a bad token), or `Basic` at the token endpoint */
+        /**
+         * @description The scheme to authenticate with: `Bearer` (with `error="invalid_token"` for a bad token), or `Basic` at the token endpoint
+         * @example Bearer error="invalid_token"
+         */
         "WWW-Authenticate": string;
-        /** @description Seconds to wait before retrying (5); absent only on the plain answer of a server that is shutting down */
+        /**
+         * @description Seconds to wait before retrying (5); absent only on the plain answer of a server that is shutting down
+         * @example 5
+         */
         "Retry-After-Unavailable": number;
     };
     pathItems: never;

@@ -195,7 +195,7 @@ const versionRoutes: FastifyPluginAsyncTypebox<RecordRouteOptions> = async (app,
       tags, security, operationId: 'getVersion', summary: 'Read one version’s metadata',
       ...requires('records:read',
         'Number, media type, name, size, SHA-256 and who added it when; not the content (`…/content`). A version number ' +
-        'the document does not have answers 404. Its ETag is that of the metadata, not of the content (the content has its own: its SHA-256).'),
+        'the document does not have answers 404. A version never changes: its ETag is its content’s (the SHA-256 in quotes), the same as addVersion’s answer and the download’s.'),
       params: VersionParams, headers: IfNoneMatchHeaders,
       response: { ...readWithEtag('Version', 'The version'), ...problemResponses(400, 401, 403, 404, 500) },
     },

@@ -1,11 +1,10 @@
 import { uuidv7 } from 'uuidv7';
 import { actorOf, authorize, eventOf, type EventDraft, type UnitOfWork } from '../../../core/index.js';
 import { errors } from '../../../errors.js';
-import { etagOf } from '../../../lib/etag.js';
 import { requireIfMatch } from '../../../lib/preconditions.js';
 import type { Versioned } from '../../../lib/reply.js';
 import { assertCurrent, assertWritable, lockDocument } from '../guard.js';
-import { activeCheckout, etagOfRow, toVersion } from '../present.js';
+import { activeCheckout, contentEtag, etagOfRow, toVersion } from '../present.js';
 import { recordsRepo } from '../repo.js';
 import type { Version } from '../schemas/versions.js';
 
@@ -133,7 +132,8 @@ export const versionOps = {
     authorize(uow.ctx, 'records:read');
     const row = await uow.repo(recordsRepo).version(documentId, number);
     if (!row) throw errors.notFound('version');
-    return { value: toVersion(uow.tenant.slug, row), etag: etagOf(row.id, row.createdAt) };
+    // A version never changes: its ETag is its content's (the SHA-256), the one addVersion and the download send.
+    return { value: toVersion(uow.tenant.slug, row), etag: contentEtag(row.sha256) };
   },
 
   /** A version for download: its metadata and storage key (content:read). */
