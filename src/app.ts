@@ -13,6 +13,7 @@ import type { Config } from './config.js';
 import { poolOf, type Db } from './db/client.js';
 import { errors, setProblemBase } from './errors.js';
 import { schemaController } from './lib/validation.js';
+import { redactCapabilityPath } from './lib/redact.js';
 import { AuditEventSchema, auditRoutes } from './modules/audit/index.js';
 import { clientRoutes, tokenRoute } from './modules/clients/index.js';
 import { filePlanRoutes } from './modules/file-plan/index.js';
@@ -80,7 +81,7 @@ export function serverOptions(config: Config, logger: FastifyServerOptions['logg
             serializers: {
               req: (req: { method: string; url: string; hostname?: string; ip?: string }) => ({
                 method: req.method,
-                url: req.url.replace(/^\/v1\/status\/[^/?]*/, '/v1/status/[redacted]'),
+                url: redactCapabilityPath(req.url),
                 hostname: req.hostname,
                 remoteAddress: req.ip,
               }),

@@ -60,7 +60,7 @@ export interface Infrastructure extends AppDeps {
 export async function startInfrastructure(config: Config, log: FastifyBaseLogger, opts: { worker: boolean }): Promise<Infrastructure> {
   // Traces (OTEL_EXPORTER_OTLP_ENDPOINT): the pool and the store below are instrumented with it.
   const telemetry = await createTelemetry(config.telemetry, VERSION);
-  if (telemetry.enabled) log.info({ endpoint: config.telemetry.endpoint, serviceName: config.telemetry.serviceName }, 'exporting traces');
+  if (telemetry.enabled) log.info({ endpoint: withoutUserinfo(config.telemetry.endpoint), serviceName: config.telemetry.serviceName }, 'exporting traces');
   let embedded: EmbeddedDatabase | undefined;
   let url = config.database.url;
   let ownerUrl = config.database.ownerUrl;
@@ -169,4 +169,17 @@ export async function databaseForScript(
       await infra.stop();
     },
   };
+}
+
+/** A URL for the log: user name and password removed (an OTLP endpoint may carry them). */
+function withoutUserinfo(url: string | undefined): string | undefined {
+  if (!url) return url;
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '(not a URL)';
+  }
 }

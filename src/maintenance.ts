@@ -25,6 +25,8 @@ export async function runSweep(config: Config, log: FastifyBaseLogger, opts: { d
   } finally {
     await infra.db.$disconnect();
     await infra.stop();
+    // Spans of this run (OTEL_EXPORTER_OTLP_ENDPOINT) are sent before the process ends.
+    await infra.telemetry.shutdown();
   }
 }
 
@@ -71,6 +73,8 @@ export async function runReindex(
   } finally {
     await infra.db.$disconnect();
     await infra.stop();
+    // Spans of this run (OTEL_EXPORTER_OTLP_ENDPOINT) are sent before the process ends.
+    await infra.telemetry.shutdown();
   }
 }
 

@@ -1,13 +1,10 @@
 // `en-akte audit verify` (the hash chain and its checkpoints) and `en-akte audit export` (JSON Lines
 // streamed to a file). Auditors and tenant admins.
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { Command } from 'commander';
 import { unwrap } from '../../clients/typescript/src/index.js';
-import { CliError, connect, EXIT, formatBytes, globalsOf, output, progressBar, rawCall } from './runtime.js';
+import { CliError, connect, EXIT, formatBytes, globalsOf, output, progressBar, rawCall, writeAtomically } from './runtime.js';
 
 /** An RFC 3339 timestamp of a --from/--to value (a date means its midnight UTC). */
 export function timestampOf(value: string, option: string): string {
@@ -71,14 +68,8 @@ export function auditCommands(program: Command): void {
           done(null, chunk);
         },
       });
-      const part = `${opts.out}.part`;
       try {
-        if (body) await pipeline(Readable.fromWeb(body as NodeReadableStream<Uint8Array>), count, createWriteStream(part));
-        else await pipeline(Readable.from([]), createWriteStream(part));
-        await rename(part, opts.out);
-      } catch (err) {
-        await rm(part, { force: true });
-        throw err;
+        await writeAtomically(opts.out, [body ? Readable.fromWeb(body as NodeReadableStream<Uint8Array>) : Readable.from([]), count]);
       } finally {
         bar.stop();
       }

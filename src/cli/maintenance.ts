@@ -2,6 +2,10 @@
 // they run in this process against the deployment's database and storage (src/maintenance.ts, as
 // `npm run sweep|reindex|keys:rotate`), configured by the service's own environment (DATABASE_URL,
 // DATABASE_OWNER_URL, S3_*, DATA_DIR, SECRETS_KEY_FILE, …), not by --url and a token.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { CliError, EXIT, globalsOf, output, progressBar } from './runtime.js';
 
@@ -12,8 +16,20 @@ DATABASE_URL = the embedded PostgreSQL under DATA_DIR), not --url or a token. LO
 warn) sets its log on stderr.
 `;
 
+/**
+ * The Prisma client is generated (src/generated/, not in git): `npm start` and `npm test` make it
+ * first; a maintenance command run straight after `npm ci` makes it here, its output on stderr.
+ */
+function ensurePrismaClient() {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  if (existsSync(path.join(root, 'src', 'generated', 'prisma', 'client.ts'))) return;
+  const made = spawnSync(process.execPath, [path.join(root, 'scripts', 'prisma-generate.mjs')], { cwd: root, stdio: ['ignore', 2, 2] });
+  if (made.status !== 0) throw new CliError('prisma-generate-failed', 'Generating the Prisma client failed; run `npm run generate` in the checkout', EXIT.unexpected);
+}
+
 /** The service's configuration and a logger on stderr, loaded only when a maintenance command runs. */
 async function environment() {
+  ensurePrismaClient();
   const [{ loadConfig }, { default: pino }] = await Promise.all([import('../config.js'), import('pino')]);
   let config;
   try {

@@ -1,10 +1,11 @@
 // `en-akte plan import <file>` (JSON, CSV or XDOMEA 0301) and `en-akte plan show` (the tree).
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { Option, type Command } from 'commander';
 import { unwrap, type paths } from '../../clients/typescript/src/index.js';
 import { CsvError, parseCsv } from './csv.js';
-import { CliError, connect, EXIT, globalsOf, output, rawCall } from './runtime.js';
+import { CliError, connect, EXIT, globalsOf, output, rawCall, writeAtomically } from './runtime.js';
 
 type ImportBody = paths['/v1/tenants/{tenant}/file-plan/import']['post']['requestBody']['content']['application/json'];
 type ImportUnit = ImportBody['units'][number];
@@ -176,7 +177,7 @@ A unit that exists already rejects the whole import: exit 5, code unit-exists.
       const { client, tenant } = await connect(g);
       const res = await rawCall(client, 'GET')('/v1/tenants/{tenant}/xdomea/file-plan', { params: { path: { tenant }, query: { version: opts.xdomeaVersion } }, parseAs: 'text' });
       const xml = res.data as string;
-      await writeFile(opts.out, xml);
+      await writeAtomically(opts.out, [Readable.from([Buffer.from(xml)])]);
       const bytes = Buffer.byteLength(xml);
       output(g, { file: opts.out, bytes, version: opts.xdomeaVersion }, `${tenant}'s file plan (XDOMEA ${opts.xdomeaVersion} 0301, ${bytes} bytes) written to ${opts.out}`);
     });

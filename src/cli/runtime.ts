@@ -1,5 +1,10 @@
 // What every command of the admin CLI shares: the global options, the API client, output (one JSON
 // document on stdout with --json, text otherwise), progress bars on stderr, and the exit codes.
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { createEnAkteClient, ProblemError, type EnAkteClient, type Problem } from '../../clients/typescript/src/index.js';
@@ -137,8 +142,10 @@ export async function connect(opts: GlobalOptions): Promise<Api> {
   try {
     baseUrl = new URL(opts.url);
   } catch {
-    throw new CliError('usage', `--url ${opts.url} is not a URL`, EXIT.usage);
+    throw new CliError('usage', '--url is not a URL', EXIT.usage);
   }
+  // Credentials go in --token or --client-id/--client-secret: a URL with them would end up in error messages.
+  if (baseUrl.username || baseUrl.password) throw new CliError('usage', '--url must not carry a user name or password', EXIT.usage);
   const client = createEnAkteClient({
     baseUrl: baseUrl.toString(),
     userAgent: `en-akte-cli/${CLI_VERSION}`,
@@ -201,4 +208,22 @@ export function report(err: unknown, json: boolean): ExitCode {
 /** Answers the loosely typed openapi-fetch call for bodies the contract types as strings (XML, ZIP, streams). */
 export function rawCall(client: EnAkteClient, method: 'GET' | 'POST') {
   return client.api[method] as unknown as (path: string, init: Record<string, unknown>) => Promise<{ data?: unknown; response: Response }>;
+}
+
+/**
+ * Writes a stream to `out` all or nothing: into a new file of its own beside it (a random name,
+ * created exclusively, so a planted symlink or another run is never written through; mode 0600,
+ * since audit exports and containers hold personal data), renamed to `out` only when complete, and
+ * removed when anything fails. `check` runs after the last byte and may refuse the result.
+ */
+export async function writeAtomically(out: string, streams: [NodeJS.ReadableStream, ...NodeJS.ReadWriteStream[]], check?: () => void): Promise<void> {
+  const part = path.join(path.dirname(out), `.${path.basename(out)}.${randomUUID()}.part`);
+  try {
+    await pipeline([...streams, createWriteStream(part, { flags: 'wx', mode: 0o600 })]);
+    check?.();
+    await rename(part, out);
+  } catch (err) {
+    await rm(part, { force: true });
+    throw err;
+  }
 }

@@ -1,15 +1,15 @@
 // `en-akte xdomea export|download|import`: XDOMEA containers. An export (0503 Aussonderung of the
 // files the archive evaluated A, or 0401 Abgabe of one file) is a job: the CLI starts it, waits
 // with its progress and downloads the container; an import streams a 0401 or 0503 container up.
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { Option, type Command } from 'commander';
 import yauzl from 'yauzl';
 import { noRetry, unwrap, type EnAkteClient, type paths } from '../../clients/typescript/src/index.js';
-import { CliError, connect, EXIT, formatBytes, globalsOf, output, progressBar, rawCall, type GlobalOptions } from './runtime.js';
+import { CliError, connect, EXIT, formatBytes, globalsOf, output, progressBar, rawCall, writeAtomically, type GlobalOptions } from './runtime.js';
 
 type ExportStatus = paths['/v1/tenants/{tenant}/xdomea/exports/{exportId}']['get']['responses'][200]['content']['application/json'];
 type ImportResult = paths['/v1/tenants/{tenant}/xdomea/abgabe']['post']['responses'][201]['content']['application/json'];
@@ -19,12 +19,12 @@ type Message = '0401' | '0503';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Counts the bytes passing through, reporting them to `onBytes`. */
-function counter(onBytes: (total: number) => void): Transform {
+function counter(onBytes: (total: number, chunk: Buffer) => void): Transform {
   let total = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       total += chunk.length;
-      onBytes(total);
+      onBytes(total, chunk);
       done(null, chunk);
     },
   });
@@ -66,20 +66,26 @@ async function download(g: GlobalOptions, client: EnAkteClient, tenant: string, 
   const size = status.size ?? Number(res.response.headers.get('content-length') ?? 0);
   const bar = progressBar(g, 'download [{bar}] {percentage}% | {done} of {size}', Math.max(1, size), { done: formatBytes(0), size: formatBytes(size) });
   let bytes = 0;
-  const part = `${out}.part`;
+  const hash = createHash('sha256');
   try {
-    await pipeline(
-      body ? Readable.fromWeb(body) : Readable.from([]),
-      counter((n) => {
-        bytes = n;
-        bar.update(n, { done: formatBytes(n) });
-      }),
-      createWriteStream(part),
+    await writeAtomically(
+      out,
+      [
+        body ? Readable.fromWeb(body) : Readable.from([]),
+        counter((n, chunk) => {
+          bytes = n;
+          hash.update(chunk);
+          bar.update(n, { done: formatBytes(n) });
+        }),
+      ],
+      () => {
+        // The export names its container's SHA-256: a cut or altered download is never kept.
+        const actual = hash.digest('hex');
+        if (status.sha256 && actual !== status.sha256) {
+          throw new CliError('digest-mismatch', `the container downloaded has SHA-256 ${actual}, the export says ${status.sha256}; nothing was written`, EXIT.unexpected);
+        }
+      },
     );
-    await rename(part, out);
-  } catch (err) {
-    await rm(part, { force: true });
-    throw err;
   } finally {
     bar.stop();
   }
@@ -140,7 +146,7 @@ export function xdomeaCommands(program: Command): void {
       if (!g.json) console.error(`export ${started.id} ${started.state}`);
       const done = await waitFor(g, client, tenant, started, Number(opts.interval));
       const saved = await download(g, client, tenant, done, opts.out);
-      output(g, { export: done, ...saved }, `${done.filename ?? 'container'}: ${formatBytes(saved.bytes)} written to ${saved.file} (sha256 ${done.sha256})`);
+      output(g, { export: done, ...saved }, `${done.filename ?? 'container'}: ${formatBytes(saved.bytes)} written to ${saved.file} (sha256 ${done.sha256}, checked)`);
     });
 
   xdomea
@@ -155,7 +161,7 @@ export function xdomeaCommands(program: Command): void {
       const current = await unwrap(client.api.GET('/v1/tenants/{tenant}/xdomea/exports/{exportId}', { params: { path: { tenant, exportId } } }));
       const done = await waitFor(g, client, tenant, current, Number(opts.interval));
       const saved = await download(g, client, tenant, done, opts.out);
-      output(g, { export: done, ...saved }, `${done.filename ?? 'container'}: ${formatBytes(saved.bytes)} written to ${saved.file} (sha256 ${done.sha256})`);
+      output(g, { export: done, ...saved }, `${done.filename ?? 'container'}: ${formatBytes(saved.bytes)} written to ${saved.file} (sha256 ${done.sha256}, checked)`);
     });
 
   xdomea
@@ -167,7 +173,10 @@ export function xdomeaCommands(program: Command): void {
     .action(async (zip: string, opts: { planCode: string; message?: Message }, command: Command) => {
       const g = globalsOf(command);
       const size = await stat(zip).then(
-        (s) => s.size,
+        (s) => {
+          if (!s.isFile()) throw new CliError('invalid-input', `${zip} is not a file`, EXIT.invalidInput);
+          return s.size;
+        },
         (err: Error) => {
           throw new CliError('file-not-found', `${zip}: ${err.message}`, EXIT.invalidInput);
         },
@@ -175,7 +184,11 @@ export function xdomeaCommands(program: Command): void {
       const message = opts.message ?? (await messageOfContainer(zip));
       const { client, tenant } = await connect(g);
       const bar = progressBar(g, `xdomea import ${message} [{bar}] {percentage}% | {done} of {size}`, Math.max(1, size), { done: formatBytes(0), size: formatBytes(size) });
-      const body = Readable.toWeb(createReadStream(zip).pipe(counter((n) => bar.update(n, { done: formatBytes(n) }))));
+      // A read error of the file ends the upload's stream with it (pipe() alone would leave it hanging).
+      const counted = counter((n) => bar.update(n, { done: formatBytes(n) }));
+      const source = createReadStream(zip);
+      source.on('error', (err) => counted.destroy(err));
+      const body = Readable.toWeb(source.pipe(counted));
       let res: { data?: unknown };
       try {
         res = await rawCall(client, 'POST')(message === '0401' ? '/v1/tenants/{tenant}/xdomea/abgabe' : '/v1/tenants/{tenant}/xdomea/aussonderung', {

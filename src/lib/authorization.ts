@@ -12,6 +12,8 @@ export type AuthScheme = 'Bearer' | 'Basic';
 const CREDENTIALS = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) +(\S(?:.*\S)?)$/;
 // token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" (RFC 9110 §11.2)
 const TOKEN68 = /^[A-Za-z0-9._~+/-]+=*$/;
+// Basic credentials are base64 (RFC 7617 §2, RFC 4648 §4) with its padding: Node's decoder would skip other characters silently.
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
@@ -38,9 +40,8 @@ export function bearerJwt(header: string | undefined): string | null {
  * empty user-id, or is malformed percent-encoding.
  */
 export function basicCredentials(header: string | undefined): { user: string; password: string } | null {
-  const token = credentialsFor(header, 'Basic');
-  if (token === null || !TOKEN68.test(token)) return null;
-  const decoded = Buffer.from(token, 'base64').toString('utf8');
+  const decoded = decodedBasic(header);
+  if (decoded === null) return null;
   const i = decoded.indexOf(':');
   if (i < 1) return null;
   try {
@@ -52,12 +53,19 @@ export function basicCredentials(header: string | undefined): { user: string; pa
 
 /** The user-id of HTTP Basic credentials as sent (percent-decoded when possible), for rate limiting; null if not Basic. */
 export function basicUser(header: string | undefined): string | null {
-  const token = credentialsFor(header, 'Basic');
-  if (token === null || !TOKEN68.test(token)) return null;
-  const user = Buffer.from(token, 'base64').toString('utf8').split(':')[0] ?? '';
+  const decoded = decodedBasic(header);
+  if (decoded === null) return null;
+  const user = decoded.split(':')[0] ?? '';
   try {
     return decodeURIComponent(user);
   } catch {
     return user;
   }
+}
+
+/** The decoded `user-id:password` of Basic credentials in strict base64, or null. */
+function decodedBasic(header: string | undefined): string | null {
+  const token = credentialsFor(header, 'Basic');
+  if (token === null || !TOKEN68.test(token) || !BASE64.test(token)) return null;
+  return Buffer.from(token, 'base64').toString('utf8');
 }

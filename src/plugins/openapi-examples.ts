@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PERMISSIONS, type Operation as Permission } from '../core/permissions.js';
-import { AppError, catalogue, errors, type ProblemCode } from '../errors.js';
+import { AppError, catalogue, errors, problemType, type ProblemCode } from '../errors.js';
 import { etagOf } from '../lib/etag.js';
 
 /**
@@ -529,8 +529,7 @@ const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 /**
  * A problem as src/plugins/errors.ts answers it (`toProblem`): the one place the examples' problem
- * fields are formed. `type` is the catalogue's (AppError.type); should the service form it from
- * PUBLIC_URL in toProblem instead, this line follows it.
+ * fields are formed. `type` is AppError.type: `<PUBLIC_URL>/problems/<code>` of the deployment.
  */
 export function problemOf(err: AppError, instance: string): Record<string, Json> {
   return {
@@ -1610,7 +1609,8 @@ function setExample(media: MediaType, value: Json | Described) {
 /** An entry of the error catalogue as GET /problems/{code} answers it (src/modules/problems). */
 function problemTypeOf(code: ProblemCode) {
   const { status, title, description } = catalogue[code];
-  return { type: `${PUBLIC_URL}/problems/${code}`, code, status, title, description };
+  // The same base as every problem's `type` (problemOf): the deployment's PUBLIC_URL.
+  return { type: problemType(code), code, status, title, description };
 }
 
 /** Sent instead of a UUID in the 400 examples of routes with an id in their path. */

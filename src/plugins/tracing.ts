@@ -3,6 +3,7 @@ import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROU
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ATTR, type Telemetry } from '../telemetry/index.js';
+import { redactCapabilityPath } from '../lib/redact.js';
 
 interface Traced {
   span: Span;
@@ -37,7 +38,7 @@ export default fp(
           attributes: {
             [ATTR_HTTP_REQUEST_METHOD]: request.method,
             // A citizen's status token is a capability in the path: never in a trace either.
-            [ATTR_URL_PATH]: path.replace(/^\/v1\/status\/[^/]*/, '/v1/status/[redacted]'),
+            [ATTR_URL_PATH]: redactCapabilityPath(path),
             [ATTR_URL_SCHEME]: request.protocol,
             ...(route ? { [ATTR_HTTP_ROUTE]: route } : {}),
             [ATTR.requestId]: request.id,

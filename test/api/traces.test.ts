@@ -177,6 +177,15 @@ describe('traces', () => {
     expect(receiver.trace(quiet)).toEqual([]);
   });
 
+  it('a citizen status token in the path (a capability) never reaches a span', async () => {
+    const receipt = randomBytes(32).toString('base64url'); // 43 characters, the token's form: an unknown one is 404
+    const res = await t.app.inject({ method: 'GET', url: `/v1/status/${receipt}` });
+    expect(res.statusCode).toBe(404);
+    const server = await serverSpanOf(res.headers['x-request-id'] as string);
+    expect(server.attributes['url.path']).toBe('/v1/status/[redacted]');
+    expect(JSON.stringify(receiver.trace(server.traceId), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toContain(receipt);
+  });
+
   it('a job run is a span of its own, the parent of its statements', async () => {
     const worker = await t.startWorker();
     const jobId = await worker.trigger('grants.expire');

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnAkteClient, unwrap, type EnAkteClient } from '../../clients/typescript/src/index.js';
 import pg from 'pg';
-import { buildTestApp, testEnv, type TestApp } from '../support/app.js';
+import { buildTestApp, TEST_ISSUER, testEnv, type TestApp } from '../support/app.js';
 import { isolatedDatabase } from '../support/database.js';
 
 const TENANT = 'schwelm';
@@ -145,7 +145,7 @@ describe('plan import and show', () => {
     expect(json.code).toBe(5);
     expect(json.stderr).toBe('');
     expect(JSON.parse(json.stdout)).toMatchObject({
-      type: 'urn:en-akte:problem:unit-exists',
+      type: `${TEST_ISSUER}/problems/unit-exists`,
       status: 409,
       code: 'unit-exists',
       detail: `Units already exist: ${P}, ${P}.10, ${P}.10.05`,

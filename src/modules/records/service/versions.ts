@@ -127,7 +127,7 @@ export const versionOps = {
     return { items: items.map((r) => toVersion(uow.tenant.slug, r)), next: rows.length > q.limit ? String(items.at(-1)!.number) : null };
   },
 
-  /** A version's metadata; it never changes, so its ETag (not the content's) never goes stale. */
+  /** A version's metadata; it never changes, so its ETag is its content's and never goes stale. */
   async getVersion(uow: UnitOfWork, documentId: string, number: number): Promise<Versioned<Version>> {
     authorize(uow.ctx, 'records:read');
     const row = await uow.repo(recordsRepo).version(documentId, number);
