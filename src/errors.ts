@@ -120,9 +120,7 @@ const GENERIC_CODE: Partial<Record<number, ProblemCode>> = {
  * catalogue does not know becomes 400 bad-request.
  */
 export function genericClientError(status: number, detail: string): AppError {
-  const code = GENERIC_CODE[status] ?? 'bad-request';
-  const entry = catalogue[code];
-  return new AppError(entry.status, code, entry.title, detail);
+  return make(GENERIC_CODE[status] ?? 'bad-request', detail);
 }
 
 function make(code: ProblemCode, detail?: string, extensions?: Record<string, unknown>, headers?: Record<string, string>) {

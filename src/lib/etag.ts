@@ -10,7 +10,7 @@ export function etagOf(id: string, change: string | number | Date): string {
 const ENTITY_TAG = /^(W\/)?("[\x21\x23-\x7e\x80-\xff]*")/;
 
 /** The opaque tags of an If-None-Match / If-Match list (`#entity-tag`, RFC 9110 §13.1.1-2), weak or not; null for `*`. */
-export function entityTags(header: string): { tag: string; weak: boolean }[] | null {
+function entityTags(header: string): { tag: string; weak: boolean }[] | null {
   if (header.trim() === '*') return null;
   const tags: { tag: string; weak: boolean }[] = [];
   let rest = header;
