@@ -345,6 +345,18 @@ describe('in-process maintenance', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toBe('usage: give --tenant <slug> (EN_AKTE_TENANT) or --all\n');
     const env = testEnv(db.env);
+    // The app's worker indexes what the tests above created; reindex counts only what it newly marks,
+    // so wait until nothing of the tenant is pending (then it marks every object).
+    const watcher = new pg.Client({ connectionString: db.ownerUrl });
+    await watcher.connect();
+    try {
+      const pending = async () =>
+        Number((await watcher.query<{ n: string }>('SELECT count(*) AS n FROM search_pending WHERE tenant_id = (SELECT id FROM tenant WHERE slug = $1)', [TENANT])).rows[0]!.n);
+      for (let i = 0; i < 300 && (await pending()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await pending()).toBe(0);
+    } finally {
+      await watcher.end();
+    }
     const [reindex, sweep, rotate] = await Promise.all([
       cli(['--json', '--tenant', TENANT, 'reindex'], env),
       cli(['--json', 'sweep'], env),
