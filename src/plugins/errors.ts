@@ -78,7 +78,15 @@ export function toProblem(err: AppError, request: FastifyRequest): ProblemDetail
   };
 }
 
+/**
+ * Headers that describe the representation a handler meant to send. A problem answers instead of
+ * it (the handler threw after setting them, or the read's record failed in onSend), so they go.
+ * Cache-Control stays: a capability URL's no-store holds for its problems too.
+ */
+const REPRESENTATION_HEADERS = ['etag', 'last-modified', 'content-length', 'content-disposition', 'content-range', 'repr-digest', 'content-digest'];
+
 export function sendProblem(reply: FastifyReply, err: AppError) {
+  for (const name of REPRESENTATION_HEADERS) reply.removeHeader(name);
   for (const [name, value] of Object.entries(err.headers)) reply.header(name, value);
   return reply.code(err.status).type('application/problem+json').send(toProblem(err, reply.request));
 }

@@ -88,17 +88,18 @@ export default fp(
     });
 
     // Every action under a grant is visible to the town: writes and content reads record themselves
-    // in their transaction; other successful reads are recorded here, after the answer.
-    app.addHook('onResponse', async (request, reply) => {
+    // in their transaction; other successful reads are recorded here, before the answer leaves. A read
+    // that cannot be recorded is not answered: the error handler answers instead (503 while the
+    // database is away), so no data reaches the competence centre unseen by the town.
+    app.addHook('onSend', async (request, reply, payload) => {
       const ctx = request.ctx;
-      if (!ctx?.grant || !READS.has(request.method) || reply.statusCode >= 400) return;
+      if (!ctx?.grant || !READS.has(request.method) || reply.statusCode >= 400) return payload;
       const route = request.routeOptions.url ?? '';
-      if (route.endsWith('/content')) return;
+      if (route.endsWith('/content')) return payload;
       const params = request.params as Record<string, string | undefined>;
       const objectId = params.documentId ?? params.caseId ?? params.fileId ?? params.unitId ?? null;
-      await opts.recordGrantRead(ctx, { route, url: request.url, objectId }).catch((err: unknown) => {
-        request.log.error({ err }, 'could not record a read under a support grant');
-      });
+      await opts.recordGrantRead(ctx, { route, url: request.url, objectId });
+      return payload;
     });
   },
   { name: 'tenant-context', dependencies: ['auth'], fastify: '5.x' },

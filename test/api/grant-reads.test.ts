@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../support/app.js';
 import { recordFactories } from '../support/records.js';
 
@@ -76,5 +77,85 @@ describe('reads under a support grant are visible to the town', () => {
       ['grant.read', file.id],
       ['grant.read', file.id],
     ]);
+  });
+
+  describe('the record is written before the answer leaves', () => {
+    /** A granted competence-centre reader of a fresh file, and a session on the database as its owner. */
+    async function granted(title: string) {
+      const f = recordFactories(t, TOWN);
+      const file = await f.file({ title });
+      const sub = `kk.${title.toLowerCase().replaceAll(' ', '-')}`;
+      const cc = `Bearer ${await t.tokenFor('kompetenzzentrum', ['support-agent'], sub)}`;
+      const requested = await t.app.inject({
+        method: 'POST', url: `/v1/tenants/${TOWN}/support-grants`, headers: { authorization: cc },
+        payload: { scope: 'read', reason: title, durationHours: 1 },
+      });
+      const grantId = requested.json().id as string;
+      const admin = f.as(['tenant-admin']);
+      expect((await admin.post(`/support-grants/${grantId}/approve`, undefined, { 'if-match': requested.headers.etag as string })).statusCode).toBe(200);
+      const sql = new pg.Client({ connectionString: inject('ownerUrl') });
+      await sql.connect();
+      const tenantId = (await sql.query<{ id: string }>('SELECT id FROM tenant WHERE slug = $1', [TOWN])).rows[0]!.id;
+      const read = () => t.app.inject({ method: 'GET', url: `/v1/tenants/${TOWN}/files/${file.id}`, headers: { authorization: cc } });
+      const recorded = async () => ((await admin.get(`/support-grants/${grantId}/actions`)).json().items as { action: string; objectId: string }[])
+        .map((a) => [a.action, a.objectId]);
+      /** Holds the town's audit lock (the one every append takes) until released; returns the backend that waits for it. */
+      async function holdAuditLock() {
+        await sql.query(`SELECT pg_advisory_lock(hashtextextended('audit:' || $1, 0))`, [tenantId]);
+        return {
+          async waiter(): Promise<number> {
+            for (;;) {
+              const rows = (await sql.query<{ pid: number }>(
+                `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND pid <> pg_backend_pid()`)).rows;
+              if (rows.length > 0) return rows[0]!.pid;
+              await new Promise((r) => setTimeout(r, 20));
+            }
+          },
+          release: () => sql.query(`SELECT pg_advisory_unlock(hashtextextended('audit:' || $1, 0))`, [tenantId]),
+        };
+      }
+      const terminate = (pid: number) => sql.query('SELECT pg_terminate_backend($1)', [pid]);
+      return { file, read, recorded, holdAuditLock, terminate, close: () => sql.end() };
+    }
+
+    it('holds the answer until the read is recorded', async () => {
+      const g = await granted('Held answer');
+      try {
+        const lock = await g.holdAuditLock();
+        let settled = false;
+        const answer = g.read().finally(() => { settled = true; });
+        await lock.waiter();
+        // The request is at the audit append, waiting for the lock: nothing has been answered.
+        expect(settled).toBe(false);
+        await lock.release();
+        const res = await answer;
+        expect([res.statusCode, res.json().id]).toEqual([200, g.file.id]);
+        expect(await g.recorded()).toEqual([['grant.read', g.file.id]]);
+      } finally {
+        await g.close();
+      }
+    });
+
+    it('answers 503 without the data when the read cannot be recorded', async () => {
+      const g = await granted('Unrecorded read');
+      try {
+        const lock = await g.holdAuditLock();
+        const answer = g.read();
+        const pid = await lock.waiter();
+        // The connection recording the read is lost (as in a database restart).
+        await g.terminate(pid);
+        await lock.release();
+        const res = await answer;
+        expect([res.statusCode, res.headers['content-type'], res.json().code]).toEqual([503, 'application/problem+json; charset=utf-8', 'unavailable']);
+        expect(res.headers.etag).toBeUndefined();
+        expect(res.body).not.toContain('Unrecorded read');
+        expect(await g.recorded()).toEqual([]);
+        // Once the database answers again, the same read is answered and recorded.
+        expect((await g.read()).statusCode).toBe(200);
+        expect(await g.recorded()).toEqual([['grant.read', g.file.id]]);
+      } finally {
+        await g.close();
+      }
+    });
   });
 });
