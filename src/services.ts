@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import type { SigningKeys } from './auth/keys.js';
 import type { Config } from './config.js';
-import { createReadScope, createScope, inScope } from './core/index.js';
+import { createReadOnlyScope, createReadScope, createScope, inScope } from './core/index.js';
 import type { Db } from './db/client.js';
 import { createReadRouter } from './db/replica.js';
 import { jobSenderFor } from './jobs/boss.js';
@@ -52,6 +52,8 @@ export function createServices(deps: ServiceDeps) {
   const scope = createScope(db, units, readRouter);
   /** Heavy reads: the replica when there is one and it has seen the caller's own writes. */
   const readScope = createReadScope(scope, readRouter, units);
+  /** The hot reads: read units on node-postgres, the page of files on the replica when there is one. */
+  const reads = createReadOnlyScope(db, readRouter);
   const tenants = createTenantDirectory(db);
   const records = createRecords({ unitForFiling: filePlanOps.unitForFiling, referencePattern, tenantSettings: tenantSettingsStore });
   const grants = grantOps({ fileExists: records.fileExists, fileOfObject: records.fileOfObject });
@@ -117,7 +119,11 @@ export function createServices(deps: ServiceDeps) {
     anchors,
     tenantService: createTenantService({ repo: createTenantRepo(db) }),
     records,
-    recordsApi: { ...inScope(scope, records), ...inScope(readScope, { listFiles: records.listFiles }) },
+    recordsApi: {
+      ...inScope(scope, records),
+      ...inScope(reads.primary, { getFile: records.getFile, getCase: records.getCase, getDocument: records.getDocument }),
+      ...inScope(reads.heavy, { listFiles: records.listFiles }),
+    },
     workflows,
     filePlanApi: inScope(scope, filePlanOps),
     xdomeaPlanApi: inScope(scope, createPlanExchange({ filePlan: filePlanOps, settings: xdomeaSettings })),

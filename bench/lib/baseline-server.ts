@@ -1,7 +1,7 @@
 // The bare baseline of the read scenarios: a plain Fastify app on node-postgres that sends exactly the
 // statements the API sends for getFile and listFiles (captured from the wire, and held there by
 // test/perf/statement-counts.test.ts): the caller's shared rate-limit count (INSERT … ON CONFLICT on
-// rate_limit_bucket, outside the transaction), then BEGIN; set_config('app.tenant_id', …, true);
+// rate_limit_bucket, outside the transaction), then BEGIN READ ONLY; set_config('app.tenant_id', …, true);
 // one SELECT record_file … JOIN file_plan_unit … (with the confidentiality filter); COMMIT,
 // as role en_akte_app (so row-level security applies), with the same pool size. No auth, no ORM, no
 // hooks: what is left is the cost of the database round trips and of HTTP itself.
@@ -66,11 +66,11 @@ async function countRequest(tenant: string): Promise<void> {
 /** What the API's default clearance sees (src/core/confidentiality.ts): every file filter carries it. */
 const VISIBLE = ['003', '002', '005', '001', '004'];
 
-/** BEGIN; set_config; fn; COMMIT on one pooled connection, as Prisma's interactive transaction does. */
+/** BEGIN READ ONLY; set_config; fn; COMMIT on one pooled connection, as the API's read units do (src/db/read-tx.ts). */
 async function inTenant<T>(tenantId: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    await client.query('BEGIN READ ONLY');
     await client.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
     const out = await fn(client);
     await client.query('COMMIT');

@@ -1,4 +1,6 @@
-import type { Db } from '../db/client.js';
+import type pg from 'pg';
+import { poolOf, type Db } from '../db/client.js';
+import { createReadTx, type RawQuery, type TenantTxOf } from '../db/read-tx.js';
 import { replicaUnavailable, type ReadRouter } from '../db/replica.js';
 import { createTenantTx, sqlState, type Tx } from '../db/tenant-tx.js';
 import type { AuditLog } from './audit.js';
@@ -31,6 +33,26 @@ export interface UnitOfWork {
 
 /** Opens a unit of work for `ctx`, runs `work` in it and commits. */
 export type Scope = <T>(ctx: RequestContext, work: (uow: UnitOfWork) => Promise<T>) => Promise<T>;
+
+/**
+ * A repository of reads only: it needs nothing of its transaction but `$queryRaw`, so it runs in a
+ * unit of work and in a read unit alike.
+ */
+export type ReadRepoFactory<R> = (q: RawQuery, tenantId: string, ctx: RequestContext) => R;
+
+/**
+ * A read-only unit in one tenant (row-level security set once, READ ONLY): the hot reads, with
+ * read repositories only, no audit, no events, no jobs. A UnitOfWork is a ReadUnit too, so a read
+ * operation runs inside a larger unit unchanged.
+ */
+export interface ReadUnit {
+  readonly ctx: RequestContext;
+  readonly tenant: TenantRef;
+  repo<R>(factory: ReadRepoFactory<R>): R;
+}
+
+/** Opens a read unit for `ctx` and runs `work` in it. */
+export type ReadOnlyScope = <T>(ctx: RequestContext, work: (unit: ReadUnit) => Promise<T>) => Promise<T>;
 
 export type AuditLogFactory = (tx: Tx, ctx: RequestContext, emitted: DomainEvent[]) => AuditLog;
 
@@ -99,15 +121,17 @@ export function createScope(db: Db, factories: { audit: AuditLogFactory; jobs: J
 class ReplicaBehind extends Error {}
 
 /**
- * A read-only unit of work for heavy reads (audit export, search, large lists): on the replica when
- * one is configured, reachable, and has replayed the caller's own latest write; else on the primary.
- * Row-level security is the same on both (the replica is a physical copy: same roles, same
- * policies, `app.tenant_id` set in the transaction). Without a replica it is the primary's scope.
+ * `work` on the replica when one is configured, reachable, and has replayed the caller's own latest
+ * write; else on the primary. Row-level security is the same on both (the replica is a physical
+ * copy: same roles, same policies, `app.tenant_id` set in the transaction).
  */
-export function createReadScope(primary: Scope, router: ReadRouter | undefined, factories: { audit: AuditLogFactory; jobs: JobSenderFactory }): Scope {
-  if (!router) return primary;
-  const replicaTx = createTenantTx(router.replica);
-  return async (ctx, work) => {
+function overReplica<Q extends RawQuery, U>(
+  router: ReadRouter,
+  replicaTx: TenantTxOf<Q>,
+  unitOf: (tx: Q, ctx: RequestContext) => U,
+  primary: <T>(ctx: RequestContext, work: (unit: U) => Promise<T>) => Promise<T>,
+) {
+  return async <T>(ctx: RequestContext, work: (unit: U) => Promise<T>): Promise<T> => {
     const key = callerKey(ctx);
     if (router.replicaUsable()) {
       const lsn = router.mustSee(key);
@@ -119,7 +143,7 @@ export function createReadScope(primary: Scope, router: ReadRouter | undefined, 
             if (!row!.ok) throw new ReplicaBehind();
           }
           working = true;
-          return work(unitOver(tx, ctx, factories));
+          return work(unitOf(tx, ctx));
         });
         if (lsn) router.caughtUp(key);
         router.counts.replica++;
@@ -138,22 +162,65 @@ export function createReadScope(primary: Scope, router: ReadRouter | undefined, 
   };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any argument list; the mapped type below keeps them exact
-type Op = (uow: UnitOfWork, ...args: any[]) => Promise<unknown>;
+/**
+ * A read-only unit of work for heavy reads (audit export, search): on the replica when one is
+ * configured (see overReplica); without a replica it is the primary's scope.
+ */
+export function createReadScope(primary: Scope, router: ReadRouter | undefined, factories: { audit: AuditLogFactory; jobs: JobSenderFactory }): Scope {
+  if (!router) return primary;
+  return overReplica(router, createTenantTx(router.replica), (tx, ctx) => unitOver(tx, ctx, factories), primary);
+}
 
-/** Service operations as routes call them: with a request context instead of a unit of work. */
-export type InScope<T> = {
-  [K in keyof T]: T[K] extends (uow: UnitOfWork, ...args: infer A) => Promise<infer R> ? (ctx: RequestContext, ...args: A) => Promise<R> : never;
+function readUnitOver(q: RawQuery, ctx: RequestContext): ReadUnit {
+  const repos = new Map<ReadRepoFactory<unknown>, unknown>();
+  return {
+    ctx,
+    tenant: ctx.tenant,
+    repo<R>(factory: ReadRepoFactory<R>): R {
+      if (!repos.has(factory)) repos.set(factory, factory(q, ctx.tenant.id, ctx));
+      return repos.get(factory) as R;
+    },
+  };
+}
+
+const poolFor = (db: Db): pg.Pool => {
+  const pool = poolOf(db);
+  if (!pool) throw new Error('The database client has no node-postgres pool (createDb makes one)');
+  return pool;
+};
+
+/**
+ * Read units for the hot reads (a file, a case, a document, a page of files), on node-postgres
+ * under the same pool and the same tenant transaction as the units of work, without Prisma's
+ * interactive transaction (src/db/read-tx.ts). `heavy` reads (a page of files) go to the replica
+ * as the read scope's do; single objects are read on the primary, so a caller sees its own write.
+ */
+export function createReadOnlyScope(db: Db, router?: ReadRouter): { primary: ReadOnlyScope; heavy: ReadOnlyScope } {
+  const readTx = createReadTx(poolFor(db));
+  const primary: ReadOnlyScope = (ctx, work) => readTx(ctx.tenant.id, (q) => work(readUnitOver(q, ctx)));
+  if (!router) return { primary, heavy: primary };
+  return { primary, heavy: overReplica(router, createReadTx(poolFor(router.replica)), readUnitOver, primary) };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any argument list; the mapped type below keeps them exact
+type Op<U> = (unit: U, ...args: any[]) => Promise<unknown>;
+
+/** Service operations as routes call them: with a request context instead of a unit. */
+export type InScope<T, U = UnitOfWork> = {
+  [K in keyof T]: T[K] extends (unit: U, ...args: infer A) => Promise<infer R> ? (ctx: RequestContext, ...args: A) => Promise<R> : never;
 };
 
 /**
  * Each operation of `ops` in a unit of its own: `bound.createFile(ctx, input)` runs
  * `ops.createFile(uow, input)` in one transaction. Workflows call `ops` with a shared unit instead.
+ * With a ReadOnlyScope, read operations (taking a ReadUnit) each run in a read unit of their own.
  */
-export function inScope<T extends Record<string, Op>>(scope: Scope, ops: T): InScope<T> {
+export function inScope<T extends Record<string, Op<UnitOfWork>>>(scope: Scope, ops: T): InScope<T>;
+export function inScope<T extends Record<string, Op<ReadUnit>>>(scope: ReadOnlyScope, ops: T): InScope<T, ReadUnit>;
+export function inScope(scope: Scope | ReadOnlyScope, ops: Record<string, Op<never>>): Record<string, unknown> {
   const bound: Record<string, unknown> = {};
   for (const [name, op] of Object.entries(ops)) {
-    bound[name] = (ctx: RequestContext, ...args: unknown[]) => scope(ctx, (uow) => op(uow, ...args));
+    bound[name] = (ctx: RequestContext, ...args: unknown[]) => (scope as Scope)(ctx, (uow) => (op as Op<UnitOfWork>)(uow, ...args));
   }
-  return bound as InScope<T>;
+  return bound;
 }

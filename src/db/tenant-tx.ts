@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { Db } from './client.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
@@ -17,8 +18,9 @@ export function createTenantTx(db: Db): TenantTx {
     );
 }
 
-/** Postgres SQLSTATE of a failed query, when Prisma exposes one (unique_violation is 23505). */
+/** Postgres SQLSTATE of a failed query, from node-postgres or as Prisma exposes it (unique_violation is 23505). */
 export function sqlState(err: unknown): string | undefined {
+  if (err instanceof pg.DatabaseError) return err.code;
   const e = err as { code?: string; meta?: { driverAdapterError?: { cause?: { originalCode?: string; kind?: string } } } };
   if (e?.code === 'P2002') return '23505';
   return e?.meta?.driverAdapterError?.cause?.originalCode;

@@ -31,16 +31,16 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('SQL statements per request', () => {
-  it('GET a file: 5 (the caller\'s rate-limit count; BEGIN, set_config, the file with its plan code, COMMIT)', async () => {
+  it('GET a file: 5 (the caller\'s rate-limit count; BEGIN READ ONLY, set_config, the file with its plan code, COMMIT)', async () => {
     const f = recordFactories(t, 'herdecke');
     const file = await f.file();
     await f.clerk.get(`/files/${file.id}`);
     const get = await counting(() => f.clerk.get(`/files/${file.id}`));
     expect(get.result.statusCode).toBe(200);
-    expect(get.statements.map(kind)).toEqual(['rate limit', 'BEGIN', 'set_config', 'SELECT record_file JOIN file_plan_unit', 'COMMIT']);
+    expect(get.statements.map(kind)).toEqual(['rate limit', 'BEGIN READ ONLY', 'set_config', 'SELECT record_file JOIN file_plan_unit', 'COMMIT']);
   });
 
-  it('list a page of files: 5 (the rate-limit count; BEGIN, set_config, the page with its plan codes, COMMIT)', async () => {
+  it('list a page of files: 5 (the rate-limit count; BEGIN READ ONLY, set_config, the page with its plan codes, COMMIT)', async () => {
     const f = recordFactories(t, 'herdecke');
     await f.file();
     await f.file();
@@ -48,19 +48,19 @@ describe('SQL statements per request', () => {
     const list = await counting(() => f.clerk.get('/files?limit=50'));
     expect(list.result.statusCode).toBe(200);
     expect(list.result.json().items.length).toBeGreaterThanOrEqual(2);
-    expect(list.statements.map(kind)).toEqual(['rate limit', 'BEGIN', 'set_config', 'SELECT record_file JOIN file_plan_unit', 'COMMIT']);
+    expect(list.statements.map(kind)).toEqual(['rate limit', 'BEGIN READ ONLY', 'set_config', 'SELECT record_file JOIN file_plan_unit', 'COMMIT']);
   });
 
-  it('GET a case and a document: 5 each (one statement under the tenant transaction)', async () => {
+  it('GET a case and a document: 5 each (one statement under the read-only tenant transaction)', async () => {
     const f = recordFactories(t, 'herdecke');
     const kase = await f.kase((await f.file()).id);
     const doc = await f.document(kase.id);
     const getCase = await counting(() => f.clerk.get(`/cases/${kase.id}`));
     expect(getCase.result.statusCode).toBe(200);
-    expect(getCase.statements.map(kind)).toEqual(['rate limit', 'BEGIN', 'set_config', 'SELECT record_case JOIN record_file', 'COMMIT']);
+    expect(getCase.statements.map(kind)).toEqual(['rate limit', 'BEGIN READ ONLY', 'set_config', 'SELECT record_case JOIN record_file', 'COMMIT']);
     const getDoc = await counting(() => f.clerk.get(`/documents/${doc.id}`));
     expect(getDoc.result.statusCode).toBe(200);
-    expect(getDoc.statements.map(kind)).toEqual(['rate limit', 'BEGIN', 'set_config', 'SELECT record_document JOIN record_case', 'COMMIT']);
+    expect(getDoc.statements.map(kind)).toEqual(['rate limit', 'BEGIN READ ONLY', 'set_config', 'SELECT record_document JOIN record_case', 'COMMIT']);
   });
 
   it('POST a version: 11 (the rate-limit count, then two units: prepare 4, commit 6, the outbox row riding on the audit append); 8 more with Idempotency-Key', async () => {
@@ -86,7 +86,7 @@ describe('SQL statements per request', () => {
 /** A short name for a statement as the driver sent it. */
 function kind(sql: string): string {
   const s = sql.replace(/\s+/g, ' ').trim();
-  if (s === 'BEGIN' || s === 'COMMIT') return s;
+  if (s === 'BEGIN' || s === 'BEGIN READ ONLY' || s === 'COMMIT') return s;
   if (s.includes('set_config')) return 'set_config';
   if (s.includes('pg_advisory_xact_lock')) return 'advisory lock';
   if (s.includes('rate_limit_bucket')) return 'rate limit';

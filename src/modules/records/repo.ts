@@ -1,4 +1,5 @@
 import { visibleConfidentiality, type RequestContext } from '../../core/index.js';
+import type { RawQuery } from '../../db/read-tx.js';
 import type { Tx } from '../../db/tenant-tx.js';
 import { Prisma } from '../../generated/prisma/client.js';
 
@@ -197,23 +198,78 @@ const likeLiteral = (s: string) => s.replace(/[\\%_]/g, '\\$&');
 
 const stamp = () => ({ rowVersion: { increment: 1 }, updatedAt: new Date() });
 
+/** Only files at or below the caller's clearance (src/core/confidentiality.ts), as a condition on `alias`. */
+const visibleTo = (ctx: RequestContext) => {
+  const visible = visibleConfidentiality(ctx);
+  return (alias: string) => Prisma.sql`${Prisma.raw(alias)}.confidentiality = ANY(${visible}::bpchar[])`;
+};
+
+/**
+ * The hot reads of the records chain, each one statement: a file, a page of files, a case, a
+ * document. They need only `$queryRaw`, so they run in a read unit (node-postgres, READ ONLY) as
+ * the routes call them, and in a unit of work as part of recordsRepo. A lock needs the latter.
+ */
+export const recordsReads = (sql: RawQuery, tenantId: string, ctx: RequestContext) => {
+  const fileVisible = visibleTo(ctx);
+  return {
+    /** One file with its plan code in one statement; `lock` holds the row until commit. */
+    async file(id: string, lock?: Lock): Promise<FileRow | null> {
+      const rows = await sql.$queryRaw<FileRow[]>`
+        SELECT ${FILE} FROM record_file f JOIN file_plan_unit u ON u.id = f.plan_unit_id
+        WHERE f.tenant_id = ${tenantId}::uuid AND f.id = ${id}::uuid AND ${fileVisible('f')}${lockClause(lock, 'f')}`;
+      return rows[0] ?? null;
+    },
+
+    /**
+     * A page of files in id order with their plan codes, in one statement (the hot list: no second
+     * query for the plan units). Conditions only where the query sets them, so the planner keeps
+     * the keyset walk on the primary key.
+     */
+    async filePage(q: FileQuery): Promise<FileRow[]> {
+      const where = [Prisma.sql`f.tenant_id = ${tenantId}::uuid`, fileVisible('f')];
+      if (q.planUnitId) where.push(Prisma.sql`f.plan_unit_id = ${q.planUnitId}::uuid`);
+      if (q.status) where.push(Prisma.sql`f.status = ${q.status}::"RecordStatus"`);
+      if (q.retentionEndsBefore) where.push(Prisma.sql`f.retention_ends_on < ${q.retentionEndsBefore}::date`);
+      if (q.disposalCode) where.push(Prisma.sql`f.disposal_code = ${q.disposalCode}::"DisposalCode"`);
+      if (q.disposalState) where.push(Prisma.sql`f.disposal_state = ${q.disposalState}::"DisposalState"`);
+      if (q.referencePrefix) where.push(Prisma.sql`f.reference LIKE ${`${likeLiteral(q.referencePrefix)}%`}`);
+      if (q.titlePrefix) where.push(Prisma.sql`f.title LIKE ${`${likeLiteral(q.titlePrefix)}%`}`);
+      if (q.createdFrom) where.push(Prisma.sql`f.created_at >= ${q.createdFrom}::timestamptz`);
+      if (q.createdTo) where.push(Prisma.sql`f.created_at < ${q.createdTo}::timestamptz`);
+      if (q.afterId) where.push(Prisma.sql`f.id > ${q.afterId}::uuid`);
+      return sql.$queryRaw<FileRow[]>`
+        SELECT ${FILE} FROM record_file f JOIN file_plan_unit u ON u.id = f.plan_unit_id
+        WHERE ${Prisma.join(where, ' AND ')} ORDER BY f.id LIMIT ${q.limit}`;
+    },
+
+    async case(id: string, lock?: Lock): Promise<CaseRow | null> {
+      const rows = await sql.$queryRaw<CaseRow[]>`
+        SELECT ${CASE} FROM record_case c
+        WHERE c.tenant_id = ${tenantId}::uuid AND c.id = ${id}::uuid
+          AND EXISTS (SELECT 1 FROM record_file f WHERE f.id = c.file_id AND ${fileVisible('f')})${lockClause(lock, 'c')}`;
+      return rows[0] ?? null;
+    },
+
+    async document(id: string, lock?: 'update'): Promise<DocumentRow | null> {
+      const rows = await sql.$queryRaw<DocumentRow[]>`
+        SELECT ${DOCUMENT} FROM record_document d
+        WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid
+          AND EXISTS (SELECT 1 FROM record_case c JOIN record_file f ON f.id = c.file_id WHERE c.id = d.case_id AND ${fileVisible('f')})${lockClause(lock, 'd')}`;
+      return rows[0] ?? null;
+    },
+  };
+};
+
 /**
  * Every read and lock sees only files at or below the caller's clearance, with their cases,
  * documents and versions: what is above answers like an unknown id (src/core/confidentiality.ts).
  */
 export const recordsRepo = (tx: Tx, tenantId: string, ctx: RequestContext) => {
-  const visible = visibleConfidentiality(ctx);
-  const fileVisible = (alias: string) => Prisma.sql`${Prisma.raw(alias)}.confidentiality = ANY(${visible}::bpchar[])`;
+  const fileVisible = visibleTo(ctx);
   return {
-    // ---- files -------------------------------------------------------------------------------
+    ...recordsReads(tx, tenantId, ctx),
 
-    /** One file with its plan code in one statement; `lock` holds the row until commit. */
-    async file(id: string, lock?: Lock): Promise<FileRow | null> {
-      const rows = await tx.$queryRaw<FileRow[]>`
-        SELECT ${FILE} FROM record_file f JOIN file_plan_unit u ON u.id = f.plan_unit_id
-        WHERE f.tenant_id = ${tenantId}::uuid AND f.id = ${id}::uuid AND ${fileVisible('f')}${lockClause(lock, 'f')}`;
-      return rows[0] ?? null;
-    },
+    // ---- files -------------------------------------------------------------------------------
 
     /**
      * Next number in a reference scope, ahead of its related scope (src/modules/records/reference.ts);
@@ -256,28 +312,6 @@ export const recordsRepo = (tx: Tx, tenantId: string, ctx: RequestContext) => {
         UPDATE record_file SET case_count = case_count + 1 WHERE tenant_id = ${tenantId}::uuid AND id = ${fileId}::uuid
         RETURNING case_count`;
       return rows[0]!.case_count;
-    },
-
-    /**
-     * A page of files in id order with their plan codes, in one statement (the hot list: no second
-     * query for the plan units). Conditions only where the query sets them, so the planner keeps
-     * the keyset walk on the primary key.
-     */
-    async filePage(q: FileQuery): Promise<FileRow[]> {
-      const where = [Prisma.sql`f.tenant_id = ${tenantId}::uuid`, fileVisible('f')];
-      if (q.planUnitId) where.push(Prisma.sql`f.plan_unit_id = ${q.planUnitId}::uuid`);
-      if (q.status) where.push(Prisma.sql`f.status = ${q.status}::"RecordStatus"`);
-      if (q.retentionEndsBefore) where.push(Prisma.sql`f.retention_ends_on < ${q.retentionEndsBefore}::date`);
-      if (q.disposalCode) where.push(Prisma.sql`f.disposal_code = ${q.disposalCode}::"DisposalCode"`);
-      if (q.disposalState) where.push(Prisma.sql`f.disposal_state = ${q.disposalState}::"DisposalState"`);
-      if (q.referencePrefix) where.push(Prisma.sql`f.reference LIKE ${`${likeLiteral(q.referencePrefix)}%`}`);
-      if (q.titlePrefix) where.push(Prisma.sql`f.title LIKE ${`${likeLiteral(q.titlePrefix)}%`}`);
-      if (q.createdFrom) where.push(Prisma.sql`f.created_at >= ${q.createdFrom}::timestamptz`);
-      if (q.createdTo) where.push(Prisma.sql`f.created_at < ${q.createdTo}::timestamptz`);
-      if (q.afterId) where.push(Prisma.sql`f.id > ${q.afterId}::uuid`);
-      return tx.$queryRaw<FileRow[]>`
-        SELECT ${FILE} FROM record_file f JOIN file_plan_unit u ON u.id = f.plan_unit_id
-        WHERE ${Prisma.join(where, ' AND ')} ORDER BY f.id LIMIT ${q.limit}`;
     },
 
     /** Retention and disposal code of a file-plan unit: what a file takes at zdA. */
@@ -341,14 +375,6 @@ export const recordsRepo = (tx: Tx, tenantId: string, ctx: RequestContext) => {
 
     // ---- cases -------------------------------------------------------------------------------
 
-    async case(id: string, lock?: Lock): Promise<CaseRow | null> {
-      const rows = await tx.$queryRaw<CaseRow[]>`
-        SELECT ${CASE} FROM record_case c
-        WHERE c.tenant_id = ${tenantId}::uuid AND c.id = ${id}::uuid
-          AND EXISTS (SELECT 1 FROM record_file f WHERE f.id = c.file_id AND ${fileVisible('f')})${lockClause(lock, 'c')}`;
-      return rows[0] ?? null;
-    },
-
     /** The file of a case, or of a document with its case: resolved before locking top-down. */
     async parentsOf(ref: { caseId: string } | { documentId: string }): Promise<{ fileId: string; caseId: string } | null> {
       const rows =
@@ -385,14 +411,6 @@ export const recordsRepo = (tx: Tx, tenantId: string, ctx: RequestContext) => {
       }),
 
     // ---- documents ---------------------------------------------------------------------------
-
-    async document(id: string, lock?: 'update'): Promise<DocumentRow | null> {
-      const rows = await tx.$queryRaw<DocumentRow[]>`
-        SELECT ${DOCUMENT} FROM record_document d
-        WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid
-          AND EXISTS (SELECT 1 FROM record_case c JOIN record_file f ON f.id = c.file_id WHERE c.id = d.case_id AND ${fileVisible('f')})${lockClause(lock, 'd')}`;
-      return rows[0] ?? null;
-    },
 
     /**
      * Locks a document's chain in one statement, top-down as every writer does: the file and the

@@ -1,5 +1,5 @@
 import { uuidv7 } from 'uuidv7';
-import { actorOf, authorize, eventOf, type UnitOfWork } from '../../../core/index.js';
+import { actorOf, authorize, eventOf, type ReadUnit, type UnitOfWork } from '../../../core/index.js';
 import { errors } from '../../../errors.js';
 import { afterId, idPage } from '../../../lib/cursor.js';
 import { formatDate } from '../../../lib/dates.js';
@@ -7,7 +7,7 @@ import { checkMetadata } from '../../../lib/metadata.js';
 import type { Versioned } from '../../../lib/reply.js';
 import { assertCurrent, assertWritable, lockCase, lockFile } from '../guard.js';
 import { toRecordCase, versioned } from '../present.js';
-import { recordsRepo, type CaseRow } from '../repo.js';
+import { recordsReads, recordsRepo, type CaseRow } from '../repo.js';
 import type { CreateCase, RecordCase, UpdateCase } from '../schemas/cases.js';
 import { applyChange } from './change.js';
 
@@ -45,9 +45,9 @@ export const caseOps = {
     return v;
   },
 
-  async getCase(uow: UnitOfWork, id: string): Promise<Versioned<RecordCase>> {
-    authorize(uow.ctx, 'records:read');
-    const row = await uow.repo(recordsRepo).case(id);
+  async getCase(unit: ReadUnit, id: string): Promise<Versioned<RecordCase>> {
+    authorize(unit.ctx, 'records:read');
+    const row = await unit.repo(recordsReads).case(id);
     if (!row) throw errors.notFound('case');
     return versioned('case', row);
   },

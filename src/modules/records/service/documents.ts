@@ -1,5 +1,5 @@
 import { uuidv7 } from 'uuidv7';
-import { actorOf, authorize, can, eventOf, type UnitOfWork } from '../../../core/index.js';
+import { actorOf, authorize, can, eventOf, type ReadUnit, type UnitOfWork } from '../../../core/index.js';
 import { errors } from '../../../errors.js';
 import { afterId, idPage } from '../../../lib/cursor.js';
 import { optionalDate } from '../../../lib/dates.js';
@@ -7,7 +7,7 @@ import { checkMetadata } from '../../../lib/metadata.js';
 import type { Versioned } from '../../../lib/reply.js';
 import { assertCurrent, assertWritable, lockCase, lockDocument } from '../guard.js';
 import { activeCheckout, toRecordDocument, versioned } from '../present.js';
-import { recordsRepo } from '../repo.js';
+import { recordsReads, recordsRepo } from '../repo.js';
 import type { CreateDocument, RecordDocument, UpdateDocument } from '../schemas/documents.js';
 import { applyChange } from './change.js';
 
@@ -39,9 +39,9 @@ export const documentOps = {
     return v;
   },
 
-  async getDocument(uow: UnitOfWork, id: string): Promise<Versioned<RecordDocument>> {
-    authorize(uow.ctx, 'records:read');
-    const row = await uow.repo(recordsRepo).document(id);
+  async getDocument(unit: ReadUnit, id: string): Promise<Versioned<RecordDocument>> {
+    authorize(unit.ctx, 'records:read');
+    const row = await unit.repo(recordsReads).document(id);
     if (!row) throw errors.notFound('document');
     return versioned('document', row);
   },

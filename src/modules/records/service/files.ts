@@ -7,6 +7,7 @@ import {
   eventOf,
   within,
   type Confidentiality,
+  type ReadUnit,
   type UnitOfWork,
 } from '../../../core/index.js';
 import { isUniqueViolation } from '../../../db/tenant-tx.js';
@@ -21,7 +22,7 @@ import { disposalStarted, retentionAtClose, retentionCleared } from './lifecycle
 import type { TenantSettingsStore } from './settings.js';
 import { toRecordFile, versioned } from '../present.js';
 import { germanYear, referenceScope, renderReference } from '../reference.js';
-import { recordsRepo, type FileRow } from '../repo.js';
+import { recordsReads, recordsRepo, type FileRow } from '../repo.js';
 import type { CreateFile, FileListQuery, RecordFile, UpdateFile } from '../schemas/files.js';
 
 /** A zdA date may be today or in the past, never in the future. */
@@ -121,16 +122,16 @@ export function fileOps(deps: FilingDeps) {
       throw errors.conflict('No free reference found for this pattern; check the tenant reference pattern');
     },
 
-    async getFile(uow: UnitOfWork, id: string): Promise<Versioned<RecordFile>> {
-      authorize(uow.ctx, 'records:read');
-      const row = await uow.repo(recordsRepo).file(id);
+    async getFile(unit: ReadUnit, id: string): Promise<Versioned<RecordFile>> {
+      authorize(unit.ctx, 'records:read');
+      const row = await unit.repo(recordsReads).file(id);
       if (!row) throw errors.notFound('file');
       return versioned('file', row);
     },
 
-    async listFiles(uow: UnitOfWork, q: FileListQuery): Promise<{ items: RecordFile[]; next: string | null }> {
-      authorize(uow.ctx, 'records:read');
-      const rows = await uow.repo(recordsRepo).filePage({
+    async listFiles(unit: ReadUnit, q: FileListQuery): Promise<{ items: RecordFile[]; next: string | null }> {
+      authorize(unit.ctx, 'records:read');
+      const rows = await unit.repo(recordsReads).filePage({
         planUnitId: q.planUnitId,
         status: q.status,
         retentionEndsBefore: q.retentionEndsBefore ? parseDate(q.retentionEndsBefore) : undefined,
