@@ -64,17 +64,18 @@ const med = (xs: number[]) => round(summarize(xs).median, 0);
 /** The API ÷ bare rows (req/s and p99) of one endpoint at one data-set size. */
 function ratioRows(what: string, files: number, p: Pair): GoalRow[] {
   const rps = summarize(pairedRatios(p.api.map((r) => r.rps), p.bare.map((r) => r.rps)));
-  // Inverted for latency (bare ÷ API) so that, like req/s, higher is better and ≥ 0.5 means
-  // "the API's p99 is at most twice the bare route's".
+  // Goals of issue #14: req/s at least 0.6 of the bare route's. Latency is inverted (bare ÷ API)
+  // so that, like req/s, higher is better; ≥ 0.5 means "the API's p99 is at most twice the bare
+  // route's".
   const p99 = summarize(pairedRatios(p.bare.map((r) => r.p99), p.api.map((r) => r.p99)));
   const scenario = `${what}, 64 clients, ${k(files)} files`;
   return [
     {
       scenario,
       measure: 'req/s: API ÷ bare Fastify+pg',
-      goal: '≥ 0.5',
+      goal: '≥ 0.6',
       value: rps,
-      pass: rps.median >= 0.5,
+      pass: rps.median >= 0.6,
       note: `API ${med(p.api.map((r) => r.rps))} req/s, bare ${med(p.bare.map((r) => r.rps))} req/s`,
     },
     {
