@@ -99,7 +99,12 @@ export function createMinioBlobStore(opts: MinioStoreOptions): BlobStore {
   ): Promise<PutResult> {
     const hash = createHash('sha256');
     const partSize = opts.partSize;
-    const buffers = [Buffer.allocUnsafe(partSize), Buffer.allocUnsafe(partSize)];
+    // Until a whole part has arrived, the chunks are only kept (no copy, no part buffers): most
+    // contents are smaller than a part and go up in one PUT. The two part buffers are allocated
+    // only once the content is larger than that.
+    let small: Buffer[] | undefined = [];
+    let smallBytes = 0;
+    let buffers: Buffer[] = [];
     let current = 0; // index into buffers
     let filled = 0;
     let size = 0;
@@ -130,6 +135,23 @@ export function createMinioBlobStore(opts: MinioStoreOptions): BlobStore {
       });
     };
 
+    /** Copies a chunk into the part buffers, sending each part as it fills. */
+    const fill = async (chunk: Buffer) => {
+      let offset = 0;
+      while (offset < chunk.length) {
+        const buf = buffers[current]!;
+        const n = Math.min(partSize - filled, chunk.length - offset);
+        chunk.copy(buf, filled, offset, offset + n);
+        filled += n;
+        offset += n;
+        if (filled === partSize) {
+          await dispatch(buf);
+          current = 1 - current;
+          filled = 0;
+        }
+      }
+    };
+
     try {
       for await (const raw of body) {
         if (failure) throw failure;
@@ -137,25 +159,26 @@ export function createMinioBlobStore(opts: MinioStoreOptions): BlobStore {
         size += chunk.length;
         if (putOpts.maxBytes !== undefined && size > putOpts.maxBytes) throw new BlobTooLargeError(putOpts.maxBytes);
         hash.update(chunk);
-        let offset = 0;
-        while (offset < chunk.length) {
-          const buf = buffers[current]!;
-          const n = Math.min(partSize - filled, chunk.length - offset);
-          chunk.copy(buf, filled, offset, offset + n);
-          filled += n;
-          offset += n;
-          if (filled === partSize) {
-            await dispatch(buf);
-            current = 1 - current;
-            filled = 0;
-          }
+        if (small) {
+          small.push(chunk);
+          smallBytes += chunk.length;
+          if (smallBytes < partSize) continue;
+          // A whole part has arrived: from here on, multipart through the two part buffers.
+          const kept = small;
+          small = undefined;
+          buffers = [Buffer.allocUnsafe(partSize), Buffer.allocUnsafe(partSize)];
+          for (const c of kept) await fill(c);
+          continue;
         }
+        await fill(chunk);
       }
-      if (!uploadId && !inFlight) {
+      if (small) {
         // Everything fitted in one part: a single PUT is cheaper than a multipart upload. If-None-Match
         // makes it fail when the key exists (conditional write): keys are written once.
+        const content = small.length === 1 ? small[0]! : Buffer.concat(small, smallBytes);
+        small = undefined;
         try {
-          await client.putObject(bucket, key, buffers[current]!.subarray(0, filled), filled, {
+          await client.putObject(bucket, key, content, smallBytes, {
             'Content-Type': putOpts.contentType,
             'If-None-Match': '*',
           });
