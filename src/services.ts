@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import type { SigningKeys } from './auth/keys.js';
 import type { Config } from './config.js';
-import { createReadOnlyScope, createReadScope, createScope, inScope } from './core/index.js';
+import { createReadOnlyScope, createReadScope, createScope, createSqlScope, inScope } from './core/index.js';
 import type { Db } from './db/client.js';
 import { createReadRouter } from './db/replica.js';
 import { jobSenderFor } from './jobs/boss.js';
@@ -54,6 +54,8 @@ export function createServices(deps: ServiceDeps) {
   const readScope = createReadScope(scope, readRouter, units);
   /** The hot reads: read units on node-postgres, the page of files on the replica when there is one. */
   const reads = createReadOnlyScope(db, readRouter);
+  /** Writes that send only their own SQL (adding a version) as SQL units on node-postgres. */
+  const sqlScope = createSqlScope(db, units, readRouter);
   const tenants = createTenantDirectory(db);
   const records = createRecords({ unitForFiling: filePlanOps.unitForFiling, referencePattern, tenantSettings: tenantSettingsStore });
   const grants = grantOps({ fileExists: records.fileExists, fileOfObject: records.fileOfObject });
@@ -88,7 +90,7 @@ export function createServices(deps: ServiceDeps) {
     },
   });
   const workflows = createRecordWorkflows({
-    scope, records, storage, maxBytes: config.uploads.maxBytes, wormMode,
+    scope, sql: sqlScope, records, storage, maxBytes: config.uploads.maxBytes, wormMode,
     downloads: config.downloads,
     resumable: config.storage.kind === 's3' ? { s3: config.storage, expirySeconds: config.uploads.resumableExpirySeconds } : undefined,
   });

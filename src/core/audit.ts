@@ -33,6 +33,13 @@ export interface AuditReceipt {
 export interface AuditLog {
   /** Appends an entry, and writes `events` to the outbox in the same statement. */
   append(entry: AuditEntry, ...events: EventDraft[]): Promise<AuditReceipt>;
+  /**
+   * Appends an entry as the unit's last statement. In an SQL unit it goes to the database with the
+   * COMMIT, in one round trip: the tenant's audit lock, held from the append to the commit, then
+   * waits on no round trip of the client. Nothing may be sent after it in the unit. In a unit of
+   * work it is `append`.
+   */
+  appendLast(entry: AuditEntry, ...events: EventDraft[]): Promise<void>;
   /** Appends a change (only the fields that differ), with its events. */
   change(change: AuditChange, ...events: EventDraft[]): Promise<AuditReceipt>;
 }

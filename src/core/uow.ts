@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { poolOf, type Db } from '../db/client.js';
-import { createReadTx, type RawQuery, type TenantTxOf } from '../db/read-tx.js';
+import { createReadTx, createWriteTx, type RawQuery, type TenantTxOf, type WriteQuery } from '../db/read-tx.js';
 import { replicaUnavailable, type ReadRouter } from '../db/replica.js';
 import { createTenantTx, sqlState, type Tx } from '../db/tenant-tx.js';
 import type { AuditLog } from './audit.js';
@@ -54,7 +54,22 @@ export interface ReadUnit {
 /** Opens a read unit for `ctx` and runs `work` in it. */
 export type ReadOnlyScope = <T>(ctx: RequestContext, work: (unit: ReadUnit) => Promise<T>) => Promise<T>;
 
-export type AuditLogFactory = (tx: Tx, ctx: RequestContext, emitted: DomainEvent[]) => AuditLog;
+/**
+ * A unit of work whose repositories send only their own SQL (`$queryRaw`): reads, writes, locks,
+ * the audit and its events, but no Prisma model calls and no jobs. It runs on node-postgres
+ * directly, without Prisma's interactive transaction (the write path of adding a version, issue
+ * #14); a UnitOfWork is an SqlUnit too, so its operations also run inside a larger unit unchanged.
+ */
+export interface SqlUnit extends ReadUnit {
+  readonly audit: AuditLog;
+  readonly events: { readonly emitted: readonly DomainEvent[] };
+}
+
+/** Opens an SQL unit for `ctx`, runs `work` in it and commits. */
+export type SqlScope = <T>(ctx: RequestContext, work: (unit: SqlUnit) => Promise<T>) => Promise<T>;
+
+/** The audit trail needs only `$queryRaw`, so it writes in a unit of work and an SQL unit alike. */
+export type AuditLogFactory = (tx: RawQuery, ctx: RequestContext, emitted: DomainEvent[]) => AuditLog;
 
 export interface JobOptions {
   /** Start no earlier than this many seconds from now. */
@@ -96,6 +111,13 @@ function unitOver(tx: Tx, ctx: RequestContext, factories: { audit: AuditLogFacto
   };
 }
 
+/** With a replica, whether the transaction `q` belongs to has written (then the router waits for it). */
+async function wroteIn(q: RawQuery): Promise<boolean> {
+  // A transaction id is assigned at the first write: none, nothing to wait for.
+  const [row] = await q.$queryRaw<{ wrote: boolean }[]>`SELECT pg_current_xact_id_if_assigned() IS NOT NULL AS wrote`;
+  return row!.wrote;
+}
+
 /**
  * The unit of work on the primary. With a read replica (`router`), a unit that wrote tells the
  * router after its commit, so that the caller's next heavy read sees the write.
@@ -107,9 +129,7 @@ export function createScope(db: Db, factories: { audit: AuditLogFactory; jobs: J
     let wrote = false;
     const result = await tenantTx(ctx.tenant.id, async (tx) => {
       const value = await work(unitOver(tx, ctx, factories));
-      // A transaction id is assigned at the first write: none, nothing to wait for.
-      const [row] = await tx.$queryRaw<{ wrote: boolean }[]>`SELECT pg_current_xact_id_if_assigned() IS NOT NULL AS wrote`;
-      wrote = row!.wrote;
+      wrote = await wroteIn(tx);
       return value;
     });
     if (wrote) await router.wrote(callerKey(ctx));
@@ -200,6 +220,30 @@ export function createReadOnlyScope(db: Db, router?: ReadRouter): { primary: Rea
   const primary: ReadOnlyScope = (ctx, work) => readTx(ctx.tenant.id, (q) => work(readUnitOver(q, ctx)));
   if (!router) return { primary, heavy: primary };
   return { primary, heavy: overReplica(router, createReadTx(poolFor(router.replica)), readUnitOver, primary) };
+}
+
+/**
+ * SQL units on the primary, on node-postgres under the same pool and with the same tenant
+ * transaction as the units of work (src/db/read-tx.ts, createWriteTx). With a read replica, a
+ * unit that wrote tells the router after its commit, as the units of work do.
+ */
+export function createSqlScope(db: Db, factories: { audit: AuditLogFactory }, router?: ReadRouter): SqlScope {
+  const writeTx = createWriteTx(poolFor(db));
+  const unitOf = (q: WriteQuery, ctx: RequestContext): SqlUnit => {
+    const emitted: DomainEvent[] = [];
+    return { ...readUnitOver(q, ctx), audit: factories.audit(q, ctx, emitted), events: { emitted } };
+  };
+  if (!router) return (ctx, work) => writeTx(ctx.tenant.id, (q) => work(unitOf(q, ctx)));
+  return async (ctx, work) => {
+    let wrote = false;
+    const result = await writeTx(ctx.tenant.id, async (q) => {
+      const value = await work(unitOf(q, ctx));
+      wrote = await wroteIn(q);
+      return value;
+    });
+    if (wrote) await router.wrote(callerKey(ctx));
+    return result;
+  };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any argument list; the mapped type below keeps them exact

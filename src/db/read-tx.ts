@@ -9,6 +9,15 @@ export interface RawQuery {
   $queryRaw<T = unknown>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<T>;
 }
 
+/**
+ * What an SQL unit's transaction offers beyond `$queryRaw`: a last statement that goes to the
+ * database with the COMMIT, in one round trip (AuditLog.appendLast).
+ */
+export interface WriteQuery extends RawQuery {
+  /** Sends `sql` with the COMMIT; `then` gets its rows once both succeeded. Nothing may be sent after it. */
+  atCommit(sql: Prisma.Sql, then: (rows: unknown[]) => void): void;
+}
+
 /** Runs `fn` in one transaction scoped to a tenant, handing it `Q` to query with. */
 export type TenantTxOf<Q> = <T>(tenantId: string, fn: (tx: Q) => Promise<T>) => Promise<T>;
 
@@ -37,34 +46,60 @@ const param = (value: unknown): unknown => {
   return value;
 };
 
+const sqlOf = (query: TemplateStringsArray | Prisma.Sql, values: unknown[]) =>
+  query instanceof Prisma.Sql ? query : Prisma.sql(query, ...(values as Prisma.Sql[]));
+
 function rawQueryOver(client: pg.PoolClient): RawQuery {
   return {
     async $queryRaw<T>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<T> {
-      const sql = query instanceof Prisma.Sql ? query : Prisma.sql(query, ...(values as Prisma.Sql[]));
+      const sql = sqlOf(query, values);
       const result = await client.query({ text: sql.text, values: sql.values.map(param), types: PRISMA_TYPES });
       return result.rows as T;
     },
   };
 }
 
+/**
+ * `sql` with its parameters as literals, for the simple protocol (several statements in one
+ * message, no parameters): each value through node-postgres' escapeLiteral, null as NULL.
+ */
+function inlined(client: pg.PoolClient, sql: Prisma.Sql): string {
+  const values = sql.values.map(param);
+  return sql.text.replace(/\$(\d+)/g, (_, n: string) => {
+    const v = values[Number(n) - 1];
+    return v === null || v === undefined ? 'NULL' : client.escapeLiteral(String(v));
+  });
+}
+
 export const SET_TENANT = `SELECT set_config('app.tenant_id', $1, true)`;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
- * A read-only transaction in one tenant on node-postgres directly, on the same pool as Prisma:
- * `BEGIN READ ONLY; set_config('app.tenant_id', …, true); …; COMMIT`, the statements of the
- * Prisma path, without its interactive-transaction machinery (issue #14: it cost the hot reads more
- * CPU than all of our own code). Row-level security is exactly as strict: the same role, the same
- * setting, local to the transaction. READ ONLY makes any write or row lock in it fail.
+ * A write transaction's opening, one round trip (a simple query of two statements): BEGIN, the
+ * tenant, and a bound on every statement after it (a lock waited on included), as Prisma's
+ * interactive transactions are bounded by their timeout. The simple protocol takes no parameters,
+ * so the tenant id goes in as a literal, and only when it is a UUID.
  */
-export function createReadTx(pool: pg.Pool): TenantTxOf<RawQuery> {
+export function openWriting(tenantId: string): string {
+  if (!UUID.test(tenantId)) throw new Error('A tenant id is a UUID');
+  return `BEGIN; SELECT set_config('app.tenant_id', '${tenantId}', true), set_config('statement_timeout', '30s', true)`;
+}
+
+/** One transaction in one tenant on node-postgres directly: `open` (BEGIN and the tenant), `fn`, COMMIT. */
+function rawTx<Q extends RawQuery>(
+  pool: pg.Pool,
+  open: (client: pg.PoolClient, tenantId: string) => Promise<unknown>,
+  over: (client: pg.PoolClient) => { q: Q; commit: () => Promise<void> },
+): TenantTxOf<Q> {
   return async (tenantId, fn) => {
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN READ ONLY');
-      await client.query(SET_TENANT, [tenantId]);
-      const result = await fn(rawQueryOver(client));
-      await client.query('COMMIT');
+      await open(client, tenantId);
+      const tx = over(client);
+      const result = await fn(tx.q);
+      await tx.commit();
       return result;
     } catch (err) {
       // A connection that cannot even roll back is not given back to the pool.
@@ -77,3 +112,56 @@ export function createReadTx(pool: pg.Pool): TenantTxOf<RawQuery> {
     }
   };
 }
+
+const plainCommit = (client: pg.PoolClient) => async () => {
+  await client.query('COMMIT');
+};
+
+/** A write transaction's queries, with its last statement sent together with the COMMIT. */
+function writeQueryOver(client: pg.PoolClient): { q: WriteQuery; commit: () => Promise<void> } {
+  const raw = rawQueryOver(client);
+  let last: { sql: Prisma.Sql; then: (rows: unknown[]) => void } | undefined;
+  const q: WriteQuery = {
+    $queryRaw<T>(query: TemplateStringsArray | Prisma.Sql, ...values: unknown[]): Promise<T> {
+      if (last) return Promise.reject(new Error('A statement after the unit\'s last one (atCommit)'));
+      return raw.$queryRaw<T>(query, ...values);
+    },
+    atCommit(sql, then) {
+      if (last) throw new Error('A unit has one last statement (atCommit)');
+      last = { sql, then };
+    },
+  };
+  async function commit() {
+    if (!last) return plainCommit(client)();
+    // Two statements in one message: an error in the first skips the COMMIT, and the caller rolls back.
+    const results = (await client.query({ text: `${inlined(client, last.sql)}; COMMIT`, types: PRISMA_TYPES })) as unknown as pg.QueryResult[];
+    last.then(results[0]!.rows);
+  }
+  return { q, commit };
+}
+
+/**
+ * A read-only transaction in one tenant on node-postgres directly, on the same pool as Prisma:
+ * `BEGIN READ ONLY; set_config('app.tenant_id', …, true); …; COMMIT`, the statements of the
+ * Prisma path, without its interactive-transaction machinery (issue #14: it cost the hot reads more
+ * CPU than all of our own code). Row-level security is exactly as strict: the same role, the same
+ * setting, local to the transaction. READ ONLY makes any write or row lock in it fail.
+ */
+export const createReadTx = (pool: pg.Pool): TenantTxOf<RawQuery> =>
+  rawTx(
+    pool,
+    async (client, tenantId) => {
+      await client.query('BEGIN READ ONLY');
+      await client.query(SET_TENANT, [tenantId]);
+    },
+    (client) => ({ q: rawQueryOver(client), commit: plainCommit(client) }),
+  );
+
+/**
+ * A read-write transaction in one tenant on node-postgres directly, for units whose repositories
+ * send only their own SQL (adding a version): the same role, the same row-level security, the
+ * same tenant setting as a Prisma unit of work, each statement bounded to 30 s; opened in one
+ * round trip instead of two, and its last statement (atCommit) sent with the COMMIT.
+ */
+export const createWriteTx = (pool: pg.Pool): TenantTxOf<WriteQuery> =>
+  rawTx(pool, (client, tenantId) => client.query(openWriting(tenantId)), writeQueryOver);

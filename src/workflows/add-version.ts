@@ -1,4 +1,4 @@
-import type { RequestContext, Scope } from '../core/index.js';
+import type { RequestContext, Scope, SqlScope } from '../core/index.js';
 import { errors } from '../errors.js';
 import type { IncomingContent, PendingUpload, RecordsOps, StoredVersion } from '../modules/records/index.js';
 import { BlobTooLargeError, type BlobStore } from '../storage/index.js';
@@ -8,10 +8,11 @@ import { BlobTooLargeError, type BlobStore } from '../storage/index.js';
  * record the upload; (2) stream the bytes to storage while hashing them, no transaction open;
  * (3) in a second unit, re-check under the chain's locks, number and store the version with its
  * audit event and `version.created`. Any failure after (1) removes the object and the upload
- * record; a crash leaves an upload record the sweeper collects.
+ * record; a crash leaves an upload record the sweeper collects. Units (1) and (3) send only their
+ * own SQL, so they run as SQL units (`sql`), without Prisma's interactive transaction.
  */
-export function addVersionWorkflow(deps: { scope: Scope; records: RecordsOps; storage: BlobStore; maxBytes: number }) {
-  const { scope, records, storage } = deps;
+export function addVersionWorkflow(deps: { scope: Scope; sql: SqlScope; records: RecordsOps; storage: BlobStore; maxBytes: number }) {
+  const { scope, sql, records, storage } = deps;
 
   async function discard(ctx: RequestContext, upload: PendingUpload) {
     try {
@@ -24,7 +25,7 @@ export function addVersionWorkflow(deps: { scope: Scope; records: RecordsOps; st
   }
 
   return async (ctx: RequestContext, documentId: string, ifMatch: string | undefined, content: IncomingContent): Promise<StoredVersion> => {
-    const upload = await scope(ctx, (uow) => records.prepareUpload(uow, documentId, ifMatch));
+    const upload = await sql(ctx, (unit) => records.prepareUpload(unit, documentId, ifMatch));
     let stored: { size: number; sha256: string };
     try {
       // Buckets are provisioned at start-up; this covers a tenant added since (cached after the first call).
@@ -40,8 +41,8 @@ export function addVersionWorkflow(deps: { scope: Scope; records: RecordsOps; st
       throw errors.digestMismatch(content.expectedSha256, stored.sha256);
     }
     try {
-      return await scope(ctx, (uow) =>
-        records.commitUpload(uow, upload, ifMatch!, { ...stored, mediaType: content.mediaType, filename: content.filename, checkin: content.checkin }),
+      return await sql(ctx, (unit) =>
+        records.commitUpload(unit, upload, ifMatch!, { ...stored, mediaType: content.mediaType, filename: content.filename, checkin: content.checkin }),
       );
     } catch (err) {
       await discard(ctx, upload);

@@ -2,7 +2,7 @@
  * Commands that span modules or components, each in one unit of work: what the routes and jobs
  * call when one service alone is not enough.
  */
-import type { Scope, UnitOfWork } from '../core/index.js';
+import type { Scope, SqlScope, UnitOfWork } from '../core/index.js';
 import type { LockMode, RecordsOps, RecordWorkflows } from '../modules/records/index.js';
 import type { BlobStore } from '../storage/index.js';
 import { addVersionWorkflow } from './add-version.js';
@@ -18,6 +18,8 @@ export { DESTROY_CONTENT_QUEUE, removeObjects, type DestroyContentJob } from './
 
 export function createRecordWorkflows(deps: {
   scope: Scope;
+  /** SQL units (node-postgres, no Prisma interactive transaction): adding a version. */
+  sql: SqlScope;
   records: RecordsOps;
   storage: BlobStore;
   maxBytes: number;

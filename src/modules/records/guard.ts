@@ -1,8 +1,8 @@
-import { actorOf, type UnitOfWork } from '../../core/index.js';
+import { actorOf, type RequestContext, type SqlUnit, type UnitOfWork } from '../../core/index.js';
 import { errors } from '../../errors.js';
 import { requireIfMatch } from '../../lib/preconditions.js';
 import { activeCheckout, etagOfRow } from './present.js';
-import { recordsRepo, type CaseRow, type DocumentRow, type FileRow, type Lock, type Status } from './repo.js';
+import { recordsRepo, versionWrites, type CaseRow, type DocumentRow, type FileRow, type Lock, type Status } from './repo.js';
 
 /**
  * The one guard of the records chain. Writers lock top-down, file → case → document, so that
@@ -18,7 +18,7 @@ export interface Chain {
 }
 
 /** 409 object-closed for a closed file or case; 409 checked-out for someone else's check-out. */
-export function assertWritable(uow: UnitOfWork, chain: Chain): void {
+export function assertWritable(uow: { ctx: RequestContext }, chain: Chain): void {
   if (chain.file.status === 'closed') throw errors.objectClosed('file');
   if (chain.case?.status === 'closed') throw errors.objectClosed('case');
   const checkout = chain.document ? activeCheckout(chain.document) : null;
@@ -47,12 +47,12 @@ export async function lockCase(uow: UnitOfWork, id: string, mode: Lock = 'update
   return { file, case: kase };
 }
 
-/** Locks a document's file and case (shared), then the document itself: one statement. */
+/** Locks a document's file and case (shared), then the document itself: one statement (in any unit that writes). */
 export async function lockDocument(
-  uow: UnitOfWork,
+  uow: SqlUnit,
   id: string,
 ): Promise<{ file: { id: string; status: Status }; case: { id: string; status: Status }; document: DocumentRow }> {
-  const row = await uow.repo(recordsRepo).lockDocumentChain(id);
+  const row = await uow.repo(versionWrites).lockDocumentChain(id);
   if (!row) throw errors.notFound('document');
   const { fileId, caseStatus, fileStatus, ...document } = row;
   return { file: { id: fileId, status: fileStatus }, case: { id: document.caseId, status: caseStatus }, document };

@@ -261,6 +261,92 @@ export const recordsReads = (sql: RawQuery, tenantId: string, ctx: RequestContex
 };
 
 /**
+ * The statements of adding a version (the upload's pre-check and record, the chain's locks, the
+ * version), each one statement of their own SQL: they run in an SQL unit (node-postgres, the
+ * same tenant transaction, without Prisma's interactive transaction) as the add-version workflow
+ * calls them, and in a unit of work as part of recordsRepo.
+ */
+export const versionWrites = (sql: RawQuery, tenantId: string, ctx: RequestContext) => {
+  const fileVisible = visibleTo(ctx);
+  return {
+    /**
+     * Locks a document's chain in one statement, top-down as every writer does: the file and the
+     * case shared, then the document for update. Each CTE's lock sits above the join with the one
+     * before it, so the file is locked before the case and the case before the document, whatever
+     * join order the planner picks; locked rows are read in their newest committed version.
+     */
+    async lockDocumentChain(id: string): Promise<(DocumentRow & { fileId: string; caseStatus: Status; fileStatus: Status }) | null> {
+      const rows = await sql.$queryRaw<(DocumentRow & { fileId: string; caseStatus: Status; fileStatus: Status })[]>`
+        WITH lf AS MATERIALIZED (
+          SELECT f.id, f.status FROM record_file f
+          WHERE f.tenant_id = ${tenantId}::uuid AND ${fileVisible('f')} AND f.id = (
+            SELECT c.file_id FROM record_document d JOIN record_case c ON c.id = d.case_id
+            WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid)
+          FOR SHARE OF f),
+        lc AS MATERIALIZED (
+          SELECT c.id, c.file_id, c.status FROM record_case c JOIN lf ON lf.id = c.file_id
+          WHERE c.tenant_id = ${tenantId}::uuid AND c.id = (SELECT d.case_id FROM record_document d WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid)
+          FOR SHARE OF c),
+        ld AS MATERIALIZED (
+          SELECT ${DOCUMENT} FROM record_document d JOIN lc ON lc.id = d.case_id
+          WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid
+          FOR UPDATE OF d)
+        SELECT ld.*, lc.file_id AS "fileId", lc.status::text AS "caseStatus", lf.status::text AS "fileStatus"
+        FROM ld JOIN lc ON lc.id = ld."caseId" JOIN lf ON lf.id = lc.file_id`;
+      return rows[0] ?? null;
+    },
+
+    /**
+     * The pre-check of an upload and its record in one statement: the document with the states of
+     * its case and file (no locks), and the upload record written when the document is found. The
+     * caller checks the row and throws when the document takes no version, which rolls the record
+     * back with the unit of work.
+     */
+    async documentInChainStartingUpload(id: string, upload: { id: string; storageKey: string }): Promise<DocumentInChain | null> {
+      const rows = await sql.$queryRaw<DocumentInChain[]>`
+        WITH doc AS (
+          SELECT ${DOCUMENT}, c.file_id AS "fileId", c.status::text AS "caseStatus", f.status::text AS "fileStatus"
+          FROM record_document d JOIN record_case c ON c.id = d.case_id JOIN record_file f ON f.id = c.file_id
+          WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid AND ${fileVisible('f')}),
+        up AS (
+          INSERT INTO version_upload (id, tenant_id, document_id, storage_key)
+          SELECT ${upload.id}::uuid, ${tenantId}::uuid, doc.id, ${upload.storageKey} FROM doc)
+        SELECT * FROM doc`;
+      return rows[0] ?? null;
+    },
+
+    /**
+     * Stores the version of a completed upload in one statement: removes the upload record, inserts
+     * the version and counts it on the document (releasing the check-out when `checkin`), all or
+     * nothing. Null when the sweeper already collected the upload (nothing is written). The
+     * document row is locked by the caller (lockDocumentChain).
+     */
+    async storeVersion(uploadId: string, v: NewVersion, checkin: boolean): Promise<{ version: VersionRow; documentRowVersion: number } | null> {
+      const rows = await sql.$queryRaw<(VersionRow & { documentRowVersion: number })[]>`
+        WITH up AS (DELETE FROM version_upload WHERE tenant_id = ${tenantId}::uuid AND id = ${uploadId}::uuid RETURNING id),
+        v AS (
+          INSERT INTO document_version (id, tenant_id, document_id, number, storage_key, size, sha256, media_type, filename, uploaded_by)
+          SELECT ${v.id}::uuid, ${tenantId}::uuid, ${v.documentId}::uuid, ${v.number}::int, ${v.storageKey}, ${v.size}::bigint, ${v.sha256},
+                 ${v.mediaType}, ${v.filename}, ${v.uploadedBy} FROM up
+          RETURNING id, tenant_id AS "tenantId", document_id AS "documentId", number, storage_key AS "storageKey", size, sha256,
+                    media_type AS "mediaType", filename, uploaded_by AS "uploadedBy", created_at AS "createdAt"),
+        d AS (
+          UPDATE record_document SET version_count = ${v.number}::int,
+            checked_out_by = CASE WHEN ${checkin}::boolean THEN NULL ELSE checked_out_by END,
+            checked_out_until = CASE WHEN ${checkin}::boolean THEN NULL ELSE checked_out_until END,
+            row_version = row_version + 1, updated_at = ${new Date()}::timestamptz
+          WHERE tenant_id = ${tenantId}::uuid AND id = ${v.documentId}::uuid AND EXISTS (SELECT 1 FROM v)
+          RETURNING row_version)
+        SELECT v.*, d.row_version AS "documentRowVersion" FROM v, d`;
+      const row = rows[0];
+      if (!row) return null;
+      const { documentRowVersion, ...version } = row;
+      return { version, documentRowVersion };
+    },
+  };
+};
+
+/**
  * Every read and lock sees only files at or below the caller's clearance, with their cases,
  * documents and versions: what is above answers like an unknown id (src/core/confidentiality.ts).
  */
@@ -268,6 +354,7 @@ export const recordsRepo = (tx: Tx, tenantId: string, ctx: RequestContext) => {
   const fileVisible = visibleTo(ctx);
   return {
     ...recordsReads(tx, tenantId, ctx),
+    ...versionWrites(tx, tenantId, ctx),
 
     // ---- files -------------------------------------------------------------------------------
 
@@ -412,58 +499,12 @@ export const recordsRepo = (tx: Tx, tenantId: string, ctx: RequestContext) => {
 
     // ---- documents ---------------------------------------------------------------------------
 
-    /**
-     * Locks a document's chain in one statement, top-down as every writer does: the file and the
-     * case shared, then the document for update. Each CTE's lock sits above the join with the one
-     * before it, so the file is locked before the case and the case before the document, whatever
-     * join order the planner picks; locked rows are read in their newest committed version.
-     */
-    async lockDocumentChain(id: string): Promise<(DocumentRow & { fileId: string; caseStatus: Status; fileStatus: Status }) | null> {
-      const rows = await tx.$queryRaw<(DocumentRow & { fileId: string; caseStatus: Status; fileStatus: Status })[]>`
-        WITH lf AS MATERIALIZED (
-          SELECT f.id, f.status FROM record_file f
-          WHERE f.tenant_id = ${tenantId}::uuid AND ${fileVisible('f')} AND f.id = (
-            SELECT c.file_id FROM record_document d JOIN record_case c ON c.id = d.case_id
-            WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid)
-          FOR SHARE OF f),
-        lc AS MATERIALIZED (
-          SELECT c.id, c.file_id, c.status FROM record_case c JOIN lf ON lf.id = c.file_id
-          WHERE c.tenant_id = ${tenantId}::uuid AND c.id = (SELECT d.case_id FROM record_document d WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid)
-          FOR SHARE OF c),
-        ld AS MATERIALIZED (
-          SELECT ${DOCUMENT} FROM record_document d JOIN lc ON lc.id = d.case_id
-          WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid
-          FOR UPDATE OF d)
-        SELECT ld.*, lc.file_id AS "fileId", lc.status::text AS "caseStatus", lf.status::text AS "fileStatus"
-        FROM ld JOIN lc ON lc.id = ld."caseId" JOIN lf ON lf.id = lc.file_id`;
-      return rows[0] ?? null;
-    },
-
     /** A document with the states of its case and file, in one statement (no locks: a pre-check). */
     async documentInChain(id: string): Promise<DocumentInChain | null> {
       const rows = await tx.$queryRaw<DocumentInChain[]>`
         SELECT ${DOCUMENT}, c.file_id AS "fileId", c.status::text AS "caseStatus", f.status::text AS "fileStatus"
         FROM record_document d JOIN record_case c ON c.id = d.case_id JOIN record_file f ON f.id = c.file_id
         WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid AND ${fileVisible('f')}`;
-      return rows[0] ?? null;
-    },
-
-    /**
-     * The pre-check of an upload and its record in one statement: the document with the states of
-     * its case and file (no locks), and the upload record written when the document is found. The
-     * caller checks the row and throws when the document takes no version, which rolls the record
-     * back with the unit of work.
-     */
-    async documentInChainStartingUpload(id: string, upload: { id: string; storageKey: string }): Promise<DocumentInChain | null> {
-      const rows = await tx.$queryRaw<DocumentInChain[]>`
-        WITH doc AS (
-          SELECT ${DOCUMENT}, c.file_id AS "fileId", c.status::text AS "caseStatus", f.status::text AS "fileStatus"
-          FROM record_document d JOIN record_case c ON c.id = d.case_id JOIN record_file f ON f.id = c.file_id
-          WHERE d.tenant_id = ${tenantId}::uuid AND d.id = ${id}::uuid AND ${fileVisible('f')}),
-        up AS (
-          INSERT INTO version_upload (id, tenant_id, document_id, storage_key)
-          SELECT ${upload.id}::uuid, ${tenantId}::uuid, doc.id, ${upload.storageKey} FROM doc)
-        SELECT * FROM doc`;
       return rows[0] ?? null;
     },
 
@@ -490,35 +531,6 @@ export const recordsRepo = (tx: Tx, tenantId: string, ctx: RequestContext) => {
     // ---- versions and uploads ----------------------------------------------------------------
 
     createVersion: (v: NewVersion): Promise<VersionRow> => tx.documentVersion.create({ data: { ...v, tenantId } }),
-
-    /**
-     * Stores the version of a completed upload in one statement: removes the upload record, inserts
-     * the version and counts it on the document (releasing the check-out when `checkin`), all or
-     * nothing. Null when the sweeper already collected the upload (nothing is written). The
-     * document row is locked by the caller (lockDocumentChain).
-     */
-    async storeVersion(uploadId: string, v: NewVersion, checkin: boolean): Promise<{ version: VersionRow; documentRowVersion: number } | null> {
-      const rows = await tx.$queryRaw<(VersionRow & { documentRowVersion: number })[]>`
-        WITH up AS (DELETE FROM version_upload WHERE tenant_id = ${tenantId}::uuid AND id = ${uploadId}::uuid RETURNING id),
-        v AS (
-          INSERT INTO document_version (id, tenant_id, document_id, number, storage_key, size, sha256, media_type, filename, uploaded_by)
-          SELECT ${v.id}::uuid, ${tenantId}::uuid, ${v.documentId}::uuid, ${v.number}::int, ${v.storageKey}, ${v.size}::bigint, ${v.sha256},
-                 ${v.mediaType}, ${v.filename}, ${v.uploadedBy} FROM up
-          RETURNING id, tenant_id AS "tenantId", document_id AS "documentId", number, storage_key AS "storageKey", size, sha256,
-                    media_type AS "mediaType", filename, uploaded_by AS "uploadedBy", created_at AS "createdAt"),
-        d AS (
-          UPDATE record_document SET version_count = ${v.number}::int,
-            checked_out_by = CASE WHEN ${checkin}::boolean THEN NULL ELSE checked_out_by END,
-            checked_out_until = CASE WHEN ${checkin}::boolean THEN NULL ELSE checked_out_until END,
-            row_version = row_version + 1, updated_at = ${new Date()}::timestamptz
-          WHERE tenant_id = ${tenantId}::uuid AND id = ${v.documentId}::uuid AND EXISTS (SELECT 1 FROM v)
-          RETURNING row_version)
-        SELECT v.*, d.row_version AS "documentRowVersion" FROM v, d`;
-      const row = rows[0];
-      if (!row) return null;
-      const { documentRowVersion, ...version } = row;
-      return { version, documentRowVersion };
-    },
 
     /** One version, if the caller may see its document's file. */
     async version(documentId: string, number: number): Promise<VersionRow | null> {

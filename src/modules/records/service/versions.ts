@@ -1,11 +1,11 @@
 import { uuidv7 } from 'uuidv7';
-import { actorOf, authorize, eventOf, type EventDraft, type UnitOfWork } from '../../../core/index.js';
+import { actorOf, authorize, eventOf, type EventDraft, type SqlUnit, type UnitOfWork } from '../../../core/index.js';
 import { errors } from '../../../errors.js';
 import { requireIfMatch } from '../../../lib/preconditions.js';
 import type { Versioned } from '../../../lib/reply.js';
 import { assertCurrent, assertWritable, lockDocument } from '../guard.js';
 import { activeCheckout, contentEtag, etagOfRow, toVersion } from '../present.js';
-import { recordsRepo } from '../repo.js';
+import { recordsRepo, versionWrites } from '../repo.js';
 import type { Version } from '../schemas/versions.js';
 
 /** An upload that has been recorded and may now stream to storage. */
@@ -41,12 +41,12 @@ export const versionOps = {
   /**
    * Checks that a version may be added (the document exists, If-Match is current, nothing is
    * closed or checked out by someone else) and records the upload, before a single byte is stored.
-   * The checks are repeated under locks at commit.
+   * The checks are repeated under locks at commit. Its own SQL only: it runs in an SQL unit.
    */
-  async prepareUpload(uow: UnitOfWork, documentId: string, ifMatch: string | undefined): Promise<PendingUpload> {
+  async prepareUpload(uow: SqlUnit, documentId: string, ifMatch: string | undefined): Promise<PendingUpload> {
     authorize(uow.ctx, 'records:write');
     if (!ifMatch) throw errors.preconditionRequired();
-    const repo = uow.repo(recordsRepo);
+    const repo = uow.repo(versionWrites);
     const uploadId = uuidv7();
     const key = `documents/${documentId}/${uploadId}`;
     // One statement: the document's chain, and the upload record (rolled back if a check throws).
@@ -70,9 +70,9 @@ export const versionOps = {
     return { uploadId, documentId, key };
   },
 
-  /** Numbers and stores the version of a completed upload: n+1 under the document's lock. */
-  async commitUpload(uow: UnitOfWork, upload: PendingUpload, ifMatch: string, content: StoredContent): Promise<StoredVersion> {
-    const repo = uow.repo(recordsRepo);
+  /** Numbers and stores the version of a completed upload: n+1 under the document's lock. Its own SQL only: it runs in an SQL unit. */
+  async commitUpload(uow: SqlUnit, upload: PendingUpload, ifMatch: string, content: StoredContent): Promise<StoredVersion> {
+    const repo = uow.repo(versionWrites);
     const chain = await lockDocument(uow, upload.documentId);
     const doc = chain.document;
     assertCurrent(doc, ifMatch);
@@ -104,7 +104,8 @@ export const versionOps = {
       eventOf('version.created', row.id, parents, { number, size: content.size, sha256: content.sha256, mediaType: content.mediaType }),
     ];
     if (checkedIn) events.push(eventOf('document.checked-in', doc.id, { fileId: chain.file.id, caseId: chain.case.id }, { by: actor, how: 'version' }));
-    await uow.audit.append(
+    // The last statement: in an SQL unit it goes with the COMMIT, so the tenant's audit lock waits on no round trip.
+    await uow.audit.appendLast(
       { action: 'version.created', objectType: 'document', objectId: doc.id, new: { ...recorded, ...(checkedIn ? { checkedIn: true } : {}) } },
       ...events,
     );
