@@ -95,6 +95,13 @@ function rawTx<Q extends RawQuery>(
   return async (tenantId, fn) => {
     const client = await pool.connect();
     let broken: Error | undefined;
+    // The server ending the session between two statements (a restart, a failover) is an error of
+    // this unit, not of the process: a checked-out client has no other listener, and an 'error'
+    // without one is an uncaught exception. The next statement fails, and the client is discarded.
+    const lost = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', lost);
     try {
       await open(client, tenantId);
       const tx = over(client);
@@ -108,6 +115,7 @@ function rawTx<Q extends RawQuery>(
       });
       throw err;
     } finally {
+      client.removeListener('error', lost);
       client.release(broken);
     }
   };

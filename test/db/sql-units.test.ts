@@ -125,6 +125,21 @@ describe('SQL units', () => {
     expect(await count('version_upload', doc.id)).toBe(2);
   });
 
+  it('fail the unit, not the process, when the server ends the session between two statements', async () => {
+    const tenant = await tenantOf('schwelm');
+    const outcome = await sql(contextOf(tenant), async (u) => {
+      const raw = u.repo((q) => q);
+      const [{ pid }] = await raw.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+      await owner.query('SELECT pg_terminate_backend($1)', [pid]);
+      // The termination arrives while no statement runs: an 'error' without a listener would be uncaught.
+      await new Promise((r) => setTimeout(r, 200));
+      return raw.$queryRaw`SELECT 1`;
+    }).then(() => 'committed', (err: Error) => err.message);
+    expect(outcome).toMatch(/terminat|not queryable|Connection/i);
+    // The pool gives good connections after it.
+    expect(await sql(contextOf(tenant), (u) => u.repo((q) => q).$queryRaw<{ n: number }[]>`SELECT 1 AS n`)).toEqual([{ n: 1 }]);
+  });
+
   it('write nothing when the work throws: a stale If-Match leaves no upload record', async () => {
     const tenant = await tenantOf('schwelm');
     const f = recordFactories(t, 'schwelm');
