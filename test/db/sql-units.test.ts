@@ -129,8 +129,8 @@ describe('SQL units', () => {
     const tenant = await tenantOf('schwelm');
     const outcome = await sql(contextOf(tenant), async (u) => {
       const raw = u.repo((q) => q);
-      const [{ pid }] = await raw.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
-      await owner.query('SELECT pg_terminate_backend($1)', [pid]);
+      const [backend] = await raw.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+      await owner.query('SELECT pg_terminate_backend($1)', [backend!.pid]);
       // The termination arrives while no statement runs: an 'error' without a listener would be uncaught.
       await new Promise((r) => setTimeout(r, 200));
       return raw.$queryRaw`SELECT 1`;
