@@ -264,7 +264,7 @@ export const recordsReads = (sql: RawQuery, tenantId: string, ctx: RequestContex
  * The statements of adding a version (the upload's pre-check and record, the chain's locks, the
  * version), each one statement of their own SQL: they run in an SQL unit (node-postgres, the
  * same tenant transaction, without Prisma's interactive transaction) as the add-version workflow
- * calls them, and in a unit of work as part of recordsRepo.
+ * calls them, and unchanged in a unit of work (`uow.repo(versionWrites)`), as intake and XDOMEA do.
  */
 export const versionWrites = (sql: RawQuery, tenantId: string, ctx: RequestContext) => {
   const fileVisible = visibleTo(ctx);
@@ -354,7 +354,6 @@ export const recordsRepo = (tx: Tx, tenantId: string, ctx: RequestContext) => {
   const fileVisible = visibleTo(ctx);
   return {
     ...recordsReads(tx, tenantId, ctx),
-    ...versionWrites(tx, tenantId, ctx),
 
     // ---- files -------------------------------------------------------------------------------
 
